@@ -1,0 +1,57 @@
+//! What each CLI command does once configuration is loaded.
+
+use std::process::ExitCode;
+
+use crate::cli::{AuditCommand, Cli, Command};
+use crate::config::Config;
+use crate::http::Application;
+use crate::state::{connect, sqlite_file};
+use crate::{audit, db};
+
+pub async fn run(cli: Cli, config: Config) -> ExitCode {
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => migrate(config).await,
+        Command::Audit(AuditCommand::Verify) => verify_audit(config).await,
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "command failed");
+            eprintln!("tresor: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let app = Application::build(config).await?;
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
+    let database = connect(&config).await?;
+    db::migrate(&database, sqlite_file(&config)).await?;
+    database.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn verify_audit(config: Config) -> anyhow::Result<ExitCode> {
+    let database = connect(&config).await?;
+    let report = audit::verify(&database).await?;
+    database.close().await;
+    if report.ok {
+        println!("audit chain ok: {} entries checked", report.checked);
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "audit chain broken at entry {}: {} ({} entries before it are intact)",
+            report.first_bad_id.as_deref().unwrap_or("?"),
+            report.problem.as_deref().unwrap_or("unknown problem"),
+            report.checked
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}

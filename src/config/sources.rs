@@ -1,0 +1,143 @@
+//! Where settings come from, in increasing priority, and the defaults derived from them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{Config, Environment, LogFormat, Settings};
+
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+
+/// A setting that cannot be used; the message names the key and what is wrong with it.
+#[derive(Debug)]
+pub struct ConfigError(String);
+
+impl ConfigError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The hosting conventions of API.md's operator contract, mapped onto settings keys.
+fn conventional(mut figment: Figment) -> Result<Figment, ConfigError> {
+    if let Some(port) = var("PORT") {
+        let port: u16 =
+            port.trim().parse().map_err(|_| ConfigError::new(format!("PORT={port:?} is not a TCP port number")))?;
+        figment = figment.merge(Serialized::default("server.bind", format!("0.0.0.0:{port}")));
+    }
+    let pairs = [
+        ("TRESOR_BIND", "server.bind"),
+        ("TRESOR_PUBLIC_URL", "server.public_url"),
+        ("TRESOR_DATA_DIR", "data_dir"),
+        ("DATABASE_URL", "database.url"),
+        ("REDIS_URL", "redis.url"),
+        ("SMTP_URL", "mail.smtp_url"),
+    ];
+    for (name, key) in pairs {
+        if let Some(value) = var(name) {
+            figment = figment.merge(Serialized::default(key, value));
+        }
+    }
+    Ok(figment)
+}
+
+fn config_dir() -> PathBuf {
+    var("TRESOR_CONFIG_DIR").map_or_else(|| PathBuf::from("config"), PathBuf::from)
+}
+
+/// Reads the configuration of this process from files and environment.
+pub fn load() -> Result<Config, ConfigError> {
+    let env = Environment::parse(&var("TRESOR_ENV").unwrap_or_default())?;
+    let env_file = config_dir().join(format!("{}.toml", env.name()));
+    let figment = defaults().merge(Toml::file(&env_file));
+    let figment = conventional(figment)?.merge(Env::prefixed("TRESOR__").split("__"));
+    from_figment(env, figment)
+}
+
+/// The compiled-in defaults, as a base that tests and tools merge their own values onto.
+pub fn defaults() -> Figment {
+    Figment::from(Toml::string(DEFAULTS))
+}
+
+/// Extracts and resolves settings from any set of sources (the test harness builds its own
+/// instead of reading this process's environment).
+pub fn from_figment(env: Environment, figment: Figment) -> Result<Config, ConfigError> {
+    let settings: Settings =
+        figment.extract().map_err(|e| ConfigError::new(format!("configuration: {}", one_line(&e))))?;
+    resolve(env, settings)
+}
+
+fn one_line(error: &figment::Error) -> String {
+    error.to_string().replace('\n', "; ")
+}
+
+fn resolve(env: Environment, settings: Settings) -> Result<Config, ConfigError> {
+    let data_dir = PathBuf::from(&settings.data_dir);
+    let keys_dir = non_empty(&settings.keys.dir).map_or_else(|| data_dir.join("keys"), PathBuf::from);
+    let public_url = non_empty(&settings.server.public_url)
+        .map_or_else(|| format!("http://{}", settings.server.bind), str::to_owned)
+        .trim_end_matches('/')
+        .to_owned();
+    let database_url = match non_empty(settings.database.url.expose_secret()) {
+        Some(url) => SecretString::from(url.to_owned()),
+        None => SecretString::from(format!("sqlite://{}", data_dir.join("tresor.db").display())),
+    };
+    check_database_url(database_url.expose_secret())?;
+    let redis_url = non_empty(settings.redis.url.expose_secret()).map(|u| SecretString::from(u.to_owned()));
+    if let Some(url) = &redis_url
+        && !(url.expose_secret().starts_with("redis://") || url.expose_secret().starts_with("rediss://"))
+    {
+        return Err(ConfigError::new("REDIS_URL must start with redis:// or rediss://"));
+    }
+    let log_format = match (settings.log.format, env) {
+        (LogFormat::Auto, Environment::Production) => LogFormat::Json,
+        (LogFormat::Auto, _) => LogFormat::Pretty,
+        (format, _) => format,
+    };
+    if env.is_production() && !public_url.starts_with("https://") {
+        return Err(ConfigError::new(
+            "server.public_url must be an https:// URL in production (set TRESOR_PUBLIC_URL)",
+        ));
+    }
+    if settings.database.max_connections == 0 {
+        return Err(ConfigError::new("database.max_connections must be at least 1"));
+    }
+    Ok(Config { env, data_dir, keys_dir, public_url, database_url, redis_url, log_format, settings })
+}
+
+fn check_database_url(url: &str) -> Result<(), ConfigError> {
+    let known = ["sqlite:", "postgres://", "postgresql://"];
+    if known.iter().any(|prefix| url.starts_with(prefix)) {
+        Ok(())
+    } else {
+        // Only the scheme is echoed: the rest may hold a password.
+        let scheme = url.split(':').next().unwrap_or_default();
+        Err(ConfigError::new(format!("DATABASE_URL scheme {scheme:?} is not supported (use sqlite:// or postgres://)")))
+    }
+}
+
+fn non_empty(value: &str) -> Option<&str> {
+    Some(value.trim()).filter(|v| !v.is_empty())
+}
+
+/// Where the database file lives for a `sqlite://` URL, for locks and backups beside it.
+pub fn sqlite_path(url: &str) -> Option<&Path> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    Some(Path::new(path)).filter(|p| !p.as_os_str().is_empty() && *p != Path::new(":memory:"))
+}

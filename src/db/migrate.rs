@@ -1,0 +1,50 @@
+//! Schema migrations: one folder per engine, embedded in the binary, applied by `serve` and
+//! `migrate`. Safe to run from several processes at once: PostgreSQL takes an advisory lock
+//! (sqlx does), SQLite takes an exclusive lock on a file beside the database.
+
+use std::fs::{File, OpenOptions};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use sqlx::migrate::Migrator;
+
+use super::{Db, Dialect};
+
+static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Applies every migration not yet applied. Idempotent.
+#[tracing::instrument(skip_all, fields(dialect = ?db.dialect()))]
+pub async fn migrate(db: &Db, sqlite_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let _guard = match (db.dialect(), sqlite_file) {
+        (Dialect::Sqlite, Some(path)) => Some(lock_beside(path).await?),
+        _ => None,
+    };
+    let migrator = match db.dialect() {
+        Dialect::Sqlite => &SQLITE,
+        Dialect::Postgres => &POSTGRES,
+    };
+    let mut conn = db.writer().acquire().await.context("connecting to the database to migrate")?;
+    migrator.run(&mut *conn).await.context("applying database migrations")?;
+    tracing::info!(migrations = migrator.iter().count(), "database schema is current");
+    Ok(())
+}
+
+/// Holds `<database>.migrate.lock` exclusively until dropped (the OS releases it on close).
+async fn lock_beside(database: PathBuf) -> anyhow::Result<File> {
+    let mut path = database.into_os_string();
+    path.push(".migrate.lock");
+    let path = PathBuf::from(path);
+    tokio::task::spawn_blocking(move || {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening migration lock {}", path.display()))?;
+        file.lock().with_context(|| format!("locking {}", path.display()))?;
+        Ok(file)
+    })
+    .await
+    .context("migration lock task")?
+}

@@ -1,0 +1,45 @@
+//! The OpenAPI document (generated from the handlers, so it cannot drift) and the Swagger UI,
+//! whose assets are compiled into the binary: it renders with no network.
+
+use actix_web::{HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::Problem;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "tresor",
+        description = "Retail-banking API: identity, KYC, accounts and money. Errors are \
+                       application/problem+json (RFC 9457); `type` is `/problems/<slug>`.",
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// `/docs/` (the UI) and `/openapi.json` (the document it shows).
+pub fn routes(openapi: utoipa::openapi::OpenApi) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.route(
+            "/docs",
+            web::get()
+                .to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }),
+        );
+        cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi));
+    }
+}

@@ -1,0 +1,158 @@
+//! The outermost layer: gives every request an id, puts the security headers and the id on
+//! every response, and turns any error response that is not problem+json yet (actix's own
+//! 404/405/413/415 texts, errors of inner middleware) into one. No plain-text or HTML error ever
+//! leaves the server.
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, ResponseError};
+
+use super::request_id::{HEADER as REQUEST_ID, RequestId};
+use crate::error::{ApiError, PROBLEM_JSON, Problem, internal};
+
+/// The API serves JSON only: nothing may load, frame or run anything.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/// The vendored Swagger UI needs its own scripts, styles (with inline style attributes) and the
+/// data: images it draws its icons with; still nothing from another origin.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+pub async fn edge(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = RequestId::assign(&req);
+    let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
+    // The request itself cannot be cloned here: routing needs it unshared.
+    let (method, path) = (req.method().clone(), req.path().to_owned());
+    match next.call(req).await {
+        Ok(response) => {
+            let mut response = render_as_problem(response.map_into_boxed_body()).await;
+            secure(response.headers_mut(), &id, docs);
+            Ok(response)
+        }
+        Err(error) => {
+            // An inner layer failed before a response existed; actix renders this error.
+            let problem = match error.as_error::<ApiError>() {
+                Some(ApiError::Problem(problem)) => problem.clone(),
+                Some(ApiError::Internal(cause)) => {
+                    tracing::error!(error = ?cause, "request failed");
+                    internal()
+                }
+                None => problem_for(error.as_response_error().status_code(), &method, &path, ""),
+            };
+            Err(Secured { problem, id, docs }.into())
+        }
+    }
+}
+
+/// An error response that already carries the edge's headers.
+#[derive(Debug)]
+struct Secured {
+    problem: Problem,
+    id: RequestId,
+    docs: bool,
+}
+
+impl std::fmt::Display for Secured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.problem.detail)
+    }
+}
+
+impl ResponseError for Secured {
+    fn status_code(&self) -> StatusCode {
+        self.problem.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = self.problem.to_response();
+        secure(response.headers_mut(), &self.id, self.docs);
+        response
+    }
+}
+
+fn secure(headers: &mut HeaderMap, id: &RequestId, docs: bool) {
+    let fixed = [
+        (header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CONTENT_SECURITY_POLICY, if docs { DOCS_CSP } else { API_CSP }),
+        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+        (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !docs {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&id.0) {
+        headers.insert(REQUEST_ID, value);
+    }
+}
+
+fn is_problem(headers: &HeaderMap) -> bool {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with(PROBLEM_JSON))
+}
+
+async fn render_as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_problem(response.headers()) {
+        return response;
+    }
+    let (request, original) = response.into_parts();
+    let kept: Vec<(HeaderName, HeaderValue)> = original
+        .headers()
+        .iter()
+        .filter(|(name, _)| [header::ALLOW, header::RETRY_AFTER, header::WWW_AUTHENTICATE].contains(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let text = body::to_bytes_limited(original.into_body(), 2048)
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let problem = problem_for(status, request.method(), request.path(), &text);
+    let mut rendered: HttpResponse = problem.to_response();
+    for (name, value) in kept {
+        rendered.headers_mut().insert(name, value);
+    }
+    ServiceResponse::new(request, rendered)
+}
+
+fn problem_for(status: StatusCode, method: &Method, path: &str, text: &str) -> Problem {
+    match status {
+        StatusCode::NOT_FOUND => Problem::new(status, "not-found", format!("no resource at {method} {path}")),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            Problem::new(status, "method-not-allowed", format!("{method} is not allowed on {path}"))
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            Problem::new(status, "payload-too-large", "the request body is larger than this endpoint accepts")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::new(
+            status,
+            "unsupported-media-type",
+            "the request's Content-Type is not accepted here (JSON endpoints need application/json)",
+        ),
+        StatusCode::TOO_MANY_REQUESTS => Problem::new(status, "rate-limited", "too many requests; retry later"),
+        s if s.is_client_error() => {
+            // actix's own client-error texts describe the input (a bad header, a CORS origin);
+            // they never contain server internals.
+            let detail = if text.is_empty() || *method == Method::HEAD { s.to_string() } else { text.to_owned() };
+            Problem::new(s, "invalid-request", detail)
+        }
+        s if s == StatusCode::SERVICE_UNAVAILABLE => crate::error::unavailable("the service is not ready"),
+        // A 5xx that did not come through ApiError: its text could hold anything, so drop it.
+        _ => {
+            tracing::error!(status = status.as_u16(), "unhandled server error response");
+            internal()
+        }
+    }
+}

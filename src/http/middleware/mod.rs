@@ -1,0 +1,8 @@
+//! The layers every request passes through, outermost first: [`edge`] (request id, security
+//! headers, problem rendering of anything that is not one yet), the tracing span
+//! ([`request_span::RequestSpan`]), then [`metrics::record`].
+
+pub mod edge;
+pub mod metrics;
+pub mod request_id;
+pub mod request_span;

@@ -1,0 +1,122 @@
+//! The app factory and the server around it.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Condition, from_fn};
+use actix_web::{App, HttpRequest, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use super::docs::{self, ApiDoc};
+use super::middleware::{edge::edge, metrics, request_span::RequestSpan};
+use super::{extract, health, ops};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Builds the application: routes, extractor configuration and middleware. The server and the
+/// tests both use this, so what is tested is what runs.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let server = &state.config.settings.server;
+    let cors_origins = server.cors_origins.clone();
+    let (app, openapi) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(extract::json_config(server.json_limit_bytes))
+        .app_data(extract::payload_config(server.json_limit_bytes))
+        .app_data(extract::path_config())
+        .app_data(extract::query_config())
+        .app_data(state.clone())
+        .service(health::live)
+        .service(health::ready)
+        .service(ops::metrics)
+        .split_for_parts();
+    app.configure(docs::routes(openapi))
+        .default_service(web::to(unknown_route))
+        .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
+        .wrap(from_fn(metrics::record))
+        .wrap(TracingLogger::<RequestSpan>::new())
+        .wrap(from_fn(edge))
+}
+
+async fn unknown_route(req: HttpRequest) -> Result<&'static str, ApiError> {
+    Err(Problem::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "not-found",
+        format!("no resource at {} {}", req.method(), req.path()),
+    )
+    .into())
+}
+
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers(["authorization", "content-type", "idempotency-key", "x-request-id"])
+        .expose_headers(["x-request-id", "idempotent-replayed", "retry-after", "location"])
+        .max_age(600)
+}
+
+/// A bound, not yet running, HTTP server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(config: crate::config::Config) -> anyhow::Result<Self> {
+        Self::with_state(AppState::init(config).await?)
+    }
+
+    pub fn with_state(state: AppState) -> anyhow::Result<Self> {
+        let bind = state.config.bind();
+        let listener = TcpListener::bind(bind).with_context(|| format!("binding {bind}"))?;
+        let port = listener.local_addr()?.port();
+        let server_settings = &state.config.settings.server;
+        let workers = match server_settings.workers {
+            0 => std::thread::available_parallelism().map_or(2, usize::from),
+            n => n,
+        };
+        let shutdown = Duration::from_secs(server_settings.shutdown_timeout_secs);
+        let data = web::Data::new(state);
+        let factory_data = data.clone();
+        let server = HttpServer::new(move || build_app(factory_data.clone()))
+            .listen(listener)?
+            .workers(workers)
+            .shutdown_timeout(shutdown.as_secs())
+            .run();
+        tracing::info!(%bind, port, workers, "listening");
+        Ok(Self { port, server, state: data })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops accepting and lets in-flight requests finish
+    /// (up to `server.shutdown_timeout_secs`).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

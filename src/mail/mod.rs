@@ -1,0 +1,49 @@
+//! The mail outbox: the application queues messages inside its own transactions (so a rolled
+//! back change sends nothing and a committed one is never forgotten); the `send_email` job
+//! delivers them.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use tresor_jobs::email::{Email, Template};
+use uuid::Uuid;
+
+use crate::crypto::{KeyRing, aead};
+use crate::db::time;
+
+/// What is sealed in an outbox row.
+#[derive(Serialize, Deserialize)]
+struct Sealed {
+    to: String,
+    data: serde_json::Value,
+}
+
+fn associated(id: &Uuid) -> String {
+    aead::associated_data("email_outbox", "payload", &id.to_string())
+}
+
+/// Queues `email` in the caller's transaction and returns its id (the Message-ID's local part).
+#[tracing::instrument(skip_all, fields(template = email.template.name()))]
+pub async fn queue(conn: &mut AnyConnection, ring: &KeyRing, email: Email) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::now_v7();
+    let payload =
+        serde_json::to_vec(&Sealed { to: email.to, data: email.data }).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let sealed = aead::seal(ring, &payload, &associated(&id));
+    sqlx::query("INSERT INTO email_outbox (id, template, payload, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(id.to_string())
+        .bind(email.template.name())
+        .bind(sealed)
+        .bind(time::to_db(time::now()))
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+/// Opens a queued message for delivery. `None` when the row was already sent (payload purged).
+pub fn open(ring: &KeyRing, id: &Uuid, template: &str, payload: Option<&str>) -> anyhow::Result<Option<Email>> {
+    let Some(payload) = payload else { return Ok(None) };
+    let template =
+        Template::from_name(template).ok_or_else(|| anyhow::anyhow!("unknown email template {template:?}"))?;
+    let plain = aead::open(ring, payload, &associated(id))?;
+    let sealed: Sealed = serde_json::from_slice(&plain)?;
+    Ok(Some(Email { to: sealed.to, template, data: sealed.data }))
+}

@@ -1,0 +1,46 @@
+//! The optional Redis connection: opened lazily and shared, so a Redis that is down at startup
+//! makes the service unready (503 on `/health/ready`) instead of unable to start.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Client, RedisResult};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::OnceCell;
+
+pub struct RedisHandle {
+    client: Client,
+    manager: OnceCell<ConnectionManager>,
+}
+
+impl std::fmt::Debug for RedisHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: never print it.
+        f.write_str("RedisHandle")
+    }
+}
+
+impl RedisHandle {
+    pub fn open(url: &SecretString) -> RedisResult<Self> {
+        Ok(Self { client: Client::open(url.expose_secret())?, manager: OnceCell::new() })
+    }
+
+    /// A multiplexed connection that reconnects by itself after Redis comes back.
+    pub async fn connection(&self) -> RedisResult<ConnectionManager> {
+        self.manager
+            .get_or_try_init(|| async {
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(Duration::from_secs(2)))
+                    .set_response_timeout(Some(Duration::from_secs(2)))
+                    .set_number_of_retries(1);
+                self.client.get_connection_manager_with_config(config).await
+            })
+            .await
+            .cloned()
+    }
+
+    pub async fn ping(&self) -> RedisResult<()> {
+        let mut connection = self.connection().await?;
+        redis::cmd("PING").query_async::<String>(&mut connection).await.map(|_| ())
+    }
+}

@@ -1,0 +1,52 @@
+//! What handlers and jobs are given: passed explicitly as `web::Data<AppState>`, never global.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::config::{Config, sqlite_path};
+use crate::crypto::Keys;
+use crate::db::{self, Db, PoolSettings};
+use crate::redis::RedisHandle;
+
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub keys: Arc<Keys>,
+    pub redis: Option<RedisHandle>,
+    pub metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// Loads the keys, connects to the database and brings its schema up to date.
+    pub async fn init(config: Config) -> anyhow::Result<Self> {
+        let keys = Keys::load(&config.keys_dir, !config.env.is_production())?;
+        let db = connect(&config).await?;
+        db::migrate(&db, sqlite_file(&config)).await?;
+        let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
+        Ok(Self { config: Arc::new(config), db, keys: Arc::new(keys), redis, metrics: crate::http::ops::recorder() })
+    }
+
+    /// `None` when Redis is not configured.
+    pub async fn redis_ping(&self) -> Option<redis::RedisResult<()>> {
+        match &self.redis {
+            Some(redis) => Some(redis.ping().await),
+            None => None,
+        }
+    }
+}
+
+pub async fn connect(config: &Config) -> anyhow::Result<Db> {
+    let settings = PoolSettings {
+        max_connections: config.settings.database.max_connections,
+        acquire_timeout: Duration::from_secs(config.settings.database.acquire_timeout_secs),
+    };
+    Db::connect(&config.database_url, &settings).await.context("connecting to the database")
+}
+
+pub fn sqlite_file(config: &Config) -> Option<std::path::PathBuf> {
+    use secrecy::ExposeSecret;
+    sqlite_path(config.database_url.expose_secret()).map(std::path::Path::to_path_buf)
+}

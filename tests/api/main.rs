@@ -1,0 +1,11 @@
+//! Black-box tests of the running service. One test binary (fewer link steps); one module per
+//! concern.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod audit;
+mod browser;
+mod cli;
+mod errors;
+mod health;
+mod helpers;
+mod mail;
