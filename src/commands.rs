@@ -2,17 +2,18 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{AuditCommand, Cli, Command};
+use crate::cli::{AuditCommand, Cli, Command, LedgerCommand};
 use crate::config::Config;
 use crate::http::Application;
 use crate::state::{connect, sqlite_file};
-use crate::{audit, db};
+use crate::{audit, db, ledger};
 
 pub async fn run(cli: Cli, config: Config) -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(config).await,
+        Command::Ledger(LedgerCommand::Verify) => verify_ledger(config).await,
     };
     match outcome {
         Ok(code) => code,
@@ -53,5 +54,21 @@ async fn verify_audit(config: Config) -> anyhow::Result<ExitCode> {
             report.checked
         );
         Ok(ExitCode::FAILURE)
+    }
+}
+
+async fn verify_ledger(config: Config) -> anyhow::Result<ExitCode> {
+    let database = connect(&config).await?;
+    let report = ledger::verify::verify(&database).await?;
+    database.close().await;
+    match report.problem {
+        None => {
+            println!("ledger ok: {} entries and {} accounts reconcile", report.entries, report.accounts);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(problem) => {
+            println!("ledger does not reconcile: {problem}");
+            Ok(ExitCode::FAILURE)
+        }
     }
 }

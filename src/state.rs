@@ -9,6 +9,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
+use crate::ledger::service::Ledger;
 use crate::redis::RedisHandle;
 
 pub struct AppState {
@@ -17,6 +18,7 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub redis: Option<RedisHandle>,
     pub metrics: PrometheusHandle,
+    pub ledger: Ledger,
 }
 
 impl AppState {
@@ -26,7 +28,15 @@ impl AppState {
         let db = connect(&config).await?;
         db::migrate(&db, sqlite_file(&config)).await?;
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
-        Ok(Self { config: Arc::new(config), db, keys: Arc::new(keys), redis, metrics: crate::http::ops::recorder() })
+        let ledger = Ledger::start(db.clone(), config.settings.ledger.clone());
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            keys: Arc::new(keys),
+            redis,
+            metrics: crate::http::ops::recorder(),
+            ledger,
+        })
     }
 
     /// `None` when Redis is not configured.

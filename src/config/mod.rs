@@ -53,6 +53,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub log: LogSettings,
     pub mail: MailSettings,
+    pub ledger: crate::ledger::limits::LedgerSettings,
 }
 
 #[derive(Debug, Deserialize)]

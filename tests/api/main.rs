@@ -8,4 +8,6 @@ mod cli;
 mod errors;
 mod health;
 mod helpers;
+mod ledger;
+mod ledger_props;
 mod mail;
