@@ -17,4 +17,14 @@ pub struct LedgerSettings {
     pub group_commit_max: usize,
     /// Seconds an idle account actor lives before it stops.
     pub actor_idle_secs: u64,
+    /// `actors` (per-account actors with group commit), or `locked`: one transaction per request
+    /// with row locks and no actors — the baseline the benchmark compares against.
+    pub engine: Engine,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Actors,
+    Locked,
 }

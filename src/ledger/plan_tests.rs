@@ -11,6 +11,7 @@ fn limits() -> LedgerSettings {
         review_threshold: 900,
         group_commit_max: 64,
         actor_idle_secs: 60,
+        engine: crate::ledger::limits::Engine::Actors,
     }
 }
 

@@ -13,7 +13,7 @@ use super::account::{Account, AccountKind};
 use super::accounts;
 use super::command::{Command, Idempotency, LedgerError, Movement, Outcome};
 use super::commit::LedgerStore;
-use super::limits::LedgerSettings;
+use super::limits::{Engine, LedgerSettings};
 use super::money::{Amount, Currency};
 use super::number::AccountNumber;
 use super::plan::key_reused;
@@ -33,6 +33,7 @@ pub struct Caller {
 pub struct Ledger {
     db: Db,
     settings: LedgerSettings,
+    store: LedgerStore,
     registry: Registry<Uuid, AccountActor<LedgerStore>>,
 }
 
@@ -50,9 +51,10 @@ impl Ledger {
             max_batch: settings.group_commit_max,
             idle_timeout: Duration::from_secs(settings.actor_idle_secs),
         };
+        let actors = store.clone();
         let registry =
-            Registry::new(Arc::new(Shards::per_core()), move |id| AccountActor::new(*id, store.clone(), tuning));
-        Self { db, settings, registry }
+            Registry::new(Arc::new(Shards::per_core()), move |id| AccountActor::new(*id, actors.clone(), tuning));
+        Self { db, settings, store, registry }
     }
 
     pub fn settings(&self) -> &LedgerSettings {
@@ -195,6 +197,9 @@ impl Ledger {
     }
 
     async fn execute(&self, account: Uuid, command: Command) -> Result<Outcome, ApiError> {
+        if self.settings.engine == Engine::Locked {
+            return self.store.commit_locked(account, command).await.map_err(ledger_error);
+        }
         // An actor that stopped (idle, or crashed) between lookup and send refuses the message
         // unprocessed: the next lookup starts a fresh one.
         for _ in 0..3 {

@@ -82,9 +82,8 @@ pub async fn apply(
     insert_entries(conn, account, &entries, &time::to_db(at)).await?;
     let responses = responses(batch, steps, &entries, at);
     insert_idempotency(conn, batch, steps, &responses, &time::to_db(at)).await?;
-    for entry in &entries {
-        audit::append(conn, dialect, &entry.command.actor, audit_event(account, entry)).await?;
-    }
+    let events = entries.iter().map(|entry| (&entry.command.actor, audit_event(account, entry))).collect();
+    audit::append_many(conn, dialect, events).await?;
     Ok(Written { balance, version, responses })
 }
 

@@ -226,7 +226,17 @@ async fn concurrent_duplicates_of_one_request_have_exactly_one_effect() {
 
 #[actix_web::test]
 async fn concurrent_withdrawals_never_overdraw() {
-    let app = spawn_app().await;
+    overdraw_race(spawn_app().await).await;
+}
+
+#[actix_web::test]
+async fn concurrent_withdrawals_never_overdraw_with_the_row_locking_engine() {
+    use figment::providers::Serialized;
+    overdraw_race(crate::helpers::spawn_app_with(|f| f.merge(Serialized::default("ledger.engine", "locked"))).await)
+        .await;
+}
+
+async fn overdraw_race(app: TestApp) {
     let alice = caller();
     let a = open(&app, &alice, "USD").await;
     deposit(&app, &alice, &a, 1_000).await;
