@@ -11,3 +11,4 @@ mod helpers;
 mod ledger;
 mod ledger_props;
 mod mail;
+mod openapi;
