@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod ledger;
 pub mod mail;
+pub mod notifications;
 pub mod redis;
 pub mod state;
 pub mod telemetry;

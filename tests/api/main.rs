@@ -11,4 +11,5 @@ mod helpers;
 mod ledger;
 mod ledger_props;
 mod mail;
+mod notifications;
 mod openapi;
