@@ -21,7 +21,7 @@ pub struct Notification {
     pub message: String,
 }
 
-#[tracing::instrument(skip_all, fields(kind))]
+#[tracing::instrument(skip_all, fields(kind = kind))]
 pub async fn notify(
     conn: &mut AnyConnection,
     kind: &'static str,
