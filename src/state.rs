@@ -9,6 +9,8 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
+use crate::identity::Identity;
+use crate::ratelimit::RateLimiter;
 use crate::redis::RedisHandle;
 
 pub struct AppState {
@@ -17,6 +19,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub redis: Option<RedisHandle>,
     pub metrics: PrometheusHandle,
+    pub identity: Arc<Identity>,
+    pub rate_limits: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -26,7 +30,17 @@ impl AppState {
         let db = connect(&config).await?;
         db::migrate(&db, sqlite_file(&config)).await?;
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
-        Ok(Self { config: Arc::new(config), db, keys: Arc::new(keys), redis, metrics: crate::http::ops::recorder() })
+        let identity = Arc::new(Identity::new(&config, &keys)?);
+        let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits));
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            keys: Arc::new(keys),
+            redis,
+            metrics: crate::http::ops::recorder(),
+            identity,
+            rate_limits,
+        })
     }
 
     /// `None` when Redis is not configured.

@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 
 use super::docs::{self, ApiDoc};
 use super::middleware::{edge::edge, metrics, request_span::RequestSpan};
-use super::{extract, health, ops};
+use super::{auth, extract, health, jwks, ops, registration, sessions};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -45,6 +45,14 @@ pub fn build_app(
         .service(health::live)
         .service(health::ready)
         .service(ops::metrics)
+        .service(registration::register)
+        .service(registration::verify_email)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(sessions::list)
+        .service(sessions::revoke)
+        .service(jwks::jwks)
         .split_for_parts();
     app.configure(docs::routes(openapi))
         .default_service(web::to(unknown_route))
