@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 
 use super::docs::{self, ApiDoc};
 use super::middleware::{edge::edge, metrics, request_span::RequestSpan};
-use super::{auth, extract, health, jwks, ops, registration, sessions};
+use super::{auth, extract, health, jwks, me, ops, passwords, registration, sessions};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -53,6 +53,14 @@ pub fn build_app(
         .service(sessions::list)
         .service(sessions::revoke)
         .service(jwks::jwks)
+        .service(passwords::forgot)
+        .service(passwords::reset)
+        .service(passwords::accept_invite)
+        .service(me::get_me)
+        .service(me::update_me)
+        .service(me::delete_me)
+        .service(me::change_password)
+        .service(me::export_me)
         .split_for_parts();
     app.configure(docs::routes(openapi))
         .default_service(web::to(unknown_route))

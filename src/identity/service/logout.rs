@@ -56,13 +56,7 @@ pub async fn revoke_session(state: &AppState, user_id: Uuid, target: Uuid, devic
     state.identity.revocations.revoked(state.redis.as_ref(), &[target]).await.map_err(revocation_failed)
 }
 
-/// Revokes every session of a user but `keep`, in the caller's transaction; the caller tells
-/// the revocation cache after committing.
-pub async fn revoke_all_in(
-    tx: &mut sqlx::AnyConnection,
-    user_id: Uuid,
-    keep: Option<Uuid>,
-    reason: &str,
-) -> Result<Vec<Uuid>, ApiError> {
-    Ok(store::sessions::revoke_all(tx, user_id, keep, reason).await?)
+/// Tells the revocation cache (and Redis) about sessions revoked in a committed transaction.
+pub async fn revoke_sessions(state: &AppState, sessions: &[Uuid]) -> Result<(), ApiError> {
+    state.identity.revocations.revoked(state.redis.as_ref(), sessions).await.map_err(revocation_failed)
 }

@@ -1,10 +1,13 @@
 //! The identity flows: each takes the state, parsed input and who is asking, and does its work
 //! in one transaction with its audit entry, security events and emails.
 
+pub mod credentials;
 pub mod emails;
 mod failures;
 pub mod login;
 pub mod logout;
+pub mod profile;
+pub mod recovery;
 pub mod refresh;
 pub mod register;
 pub mod session;

@@ -93,6 +93,15 @@ pub async fn expire(
     ids.iter().map(|id| parse_id(id)).collect()
 }
 
+/// Lifts any lockout and clears the count (the owner proved control of the email address).
+pub async fn lift(conn: &mut AnyConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET failed_logins = 0, lockouts = 0, locked_until = NULL WHERE id = $1")
+        .bind(user_id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,3 +105,20 @@ pub async fn insert_mfa_challenge(
     .await?;
     Ok(id)
 }
+
+/// The user a live token of `purpose` is for, without using it up.
+pub async fn peek<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    executor: E,
+    purpose: Purpose,
+    token_hash: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    let user: Option<String> = sqlx::query_scalar(
+        "SELECT user_id FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(token_hash)
+    .bind(purpose.name())
+    .bind(time::to_db(time::now()))
+    .fetch_optional(executor)
+    .await?;
+    user.as_deref().map(parse_id).transpose()
+}

@@ -153,3 +153,41 @@ pub async fn mark_verified(conn: &mut AnyConnection, id: Uuid) -> Result<bool, s
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The columns a profile update may set.
+const SETTABLE: [&str; 3] = ["full_name", "phone", "address"];
+
+pub async fn set_column(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    column: &str,
+    value: Option<String>,
+) -> Result<(), sqlx::Error> {
+    if !SETTABLE.contains(&column) {
+        return Err(sqlx::Error::Protocol(format!("users.{column} is not settable")));
+    }
+    // The column name comes from the fixed list above, never from input; values are bound.
+    let sql = format!("UPDATE users SET {column} = $1, updated_at = $2 WHERE id = $3");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(value)
+        .bind(time::to_db(time::now()))
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn soft_delete(conn: &mut AnyConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    let now = time::to_db(time::now());
+    sqlx::query("UPDATE users SET status = 'deleted', deleted_at = $1, updated_at = $1 WHERE id = $2")
+        .bind(&now)
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE one_time_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
+        .bind(&now)
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
