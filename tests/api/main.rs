@@ -8,6 +8,7 @@ mod cli;
 mod errors;
 mod health;
 mod helpers;
+mod identity;
 mod ledger;
 mod ledger_props;
 mod mail;
