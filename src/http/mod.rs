@@ -1,6 +1,7 @@
 //! The HTTP layer: one file per resource, thin handlers, and the app factory that the server
 //! and the tests share.
 
+pub mod accounts;
 pub mod auth;
 pub mod authn;
 pub mod client;
@@ -10,11 +11,13 @@ pub mod health;
 pub mod jwks;
 pub mod me;
 pub mod middleware;
+pub mod money;
 pub mod ops;
 pub mod passwords;
 pub mod registration;
 mod server;
 pub mod sessions;
+pub mod transfers;
 
 pub use server::{Application, build_app};
 

@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 
 use super::docs::{self, ApiDoc};
 use super::middleware::{edge::edge, metrics, request_span::RequestSpan};
-use super::{auth, extract, health, jwks, me, ops, passwords, registration, sessions};
+use super::{accounts, auth, extract, health, jwks, me, ops, passwords, registration, sessions, transfers};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -61,6 +61,14 @@ pub fn build_app(
         .service(me::delete_me)
         .service(me::change_password)
         .service(me::export_me)
+        .service(accounts::open)
+        .service(accounts::list)
+        .service(accounts::get)
+        .service(accounts::deposit)
+        .service(accounts::withdraw)
+        .service(accounts::transactions)
+        .service(accounts::transaction)
+        .service(transfers::create)
         .split_for_parts();
     docs::complete(&mut openapi);
     app.configure(docs::routes(openapi))

@@ -21,11 +21,36 @@ impl Amount {
     }
 }
 
+const EXPECTED: &str = "amount must be a positive integer of minor units (cents), e.g. 1050 for 10.50";
+
+/// Accepts JSON integers only; 10.5, 1e3, "10", null and numbers beyond i64 are refused with a
+/// message that names the field, so the client knows what to fix.
+struct AmountVisitor;
+
+impl serde::de::Visitor<'_> for AmountVisitor {
+    type Value = Amount;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(EXPECTED)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Amount, E> {
+        Amount::new(value).map_err(|_| E::custom(format!("{EXPECTED}; got {value}")))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Amount, E> {
+        let value = i64::try_from(value).map_err(|_| E::custom(format!("{EXPECTED}; got a number too large")))?;
+        self.visit_i64(value)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Amount, E> {
+        Err(E::custom(format!("{EXPECTED}; got {value}, which is not an integer")))
+    }
+}
+
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Only JSON integers: 10.5, 1e3, "10" and numbers beyond i64 are refused by i64 itself.
-        let raw = i64::deserialize(deserializer)?;
-        Self::new(raw).map_err(serde::de::Error::custom)
+        deserializer.deserialize_any(AmountVisitor)
     }
 }
 

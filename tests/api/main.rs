@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod identity;
 mod ledger;
+mod ledger_http;
 mod ledger_props;
 mod mail;
 mod notifications;

@@ -1,7 +1,7 @@
 //! Identity (API.md, Identity and Users): registration, sign-in, tokens, sessions, lockout,
 //! rate limits, password flows, profile — black-box through HTTP, on the test's database.
 
-mod support;
+pub mod support;
 
 mod lockout;
 mod lockout_processes;
