@@ -32,13 +32,14 @@ impl AppState {
         let db = connect(&config).await?;
         db::migrate(&db, sqlite_file(&config)).await?;
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
-        let ledger = Ledger::start(db.clone(), config.settings.ledger.clone());
+        let keys = Arc::new(keys);
+        let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone());
         let identity = Arc::new(Identity::new(&config, &keys)?);
         let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits));
         Ok(Self {
             config: Arc::new(config),
             db,
-            keys: Arc::new(keys),
+            keys,
             redis,
             metrics: crate::http::ops::recorder(),
             ledger,

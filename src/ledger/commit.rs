@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use super::account::AccountStatus;
 use super::command::{Command, LedgerError, Outcome};
+use super::flags;
 use super::limits::LedgerSettings;
 use super::plan::{self, Plan, Saved, Snapshot, Stale};
 use super::write;
@@ -33,6 +34,7 @@ const ATTEMPTS: usize = 5;
 pub struct LedgerStore {
     pub db: Db,
     pub limits: LedgerSettings,
+    pub keys: std::sync::Arc<crate::crypto::Keys>,
 }
 
 impl AccountStore for LedgerStore {
@@ -140,13 +142,18 @@ impl LedgerStore {
         let counters = counter_statuses(&mut tx, batch).await?;
         let Plan { steps, outgoing_today } =
             plan::decide(&snapshot, batch, &saved, &counters, &self.limits, from_cache)?;
-        let written = write::apply(&mut tx, self.db.dialect(), account, &snapshot, batch, &steps).await?;
+        let mut velocity = snapshot.velocity.clone();
+        let flags = flags::detect(&mut velocity, batch, &steps, &self.limits, Utc::now().timestamp());
+        let context =
+            write::Context { dialect: self.db.dialect(), ring: &self.keys.encryption, account, flags: &flags };
+        let written = write::apply(&mut tx, &context, &snapshot, batch, &steps).await?;
         tx.commit().await?;
 
         let snapshot = Snapshot {
             balance: written.balance.unwrap_or(snapshot.balance),
             version: written.version.unwrap_or(snapshot.version),
             outgoing_today,
+            velocity,
             ..snapshot
         };
         let outcomes = written.responses.into_iter().map(Ok).collect();
@@ -177,7 +184,7 @@ async fn lock(conn: &mut AnyConnection, dialect: Dialect, account: Uuid, batch: 
 }
 
 async fn load(conn: &mut AnyConnection, account: Uuid, today: chrono::NaiveDate) -> Result<Snapshot, sqlx::Error> {
-    let row = sqlx::query("SELECT balance, version, status FROM accounts WHERE id = $1")
+    let row = sqlx::query("SELECT number, balance, version, status FROM accounts WHERE id = $1")
         .bind(account.to_string())
         .fetch_one(&mut *conn)
         .await?;
@@ -195,6 +202,8 @@ async fn load(conn: &mut AnyConnection, account: Uuid, today: chrono::NaiveDate)
         status: AccountStatus::parse(&row.try_get::<String, _>("status")?)?,
         day: today,
         outgoing_today: outgoing,
+        velocity: flags::Velocity::default(),
+        number: row.try_get("number")?,
     })
 }
 

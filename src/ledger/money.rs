@@ -75,6 +75,18 @@ impl Currency {
     pub fn code(self) -> &'static str {
         self.0.code()
     }
+
+    /// `minor` units written for people: `1050` USD is `10.50 USD`, `1050` JPY is `1050 JPY`.
+    pub fn display(self, minor: i64) -> String {
+        let exponent = u32::from(self.0.exponent().unwrap_or(0));
+        if exponent == 0 {
+            return format!("{minor} {}", self.code());
+        }
+        let unit = 10_i64.pow(exponent);
+        let sign = if minor < 0 { "-" } else { "" };
+        let (whole, fraction) = (minor.unsigned_abs() / unit as u64, minor.unsigned_abs() % unit as u64);
+        format!("{sign}{whole}.{fraction:0width$} {}", self.code(), width = exponent as usize)
+    }
 }
 
 impl FromStr for Currency {
@@ -137,5 +149,14 @@ mod tests {
         for bad in ["usd", "XYZ", "", "DOLLARS"] {
             assert!(bad.parse::<Currency>().is_err(), "{bad} must be refused");
         }
+    }
+
+    #[test]
+    fn amounts_display_with_the_currency_s_minor_unit() {
+        let (usd, jpy): (Currency, Currency) = ("USD".parse().unwrap(), "JPY".parse().unwrap());
+        assert_eq!(usd.display(1050), "10.50 USD");
+        assert_eq!(usd.display(7), "0.07 USD");
+        assert_eq!(usd.display(-1050), "-10.50 USD");
+        assert_eq!(jpy.display(1050), "1050 JPY");
     }
 }

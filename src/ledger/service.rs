@@ -18,6 +18,7 @@ use super::money::{Amount, Currency};
 use super::number::AccountNumber;
 use super::plan::key_reused;
 use crate::audit::Actor;
+use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::{ApiError, Problem};
 
@@ -45,8 +46,8 @@ pub struct MoneyRequest {
 
 impl Ledger {
     /// Starts the actor shards (one arbiter per core). Call inside the actix System.
-    pub fn start(db: Db, settings: LedgerSettings) -> Self {
-        let store = LedgerStore { db: db.clone(), limits: settings.clone() };
+    pub fn start(db: Db, settings: LedgerSettings, keys: Arc<Keys>) -> Self {
+        let store = LedgerStore { db: db.clone(), limits: settings.clone(), keys };
         let tuning = Tuning {
             max_batch: settings.group_commit_max,
             idle_timeout: Duration::from_secs(settings.actor_idle_secs),

@@ -204,6 +204,10 @@ async fn transfers_move_money_and_refuse_with_the_contract_slugs() {
     assert_eq!(received["items"][0]["kind"], "transfer_in");
     assert_eq!(received["items"][0]["counterparty_number"], a["number"]);
     assert_eq!(received["items"][0]["reference"], sent["reference"]);
+    let mails = app.mail_to(&bob.user.email, "transfer_received").await;
+    assert_eq!(mails.len(), 1, "the recipient is emailed");
+    assert_eq!(mails[0].data["amount"], "15.00 USD");
+    assert_eq!(mails[0].data["reference"], sent["reference"]);
 
     let cases = [
         (body(&a["number"], 1), 422, "same-account"),
