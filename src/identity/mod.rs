@@ -7,6 +7,7 @@ pub mod fields;
 pub mod maintenance;
 pub mod password;
 pub mod pii;
+pub mod rekey;
 pub mod revocation;
 pub mod roles;
 pub mod service;

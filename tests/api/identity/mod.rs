@@ -3,6 +3,7 @@
 
 mod support;
 
+mod cli;
 mod lockout;
 mod lockout_processes;
 mod login;
