@@ -3,6 +3,7 @@
 //! password reset and change, profile, deletion). HTTP handlers live in `crate::http`; they
 //! parse input into the types here and call the services.
 
+pub mod export;
 pub mod fields;
 pub mod maintenance;
 pub mod password;

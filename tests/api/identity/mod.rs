@@ -5,7 +5,6 @@ mod support;
 
 mod cli;
 mod lockout;
-mod lockout_processes;
 mod login;
 mod login_cost;
 mod passwords;
@@ -16,3 +15,4 @@ mod refresh;
 mod register;
 mod sessions;
 mod tokens;
+mod two_servers;
