@@ -1,6 +1,9 @@
 //! The `tresor` command line (API.md, operator contract).
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::identity::Role;
+use crate::identity::fields::{Email, FullName};
 
 #[derive(Debug, Parser)]
 #[command(name = "tresor", version, about = "Secure retail-banking backend", long_about = None)]
@@ -21,13 +24,84 @@ pub enum Command {
     /// Ledger tools.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// User administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Key rings: add keys, rotate to them and re-encrypt data under the new ones.
+    #[command(subcommand)]
+    Keys(KeysCommand),
 }
 
 #[derive(Debug, Subcommand)]
-pub enum LedgerCommand {
-    /// Reconcile the books: every entry sums to zero, every balance equals its postings; exit 1
-    /// naming the first discrepancy.
-    Verify,
+pub enum AdminCommand {
+    /// Create a staff or customer user whose email is already verified (the operator vouches).
+    Create(CreateUser),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUser {
+    #[arg(long, value_parser = parse_email)]
+    pub email: Email,
+    #[arg(long, value_parser = parse_full_name)]
+    pub full_name: FullName,
+    /// customer, support, kyc_officer, auditor or admin; repeat for several.
+    #[arg(long = "role", required = true, value_parser = parse_role)]
+    pub roles: Vec<Role>,
+    /// Read the password from the first line of standard input; without it, a one-time
+    /// set-password link is printed.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+fn parse_email(raw: &str) -> Result<Email, String> {
+    Email::parse(raw)
+}
+
+fn parse_full_name(raw: &str) -> Result<FullName, String> {
+    FullName::parse(raw)
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw).ok_or_else(|| "must be one of customer, support, kyc_officer, auditor, admin".to_owned())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Ring {
+    Signing,
+    Encryption,
+    Mac,
+}
+
+impl Ring {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Signing => "signing",
+            Self::Encryption => "encryption",
+            Self::Mac => "mac",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a new key to a ring (every ring when none is named), creating missing rings. The new
+    /// key does not sign or seal yet: let every process load it (they re-read the rings every
+    /// `keys.reload_secs`), then run `tresor keys rotate`.
+    Generate {
+        #[arg(long, value_enum)]
+        ring: Option<Ring>,
+    },
+    /// Make the newest key of a ring active (every ring when none is named), then re-encrypt
+    /// personal data and queued mail under the active encryption key and recompute blind
+    /// indexes under the active MAC key, in batches, beside running servers. Old keys stay in
+    /// the ring: tokens and ciphertexts made with them keep verifying and opening.
+    Rotate {
+        #[arg(long, value_enum)]
+        ring: Option<Ring>,
+        /// Rows per re-encryption transaction.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        batch_size: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -52,4 +126,11 @@ pub fn parse() -> Cli {
             std::process::exit(2)
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Reconcile the books: every entry sums to zero, every balance equals its postings; exit 1
+    /// naming the first discrepancy.
+    Verify,
 }

@@ -1,8 +1,11 @@
 //! What each CLI command does once configuration is loaded.
 
+mod admin;
+mod keys;
+
 use std::process::ExitCode;
 
-use crate::cli::{AuditCommand, Cli, Command, LedgerCommand};
+use crate::cli::{AdminCommand, AuditCommand, Cli, Command, KeysCommand, LedgerCommand};
 use crate::config::Config;
 use crate::http::Application;
 use crate::state::{connect, sqlite_file};
@@ -14,6 +17,9 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         Command::Migrate => migrate(config).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(config).await,
         Command::Ledger(LedgerCommand::Verify) => verify_ledger(config).await,
+        Command::Admin(AdminCommand::Create(args)) => admin::create(config, args).await,
+        Command::Keys(KeysCommand::Generate { ring }) => keys::generate(&config, ring),
+        Command::Keys(KeysCommand::Rotate { ring, batch_size }) => keys::rotate(config, ring, batch_size).await,
     };
     match outcome {
         Ok(code) => code,

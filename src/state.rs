@@ -48,6 +48,18 @@ impl AppState {
         })
     }
 
+    /// Takes in key-ring changes made on disk (`tresor keys generate|rotate`).
+    pub fn reload_keys(&self) -> anyhow::Result<()> {
+        let changed = self.keys.reload(&self.config.keys_dir)?;
+        if changed.contains(&"signing") {
+            self.identity.reload_signing(&self.keys.signing)?;
+        }
+        if !changed.is_empty() {
+            tracing::info!(rings = ?changed, "key rings reloaded");
+        }
+        Ok(())
+    }
+
     /// `None` when Redis is not configured.
     pub async fn redis_ping(&self) -> Option<redis::RedisResult<()>> {
         match &self.redis {

@@ -98,6 +98,8 @@ pub struct RedisSettings {
 #[serde(deny_unknown_fields)]
 pub struct KeySettings {
     pub dir: String,
+    /// Seconds between re-reads of the key rings by a running process (0 = never).
+    pub reload_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]

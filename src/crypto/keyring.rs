@@ -1,79 +1,108 @@
 //! Key rings: named 256-bit keys, one active, older ones kept so what they signed or sealed can
-//! still be read. Each ring is a JSON file in the keys folder:
-//! `{"active": "<id>", "keys": [{"id": "<id>", "created_at": "...", "secret": "<base64>"}]}`.
+//! still be read. Each ring is a JSON file in the keys folder (format in [`super::keyfile`]).
+//!
+//! A running process can take in keys added or activated since it started ([`Keys::reload`]):
+//! keys are only ever added, never removed, so a key handed out stays valid for the life of the
+//! process. Loaded keys are therefore kept for the process's lifetime (they are never dropped
+//! while any reference to them may exist), which lets the ring hand out plain references.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::RwLock;
 
 use anyhow::{Context, bail};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use secrecy::{ExposeSecret, SecretBox, SecretString};
-use serde::{Deserialize, Serialize};
+use secrecy::SecretBox;
 
-use super::random;
+use super::keyfile::{self, ring_path};
+
+pub use super::keyfile::new_key_id;
 
 pub type Secret = SecretBox<[u8; 32]>;
+
+struct RingState {
+    active: &'static str,
+    keys: BTreeMap<&'static str, &'static Secret>,
+}
 
 /// One ring: every key by id, and which one new signatures or ciphertexts use.
 pub struct KeyRing {
     name: &'static str,
-    active: String,
-    keys: BTreeMap<String, Secret>,
+    state: RwLock<RingState>,
 }
 
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ids: Vec<&String> = self.keys.keys().collect();
-        f.debug_struct("KeyRing").field("name", &self.name).field("active", &self.active).field("ids", &ids).finish()
+        let state = self.read();
+        let ids: Vec<&str> = state.keys.keys().copied().collect();
+        f.debug_struct("KeyRing").field("name", &self.name).field("active", &state.active).field("ids", &ids).finish()
     }
 }
 
 impl KeyRing {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, RingState> {
+        self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub fn active(&self) -> (&str, &Secret) {
-        // `load` guarantees the active id is present.
-        let key = &self.keys[&self.active];
-        (&self.active, key)
+        let state = self.read();
+        // `merge` only ever sets an active id that is in the ring.
+        (state.active, state.keys[state.active])
     }
 
     pub fn get(&self, id: &str) -> Option<&Secret> {
-        self.keys.get(id)
+        self.read().keys.get(id).copied()
     }
 
     pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.keys.keys().map(String::as_str)
+        let ids: Vec<&'static str> = self.read().keys.keys().copied().collect();
+        ids.into_iter()
     }
-}
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RingFile {
-    active: String,
-    keys: Vec<KeyEntry>,
-}
+    /// Takes in the keys of `file` that are new and its active id. Returns whether anything
+    /// changed.
+    fn merge(&self, path: &Path, file: &keyfile::RingFile) -> anyhow::Result<bool> {
+        let mut fresh = Vec::new();
+        {
+            let state = self.read();
+            for entry in &file.keys {
+                if !state.keys.contains_key(entry.id.as_str()) {
+                    let raw = STANDARD
+                        .decode(&entry.secret)
+                        .ok()
+                        .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok())
+                        .with_context(|| format!("key {:?} in {} is not 32 base64 bytes", entry.id, path.display()))?;
+                    fresh.push((entry.id.clone(), raw));
+                }
+            }
+            let known = state.keys.contains_key(file.active.as_str()) || fresh.iter().any(|(id, _)| *id == file.active);
+            if !known {
+                bail!("key ring {}: the active key {:?} is not in the ring", path.display(), file.active);
+            }
+            if fresh.is_empty() && state.active == file.active {
+                return Ok(false);
+            }
+        }
+        let mut state = self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (id, raw) in fresh {
+            let id: &'static str = Box::leak(id.into_boxed_str());
+            let key: &'static Secret = Box::leak(Box::new(SecretBox::new(Box::new(raw))));
+            state.keys.insert(id, key);
+        }
+        if let Some((id, _)) = state.keys.get_key_value(file.active.as_str()) {
+            state.active = id;
+        }
+        Ok(true)
+    }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeyEntry {
-    id: String,
-    #[allow(dead_code)] // kept in the file for operators
-    created_at: String,
-    secret: SecretString,
-}
-
-#[derive(Serialize)]
-struct NewRingFile<'a> {
-    active: &'a str,
-    keys: Vec<NewKeyEntry<'a>>,
-}
-
-#[derive(Serialize)]
-struct NewKeyEntry<'a> {
-    id: &'a str,
-    created_at: String,
-    secret: String,
+    fn load(dir: &Path, name: &'static str) -> anyhow::Result<Self> {
+        let path = ring_path(dir, name);
+        let file = keyfile::read(&path)?;
+        let ring = Self { name, state: RwLock::new(RingState { active: "", keys: BTreeMap::new() }) };
+        ring.merge(&path, &file)?;
+        Ok(ring)
+    }
 }
 
 /// The rings this service uses.
@@ -87,7 +116,7 @@ pub struct Keys {
     pub mac: KeyRing,
 }
 
-const RINGS: [&str; 3] = ["signing", "encryption", "mac"];
+pub const RINGS: [&str; 3] = ["signing", "encryption", "mac"];
 
 impl Keys {
     /// Loads every ring from `dir`. With `generate`, a missing ring is created first (once) and
@@ -102,80 +131,35 @@ impl Keys {
                         path.display()
                     );
                 }
-                write_new_ring(&path)?;
+                keyfile::create(&path)?;
                 tracing::warn!(path = %path.display(), "generated a new {name} key ring for development; back up the keys folder or data encrypted under it is lost");
             }
         }
         Ok(Self {
-            signing: read_ring(dir, "signing")?,
-            encryption: read_ring(dir, "encryption")?,
-            mac: read_ring(dir, "mac")?,
+            signing: KeyRing::load(dir, "signing")?,
+            encryption: KeyRing::load(dir, "encryption")?,
+            mac: KeyRing::load(dir, "mac")?,
         })
     }
-}
 
-fn ring_path(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("{name}.json"))
-}
-
-fn read_ring(dir: &Path, name: &'static str) -> anyhow::Result<KeyRing> {
-    let path = ring_path(dir, name);
-    let text = fs::read_to_string(&path).with_context(|| format!("reading key ring {}", path.display()))?;
-    let file: RingFile =
-        serde_json::from_str(&text).with_context(|| format!("key ring {} is not valid", path.display()))?;
-    let mut keys = BTreeMap::new();
-    for entry in file.keys {
-        let raw = STANDARD
-            .decode(entry.secret.expose_secret())
-            .ok()
-            .and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok())
-            .with_context(|| format!("key {:?} in {} is not 32 base64 bytes", entry.id, path.display()))?;
-        keys.insert(entry.id, SecretBox::new(Box::new(raw)));
+    /// Re-reads the rings: keys added since are taken in, and a changed active key takes
+    /// effect. Returns the names of the rings that changed.
+    pub fn reload(&self, dir: &Path) -> anyhow::Result<Vec<&'static str>> {
+        let mut changed = Vec::new();
+        for (name, ring) in [("signing", &self.signing), ("encryption", &self.encryption), ("mac", &self.mac)] {
+            let path = ring_path(dir, name);
+            if ring.merge(&path, &keyfile::read(&path)?)? {
+                changed.push(name);
+            }
+        }
+        Ok(changed)
     }
-    if !keys.contains_key(&file.active) {
-        bail!("key ring {}: the active key {:?} is not in the ring", path.display(), file.active);
-    }
-    Ok(KeyRing { name, active: file.active, keys })
-}
-
-/// A fresh key id: 8 random bytes as hex, short enough for a JWT `kid` and a ciphertext prefix.
-pub fn new_key_id() -> String {
-    hex::encode(random::bytes::<8>())
-}
-
-fn write_new_ring(path: &Path) -> anyhow::Result<()> {
-    let id = new_key_id();
-    let secret = STANDARD.encode(random::bytes::<32>());
-    let file = NewRingFile {
-        active: &id,
-        keys: vec![NewKeyEntry { id: &id, created_at: chrono::Utc::now().to_rfc3339(), secret }],
-    };
-    write_private(path, &serde_json::to_vec_pretty(&file)?)
-}
-
-/// Writes a file only its owner can read, creating the folder (also owner-only) if needed.
-fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    if let Some(dir) = path.parent() {
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        builder.mode(0o700);
-        builder.create(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     #[test]
@@ -190,5 +174,24 @@ mod tests {
         assert_eq!(first.encryption.active().1.expose_secret(), second.encryption.active().1.expose_secret());
         assert_ne!(first.encryption.active().1.expose_secret(), first.mac.active().1.expose_secret());
         assert!(!format!("{first:?}").contains(&STANDARD.encode(first.mac.active().1.expose_secret())));
+    }
+
+    #[test]
+    fn generated_keys_join_a_running_ring_and_rotation_switches_the_active_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Keys::load(dir.path(), true).unwrap();
+        let old = keys.encryption.active().0.to_owned();
+        let path = ring_path(dir.path(), "encryption");
+        let (new, active) = keyfile::generate(&path).unwrap();
+        assert!(!active, "a generated key waits for rotation");
+        assert_eq!(keys.reload(dir.path()).unwrap(), vec!["encryption"]);
+        assert!(keys.encryption.get(&new).is_some());
+        assert_eq!(keys.encryption.active().0, old, "still the old active key");
+        assert_eq!(keyfile::rotate(&path).unwrap(), (new.clone(), true));
+        keys.reload(dir.path()).unwrap();
+        assert_eq!(keys.encryption.active().0, new);
+        assert!(keys.encryption.get(&old).is_some(), "old keys keep opening");
+        assert_eq!(keyfile::rotate(&path).unwrap(), (new, false), "rotating again changes nothing");
+        assert!(keys.reload(dir.path()).unwrap().is_empty());
     }
 }

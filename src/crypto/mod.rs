@@ -2,6 +2,7 @@
 //! audited crates (RustCrypto, dalek); this module only decides how keys are kept and named.
 
 pub mod aead;
+pub mod keyfile;
 pub mod keyring;
 pub mod random;
 

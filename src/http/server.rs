@@ -98,6 +98,18 @@ fn cors(origins: &[String]) -> Cors {
         .max_age(600)
 }
 
+/// Re-reads the key rings every `every`, for as long as the server runs.
+async fn reload_keys(state: web::Data<AppState>, every: Duration) {
+    let mut ticks = actix_web::rt::time::interval(every);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if let Err(error) = state.reload_keys() {
+            tracing::warn!(error = format!("{error:#}"), "could not reload the key rings; keeping the loaded ones");
+        }
+    }
+}
+
 /// A bound, not yet running, HTTP server.
 pub struct Application {
     port: u16,
@@ -128,6 +140,10 @@ impl Application {
             .shutdown_timeout(shutdown.as_secs())
             .run();
         tracing::info!(%bind, port, workers, "listening");
+        let reload = Duration::from_secs(data.config.settings.keys.reload_secs);
+        if !reload.is_zero() {
+            actix_web::rt::spawn(reload_keys(data.clone(), reload));
+        }
         Ok(Self { port, server, state: data })
     }
 

@@ -3,10 +3,12 @@
 //! password reset and change, profile, deletion). HTTP handlers live in `crate::http`; they
 //! parse input into the types here and call the services.
 
+pub mod export;
 pub mod fields;
 pub mod maintenance;
 pub mod password;
 pub mod pii;
+pub mod rekey;
 pub mod revocation;
 pub mod roles;
 pub mod service;

@@ -76,3 +76,9 @@ pub fn open(ring: &KeyRing, id: &Uuid, template: &str, payload: Option<&str>) ->
     let sealed: Sealed = serde_json::from_slice(&plain)?;
     Ok(Some(Email { to: sealed.to, template, data: sealed.data }))
 }
+
+/// Seals a queued message's payload again under the ring's active key (key rotation).
+pub fn reseal(ring: &KeyRing, id: &Uuid, payload: &str) -> anyhow::Result<String> {
+    let plain = aead::open(ring, payload, &associated(id))?;
+    Ok(aead::seal(ring, &plain, &associated(id)))
+}

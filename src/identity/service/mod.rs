@@ -1,6 +1,7 @@
 //! The identity flows: each takes the state, parsed input and who is asking, and does its work
 //! in one transaction with its audit entry, security events and emails.
 
+pub mod accounts;
 pub mod credentials;
 pub mod emails;
 mod failures;

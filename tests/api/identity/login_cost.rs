@@ -44,7 +44,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 /// Status, body and median latency of unknown-email and wrong-password sign-ins match (at the
-/// production argon2 parameters, where the hash dominates as it does in production). 60 tries
+/// production argon2 parameters, where the hash dominates as it does in production). 150 tries
 /// each, in random order.
 #[actix_web::test]
 async fn unknown_emails_and_wrong_passwords_take_the_same_time() {
@@ -54,7 +54,7 @@ async fn unknown_emails_and_wrong_passwords_take_the_same_time() {
     let unknown_email = unique_email("ghost");
     let (mut unknown, mut wrong) = (Vec::new(), Vec::new());
     let mut bodies = std::collections::HashSet::new();
-    for round in 0..60 {
+    for round in 0..150 {
         // A random order per round, and a pause between requests so each is measured alone
         // (the bookkeeping of one failed attempt is not charged to the next).
         let mut pair = [(&unknown_email, &mut unknown), (&user.email, &mut wrong)];

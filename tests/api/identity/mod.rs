@@ -3,8 +3,8 @@
 
 pub mod support;
 
+mod cli;
 mod lockout;
-mod lockout_processes;
 mod login;
 mod login_cost;
 mod passwords;
@@ -15,3 +15,4 @@ mod refresh;
 mod register;
 mod sessions;
 mod tokens;
+mod two_servers;

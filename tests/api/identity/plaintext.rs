@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use tresor::crypto::Keys;
 use tresor::db::Db;
 
+use super::support::Running;
 use crate::helpers::{TestDatabase, cli_command};
 
 const SSN: &str = "123-45-6789";
@@ -98,7 +99,7 @@ async fn no_secret_is_found_in_the_database_files_or_the_logs() {
     let database = TestDatabase::create(dir.path()).await;
     let log_path = dir.path().join("server.log");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = cli_command(dir.path(), &database.url)
+    let child = cli_command(dir.path(), &database.url)
         .env("RUST_LOG", "debug")
         .env("TRESOR_BIND", format!("127.0.0.1:{port}"))
         .env("TRESOR__PASSWORDS__ARGON2_MEMORY_KIB", "1024")
@@ -107,6 +108,7 @@ async fn no_secret_is_found_in_the_database_files_or_the_logs() {
         .stderr(Stdio::from(std::fs::File::create(&log_path).unwrap()))
         .spawn()
         .unwrap();
+    let mut child = Running(child);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -120,8 +122,8 @@ async fn no_secret_is_found_in_the_database_files_or_the_logs() {
     let server = Server { base, client, db, keys };
     let secrets = exercise(&server).await;
     server.db.close().await;
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    let _ = child.wait();
+    Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
+    let _ = child.0.wait();
 
     let mut haystacks = vec![("log", std::fs::read(&log_path).unwrap())];
     if database.is_postgres() {

@@ -145,3 +145,24 @@ async fn cleanup_removes_expired_tokens_and_long_ended_sessions() {
     assert_eq!(report.one_time_tokens, 1, "the used verification token");
     assert_eq!(app.count("SELECT COUNT(*) FROM refresh_tokens").await, 0);
 }
+
+#[actix_web::test]
+async fn the_export_holds_the_profile_with_personal_data_sessions_and_audit() {
+    let app = spawn_app().await;
+    let signed = app.full_user().await;
+    let me: Value = app.get_authed("/v1/users/me", &signed.access).await.json().await.unwrap();
+    let id = uuid::Uuid::parse_str(me["id"].as_str().unwrap()).unwrap();
+    let export = tresor::identity::export::collect(&app.state.db, &app.state.keys, id).await.unwrap().unwrap();
+    assert_eq!(export["profile"]["ssn"], "123-45-6789", "the owner's own export holds the full SSN");
+    assert_eq!(export["profile"]["address"]["line1"], "742 Evergreen Terrace");
+    assert_eq!(export["sessions"].as_array().unwrap().len(), 1);
+    let actions: Vec<&str> =
+        export["audit"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(actions.contains(&"user.registered") && actions.contains(&"user.email_verified"), "{actions:?}");
+    assert!(
+        tresor::identity::export::collect(&app.state.db, &app.state.keys, uuid::Uuid::now_v7())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

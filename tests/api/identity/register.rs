@@ -135,3 +135,30 @@ async fn an_expired_verification_token_is_refused() {
         .unwrap();
     assert_problem(app.verify_email(&token).await, 400, "invalid-token").await;
 }
+
+#[actix_web::test]
+async fn openapi_documents_every_identity_endpoint() {
+    let app = spawn_app().await;
+    let doc = app.openapi().await;
+    let expected = [
+        ("/v1/auth/register", "post"),
+        ("/v1/auth/verify-email", "post"),
+        ("/v1/auth/login", "post"),
+        ("/v1/auth/refresh", "post"),
+        ("/v1/auth/logout", "post"),
+        ("/v1/auth/sessions", "get"),
+        ("/v1/auth/sessions/{id}", "delete"),
+        ("/v1/auth/invite/accept", "post"),
+        ("/v1/auth/password/forgot", "post"),
+        ("/v1/auth/password/reset", "post"),
+        ("/.well-known/jwks.json", "get"),
+        ("/v1/users/me", "get"),
+        ("/v1/users/me", "patch"),
+        ("/v1/users/me", "delete"),
+        ("/v1/users/me/password", "post"),
+        ("/v1/users/me/export", "get"),
+    ];
+    for (path, method) in expected {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
+    }
+}

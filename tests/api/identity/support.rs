@@ -168,3 +168,13 @@ impl TestApp {
         }
     }
 }
+
+/// A server process that is stopped when the test ends, however it ends.
+pub struct Running(pub std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -1,0 +1,48 @@
+//! `tresor keys generate` and `tresor keys rotate`.
+
+use std::process::ExitCode;
+
+use crate::cli::Ring;
+use crate::config::Config;
+use crate::crypto::keyfile::{self, ring_path};
+use crate::crypto::{Keys, keyring::RINGS};
+use crate::identity::rekey;
+use crate::state::{connect, sqlite_file};
+
+fn selected(ring: Option<Ring>) -> Vec<&'static str> {
+    ring.map_or_else(|| RINGS.to_vec(), |r| vec![r.name()])
+}
+
+pub fn generate(config: &Config, ring: Option<Ring>) -> anyhow::Result<ExitCode> {
+    for name in selected(ring) {
+        let (id, active) = keyfile::generate(&ring_path(&config.keys_dir, name))?;
+        let state = if active { "active (new ring)" } else { "inactive until `tresor keys rotate`" };
+        println!("{name}: added key {id}, {state}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn rotate(config: Config, ring: Option<Ring>, batch: i64) -> anyhow::Result<ExitCode> {
+    for name in selected(ring) {
+        let (id, changed) = keyfile::rotate(&ring_path(&config.keys_dir, name))?;
+        let what = if changed { "is now active" } else { "was already active (the newest key)" };
+        println!("{name}: key {id} {what}");
+    }
+    let keys = Keys::load(&config.keys_dir, false)?;
+    let database = connect(&config).await?;
+    crate::db::migrate(&database, sqlite_file(&config)).await?;
+    let report = rekey::reencrypt(&database, &keys, batch).await?;
+    database.close().await;
+    println!(
+        "re-encrypted {} users' personal data and {} queued emails under the active keys",
+        report.users, report.emails
+    );
+    if report.remaining > 0 {
+        println!(
+            "{} rows changed during the run under an older key (a server that has not reloaded the rings yet); run `tresor keys rotate` again",
+            report.remaining
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
