@@ -15,9 +15,18 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit (the Procfile `release:` step).
     Migrate,
+    /// Run the background job workers (the Procfile `worker:` process) until SIGTERM.
+    Worker(WorkerArgs),
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// Job types to run, comma-separated (send_email, expire_lockouts, cleanup, sweep); all by default.
+    #[arg(long, value_delimiter = ',')]
+    pub queues: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

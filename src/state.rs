@@ -17,6 +17,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub redis: Option<RedisHandle>,
     pub metrics: PrometheusHandle,
+    /// The job queue (`[jobs] backend`): enqueue with `jobs.enqueue_in(&mut tx, &job)`.
+    pub jobs: tresor_jobs::Store,
 }
 
 impl AppState {
@@ -26,7 +28,15 @@ impl AppState {
         let db = connect(&config).await?;
         db::migrate(&db, sqlite_file(&config)).await?;
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
-        Ok(Self { config: Arc::new(config), db, keys: Arc::new(keys), redis, metrics: crate::http::ops::recorder() })
+        let jobs = crate::jobs::store(&config, &db)?;
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            keys: Arc::new(keys),
+            redis,
+            metrics: crate::http::ops::recorder(),
+            jobs,
+        })
     }
 
     /// `None` when Redis is not configured.

@@ -26,7 +26,7 @@ pub fn parse(schedule: &Schedule) -> Result<cron::Schedule, ScheduleError> {
     cron::Schedule::from_str(&schedule.cron).map_err(|e| ScheduleError {
         queue: schedule.queue,
         cron: schedule.cron.clone(),
-        reason: e.to_string(),
+        reason: e.to_string().split_whitespace().collect::<Vec<_>>().join(" "),
     })
 }
 

@@ -2,6 +2,7 @@
 //! hosting conventions (`PORT`, `DATABASE_URL`, ...), then `TRESOR__SECTION__KEY` variables.
 //! Every section denies unknown keys, so a typo is a startup error rather than a silent default.
 
+mod jobs;
 mod sources;
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use jobs::{JobBackend, JobsSettings, QueueConfig, SchedulesConfig};
 pub use sources::{ConfigError, defaults, from_figment, load, sqlite_path};
 
 /// Which deployment this process is: decides defaults and how strict startup is.
@@ -53,6 +55,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub log: LogSettings,
     pub mail: MailSettings,
+    pub jobs: JobsSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +63,9 @@ pub struct Settings {
 pub struct MailSettings {
     pub smtp_url: SecretString,
     pub from: String,
+    /// An extra root certificate (PEM file) to trust for the SMTP server; empty = none.
+    pub smtp_ca_file: String,
+    pub smtp_timeout_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]

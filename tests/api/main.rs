@@ -8,4 +8,5 @@ mod cli;
 mod errors;
 mod health;
 mod helpers;
+mod jobs;
 mod mail;
