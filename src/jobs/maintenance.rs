@@ -64,3 +64,24 @@ impl MaintenanceTask for FinishedJobRetention {
         })
     }
 }
+
+/// Keeps SQLite's query-planner statistics current (`ANALYZE`): without them the job
+/// queue's lock statement walks every waiting job. A no-op on PostgreSQL (autovacuum analyzes).
+pub struct PlannerStatistics {
+    pub db: Db,
+}
+
+impl MaintenanceTask for PlannerStatistics {
+    fn name(&self) -> &'static str {
+        "sqlite_statistics"
+    }
+
+    fn run(&self, _now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, JobError>> {
+        Box::pin(async move {
+            if self.db.dialect() == Dialect::Sqlite {
+                sqlx::query("ANALYZE").execute(self.db.writer()).await?;
+            }
+            Ok(0)
+        })
+    }
+}

@@ -105,15 +105,16 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
         let qs: QueueSettings =
             settings.queue(queue).cloned().ok_or_else(|| WorkerError::UnknownQueue(queue.to_owned(), String::new()))?;
         let (poll, beat, missed) = (settings.poll_interval, settings.heartbeat_interval, settings.missed_heartbeats);
-        match &pools {
+        // Each storage has its own config type with the same builder methods.
+        macro_rules! tuned {
+            ($config:expr) => {
+                $config.batch_size(qs.batch_size.max(1)).heartbeat_interval(beat).missed_heartbeats(missed)
+            };
+        }
+        monitor = match &pools {
             pools::Pools::Sqlite(pool) => {
-                let pool = pool.clone();
-                let config = apalis_sqlite::Config::default()
-                    .queue(queue)
-                    .batch_size(qs.batch_size.max(1))
-                    .heartbeat_interval(beat)
-                    .missed_heartbeats(missed);
-                monitor = register!(
+                let (pool, config) = (pool.clone(), tuned!(apalis_sqlite::Config::default().queue(queue)));
+                register!(
                     monitor,
                     queue,
                     qs,
@@ -122,16 +123,11 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
                     apalis_sqlite::SqliteStorage::<Value>::new(&pool)
                         .with_config(config.clone())
                         .poll_with_interval(poll)
-                );
+                )
             }
             pools::Pools::Postgres(pool) => {
-                let pool = pool.clone();
-                let config = apalis_postgres::Config::default()
-                    .queue(queue)
-                    .batch_size(qs.batch_size.max(1))
-                    .heartbeat_interval(beat)
-                    .missed_heartbeats(missed);
-                monitor = register!(
+                let (pool, config) = (pool.clone(), tuned!(apalis_postgres::Config::default().queue(queue)));
+                register!(
                     monitor,
                     queue,
                     qs,
@@ -140,15 +136,11 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
                     apalis_postgres::PostgresStorage::<Value>::new(&pool)
                         .with_config(config.clone())
                         .poll_with_interval(poll)
-                );
+                )
             }
             pools::Pools::Redis(conn, config_of) => {
-                let conn = conn.clone();
-                let config = config_of(queue)
-                    .batch_size(qs.batch_size.max(1))
-                    .heartbeat_interval(beat)
-                    .missed_heartbeats(missed);
-                monitor = register!(
+                let (conn, config) = (conn.clone(), tuned!(config_of(queue)));
+                register!(
                     monitor,
                     queue,
                     qs,
@@ -157,9 +149,9 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
                     apalis_redis::RedisStorage::<Value>::new(conn.clone())
                         .with_config(config.clone())
                         .poll_with_interval(poll)
-                );
+                )
             }
-        }
+        };
     }
     Ok(monitor)
 }

@@ -17,6 +17,16 @@ pub(super) enum Pools {
     Redis(apalis_redis::ConnectionManager, Box<dyn Fn(&str) -> apalis_redis::Config + Send + Sync>),
 }
 
+/// Without table statistics SQLite plans apalis's lock statement (`id IN (…) AND status IN …`)
+/// as a walk over every waiting job instead of a primary-key lookup, so each job costs time
+/// proportional to the queue's depth. `ANALYZE` here and hourly in `cleanup` keeps the
+/// statistics current. Best effort: a failure only costs speed.
+pub(crate) async fn refresh_statistics(pool: &SqlitePool) {
+    if let Err(error) = sqlx::query("ANALYZE Jobs").execute(pool).await {
+        tracing::debug!(error = %error, "ANALYZE failed");
+    }
+}
+
 impl Pools {
     pub(super) async fn open(store: &Store, settings: &JobSettings) -> Result<Self, StoreError> {
         if let Some(db) = store.sql_database() {
@@ -29,7 +39,9 @@ impl Pools {
                         .busy_timeout(Duration::from_secs(10))
                         .journal_mode(SqliteJournalMode::Wal)
                         .synchronous(SqliteSynchronous::Full);
-                    Self::Sqlite(SqlitePoolOptions::new().max_connections(2).connect_lazy_with(options))
+                    let pool = SqlitePoolOptions::new().max_connections(2).connect_lazy_with(options);
+                    refresh_statistics(&pool).await;
+                    Self::Sqlite(pool)
                 }
                 SqlDialect::Postgres => {
                     Self::Postgres(PgPoolOptions::new().max_connections(queues + 1).connect_lazy(&db.url)?)
