@@ -3,65 +3,23 @@
 //! all three: [`Store::enqueue_in`] joins the caller's transaction where the storage allows,
 //! [`Store::enqueue`] pushes on its own.
 
+mod new_job;
 mod overview;
 mod redis_store;
 mod sql;
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::{AnyConnection, AnyPool};
 
+pub use new_job::NewJob;
+pub(crate) use new_job::fresh_ulid;
 pub use overview::{DeadJob, Overview, QueueDepth};
 pub use sql::{SqlDialect, migrator};
 
 use crate::job::Job;
 use crate::metrics;
 use crate::settings::{Backend, JobSettings};
-
-/// One job to put on a queue, in storage-neutral form.
-#[derive(Clone, Debug)]
-pub struct NewJob {
-    pub queue: &'static str,
-    pub payload: serde_json::Value,
-    pub key: Option<String>,
-    /// The job id as a ULID; random when `None`.
-    pub id: Option<u128>,
-    /// Unix seconds; now when `None`.
-    pub run_at: Option<i64>,
-    pub max_attempts: usize,
-}
-
-impl NewJob {
-    pub fn of<J: Job>(job: &J, max_attempts: usize) -> Result<Self, StoreError> {
-        Ok(Self {
-            queue: J::QUEUE,
-            payload: serde_json::to_value(job).map_err(|e| StoreError::Payload(e.to_string()))?,
-            key: job.idempotency_key(),
-            id: job.stable_id(),
-            run_at: None,
-            max_attempts,
-        })
-    }
-
-    fn ulid(&self) -> String {
-        self.id.map_or_else(fresh_ulid, ulid::Ulid::from).to_string()
-    }
-
-    fn run_at(&self) -> i64 {
-        self.run_at.unwrap_or_else(now)
-    }
-}
-
-/// A new ULID: now in milliseconds, 80 random bits.
-pub(crate) fn fresh_ulid() -> ulid::Ulid {
-    let millis = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0));
-    ulid::Ulid::from_parts(millis, rand::random::<u128>())
-}
-
-pub(crate) fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -8,8 +8,7 @@
 
 mod pools;
 mod registry;
-
-use std::time::Duration;
+mod run;
 
 use apalis_core::backend::ext::BackendExt;
 use apalis_core::error::BoxDynError;
@@ -17,10 +16,10 @@ use apalis_core::monitor::Monitor;
 use apalis_core::task::attempt::Attempt;
 use apalis_core::worker::builder::WorkerBuilder;
 use serde_json::Value;
-use tokio::sync::watch;
 use tower::limit::ConcurrencyLimitLayer;
 
 pub use registry::{HandlerFn, Registry};
+pub use run::run;
 
 use crate::failure::FailureLayer;
 use crate::settings::QueueSettings;
@@ -154,51 +153,6 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
         };
     }
     Ok(monitor)
-}
-
-/// Runs the workers of `plan` until `stop` resolves, then lets in-flight jobs finish (up to
-/// the shutdown timeout) and returns.
-pub async fn run(
-    store: Store,
-    registry: Registry,
-    plan: Plan,
-    stop: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), WorkerError> {
-    let queues = select_queues(&registry, &plan.queues)?;
-    let settings = store.settings().clone();
-    for schedule in &settings.schedules {
-        schedule::parse(schedule)?;
-    }
-    let monitor = monitor(&store, &registry, &queues).await?;
-    let (stop_tx, stop_rx) = watch::channel(false);
-    tracing::info!(queues = queues.join(","), backend = ?store.backend(), "job workers started");
-    let signal = async move {
-        stop.await;
-        let _ = stop_tx.send(true);
-        Ok::<(), std::io::Error>(())
-    };
-    let workers = monitor.shutdown_timeout(settings.shutdown_timeout).run_with_signal(signal);
-    let schedule_stop = stop_rx.clone();
-    let schedules = async { if plan.schedules { schedule::run(store.clone(), schedule_stop).await } else { Ok(()) } };
-    let sampler = sample_depth(store.clone(), stop_rx);
-    let (workers, schedules, ()) = tokio::join!(workers, schedules, sampler);
-    schedules?;
-    workers.map_err(|e| WorkerError::Monitor(e.to_string()))?;
-    tracing::info!("job workers stopped");
-    Ok(())
-}
-
-/// Keeps the queue-depth gauges current.
-async fn sample_depth(store: Store, mut stop: watch::Receiver<bool>) {
-    loop {
-        if let Err(error) = store.overview(0).await {
-            tracing::debug!(error = %error, "queue depth sample failed");
-        }
-        tokio::select! {
-            _ = stop.changed() => return,
-            () = tokio::time::sleep(Duration::from_secs(15)) => {}
-        }
-    }
 }
 
 impl From<SqlDialect> for &'static str {
