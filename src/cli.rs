@@ -20,6 +20,16 @@ pub enum Command {
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Ledger tools.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Reconcile the books: every entry sums to zero, every balance equals its postings; exit 1
+    /// naming the first discrepancy.
+    Verify,
 }
 
 #[derive(Debug, clap::Args)]

@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{AuditCommand, Cli, Command, WorkerArgs};
+use crate::cli::{AuditCommand, Cli, Command, LedgerCommand, WorkerArgs};
 use crate::config::Config;
 use crate::http::Application;
 use crate::state::{connect, sqlite_file};
-use crate::{audit, db};
+use crate::{audit, db, ledger};
 
 pub async fn run(cli: Cli, config: Config) -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
@@ -14,6 +14,7 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         Command::Migrate => migrate(config).await,
         Command::Worker(args) => worker(config, args).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(config).await,
+        Command::Ledger(LedgerCommand::Verify) => verify_ledger(config).await,
     };
     match outcome {
         Ok(code) => code,
@@ -94,5 +95,21 @@ async fn verify_audit(config: Config) -> anyhow::Result<ExitCode> {
             report.checked
         );
         Ok(ExitCode::FAILURE)
+    }
+}
+
+async fn verify_ledger(config: Config) -> anyhow::Result<ExitCode> {
+    let database = connect(&config).await?;
+    let report = ledger::verify::verify(&database).await?;
+    database.close().await;
+    match report.problem {
+        None => {
+            println!("ledger ok: {} entries and {} accounts reconcile", report.entries, report.accounts);
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(problem) => {
+            println!("ledger does not reconcile: {problem}");
+            Ok(ExitCode::FAILURE)
+        }
     }
 }

@@ -9,6 +9,9 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
+use crate::identity::Identity;
+use crate::ledger::service::Ledger;
+use crate::ratelimit::RateLimiter;
 use crate::redis::RedisHandle;
 
 pub struct AppState {
@@ -19,6 +22,9 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The job queue (`[jobs] backend`): enqueue with `jobs.enqueue_in(&mut tx, &job)`.
     pub jobs: tresor_jobs::Store,
+    pub ledger: Ledger,
+    pub identity: Arc<Identity>,
+    pub rate_limits: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -29,6 +35,9 @@ impl AppState {
         db::migrate(&db, sqlite_file(&config)).await?;
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
         let jobs = crate::jobs::store(&config, &db)?;
+        let ledger = Ledger::start(db.clone(), config.settings.ledger.clone());
+        let identity = Arc::new(Identity::new(&config, &keys)?);
+        let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -36,6 +45,9 @@ impl AppState {
             redis,
             metrics: crate::http::ops::recorder(),
             jobs,
+            ledger,
+            identity,
+            rate_limits,
         })
     }
 

@@ -2,6 +2,7 @@
 //! hosting conventions (`PORT`, `DATABASE_URL`, ...), then `TRESOR__SECTION__KEY` variables.
 //! Every section denies unknown keys, so a typo is a startup error rather than a silent default.
 
+mod identity;
 mod jobs;
 mod sources;
 
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
 pub use jobs::{JobBackend, JobsSettings, QueueConfig, SchedulesConfig};
 pub use sources::{ConfigError, defaults, from_figment, load, sqlite_path};
 
@@ -56,6 +58,10 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub jobs: JobsSettings,
+    pub ledger: crate::ledger::limits::LedgerSettings,
+    pub identity: IdentitySettings,
+    pub passwords: PasswordSettings,
+    pub rate_limits: RateLimitSettings,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,6 +5,7 @@
 //! and compare as strings), flags are 0/1 integers. Where a dialect matters (row locks, advisory
 //! locks), [`Dialect`] says which SQL to send.
 
+pub mod batch;
 mod migrate;
 mod pool;
 pub mod time;

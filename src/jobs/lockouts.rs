@@ -1,36 +1,54 @@
-//! Lockout expiry: the `expire_lockouts` job runs every step listed here each minute. The
-//! users table (with its lockout columns) belongs to the identity capability, which adds its
-//! step to [`tasks`]; that step clears lockouts whose time is up and calls [`record_expiry`]
-//! for each in the same transaction.
+//! Lockout expiry and the identity tables' cleanup, as maintenance steps of the
+//! `expire_lockouts` and `cleanup` jobs. The SQL lives with identity (`identity::maintenance`);
+//! each step ends due lockouts with their audit entry, or deletes what has expired.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::AnyConnection;
+use futures::future::BoxFuture;
+use tresor_jobs::JobError;
 use tresor_jobs::handlers::MaintenanceTask;
-use uuid::Uuid;
 
-use crate::audit::{self, Actor, Entry, Event};
-use crate::db::{Dialect, time};
+use crate::db::Db;
+use crate::identity::maintenance;
 
-/// The lockout-expiry steps of this build (none until the users table exists).
-pub fn tasks() -> Vec<Arc<dyn MaintenanceTask>> {
-    Vec::new()
+/// Ends lockouts whose time is up (`users.locked_until`), each with a `user.unlocked` audit
+/// entry in the same transaction.
+pub struct UserLockouts {
+    pub db: Db,
 }
 
-/// The audit entry of one lockout that ended by itself, in the caller's transaction.
-pub async fn record_expiry(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-    user_id: Uuid,
-    locked_until: DateTime<Utc>,
-) -> Result<Entry, sqlx::Error> {
-    let event = Event {
-        action: "user.lockout_expired",
-        target_type: "user",
-        target_id: Some(user_id.to_string()),
-        old: Some(serde_json::json!({ "locked_until": time::to_db(locked_until) })),
-        new: Some(serde_json::json!({ "locked_until": null })),
-    };
-    audit::append(conn, dialect, &Actor::system(), event).await
+impl MaintenanceTask for UserLockouts {
+    fn name(&self) -> &'static str {
+        "users_lockouts"
+    }
+
+    fn run(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, JobError>> {
+        Box::pin(async move { Ok(maintenance::expire_lockouts(&self.db, now).await?) })
+    }
+}
+
+/// Ended sessions and their refresh tokens, expired one-time (verification, reset, invite)
+/// tokens and MFA challenges; personal data of users deleted longer than `retention` ago.
+pub struct IdentityCleanup {
+    pub db: Db,
+    pub retention: chrono::Duration,
+}
+
+impl MaintenanceTask for IdentityCleanup {
+    fn name(&self) -> &'static str {
+        "identity"
+    }
+
+    fn run(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, JobError>> {
+        Box::pin(async move {
+            let report = maintenance::cleanup(&self.db, now, self.retention).await?;
+            Ok(report.sessions + report.one_time_tokens + report.mfa_challenges + report.users_purged)
+        })
+    }
+}
+
+/// The lockout-expiry steps.
+pub fn tasks(db: &Db) -> Vec<Arc<dyn MaintenanceTask>> {
+    vec![Arc::new(UserLockouts { db: db.clone() })]
 }

@@ -113,11 +113,18 @@ pub fn services(state: &AppState) -> anyhow::Result<Services> {
         mailbox: outbox,
         mailer,
         app_name: "tresor".into(),
-        lockouts: lockouts::tasks(),
+        lockouts: lockouts::tasks(&state.db),
         cleanup: vec![
             Arc::new(SentMailRetention { db: state.db.clone(), keep: days(jobs.sent_mail_retention_days) }),
             Arc::new(FinishedJobRetention { db: state.db.clone(), keep: days(jobs.finished_retention_days) }),
             Arc::new(PlannerStatistics { db: state.db.clone() }),
+            Arc::new(lockouts::IdentityCleanup {
+                db: state.db.clone(),
+                retention: i64::try_from(config.settings.identity.retention_days)
+                    .ok()
+                    .and_then(chrono::Duration::try_days)
+                    .unwrap_or(chrono::Duration::MAX),
+            }),
         ],
         sweepers: vec![Arc::new(sweeper)],
     })

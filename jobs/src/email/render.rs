@@ -29,24 +29,27 @@ pub enum RenderError {
     Engine { template: &'static str, message: String },
 }
 
-/// The subject of each message and the data fields its templates use.
-pub fn contract(template: Template) -> (&'static str, &'static [&'static str]) {
+/// The subject of each message, the data fields it needs, and those it uses when present.
+/// (`full_name` greets the reader; identity's messages also carry `at`, `ip` and the like.)
+pub fn contract(template: Template) -> (&'static str, &'static [&'static str], &'static [&'static str]) {
     match template {
-        Template::VerifyEmail => ("Confirm your email address", &["name", "link"]),
-        Template::RegistrationAttempt => ("Someone tried to register with your email", &["name", "link"]),
-        Template::Invite => ("You are invited to tresor", &["name", "link"]),
-        Template::PasswordReset => ("Reset your password", &["name", "link"]),
-        Template::PasswordChanged => ("Your password was changed", &["name"]),
-        Template::AccountLocked => ("Your account is locked for a while", &["name", "until"]),
-        Template::NewSignIn => ("New sign-in to your account", &["name", "device", "ip", "at"]),
-        Template::MfaEnabled => ("Two-step sign-in is on", &["name"]),
-        Template::MfaDisabled => ("Two-step sign-in was turned off", &["name"]),
-        Template::BackupCodeUsed => ("A backup code was used", &["name", "remaining"]),
-        Template::RefreshTokenReuse => ("We signed out a session to protect you", &["name"]),
-        Template::KycApproved => ("Your identity is confirmed", &["name"]),
-        Template::KycRejected => ("We could not confirm your identity", &["name", "reason"]),
-        Template::TransferReceived => ("You received money", &["name", "amount", "from", "reference"]),
-        Template::ExportReady => ("Your data export is ready", &["name", "link", "expires_at"]),
+        Template::VerifyEmail => ("Confirm your email address", &["link"], &["full_name", "expires_in_hours"]),
+        Template::RegistrationAttempt => ("Someone tried to register with your email", &["link"], &["full_name", "at"]),
+        Template::Invite => ("You are invited to tresor", &["link"], &["full_name", "expires_in_hours"]),
+        Template::PasswordReset => ("Reset your password", &["link"], &["full_name", "expires_in_minutes", "ip"]),
+        Template::PasswordChanged => ("Your password was changed", &[], &["full_name", "at", "ip"]),
+        Template::AccountLocked => ("Your account is locked for a while", &["until"], &["full_name", "ip"]),
+        Template::NewSignIn => {
+            ("New sign-in to your account", &["at"], &["full_name", "device_name", "ip", "user_agent"])
+        }
+        Template::MfaEnabled => ("Two-step sign-in is on", &[], &["full_name"]),
+        Template::MfaDisabled => ("Two-step sign-in was turned off", &[], &["full_name"]),
+        Template::BackupCodeUsed => ("A backup code was used", &[], &["full_name", "remaining"]),
+        Template::RefreshTokenReuse => ("We signed out a session to protect you", &[], &["full_name", "ip", "at"]),
+        Template::KycApproved => ("Your identity is confirmed", &[], &["full_name"]),
+        Template::KycRejected => ("We could not confirm your identity", &["reason"], &["full_name"]),
+        Template::TransferReceived => ("You received money", &["amount"], &["full_name", "from", "reference"]),
+        Template::ExportReady => ("Your data export is ready", &["link"], &["full_name", "expires_at"]),
     }
 }
 
@@ -61,7 +64,8 @@ macro_rules! templates {
 
 fn build() -> Result<Environment<'static>, minijinja::Error> {
     let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Printing an absent value is an error; `{% if x %}` may test for an optional one.
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.add_template("layout.html", include_str!("../../templates/layout.html"))?;
     templates!(env;
         "verify_email", "registration_attempt", "invite", "password_reset", "password_changed",
@@ -81,7 +85,7 @@ fn environment() -> Result<&'static Environment<'static>, RenderError> {
 /// Renders `template` with `data` (a JSON object holding at least the contract's fields).
 pub fn render(template: Template, data: &Value, app_name: &str) -> Result<Rendered, RenderError> {
     let name = template.name();
-    let (subject, fields) = contract(template);
+    let (subject, fields, _) = contract(template);
     let Value::Object(map) = data else { return Err(RenderError::NotAnObject { template: name }) };
     if let Some(field) = fields.iter().find(|f| map.get(**f).is_none_or(Value::is_null)) {
         return Err(RenderError::Missing { template: name, field });
@@ -104,8 +108,10 @@ mod tests {
     use super::*;
 
     fn sample(template: Template) -> Value {
-        let (_, fields) = contract(template);
-        Value::Object(fields.iter().map(|f| ((*f).to_owned(), json!(format!("<{f}> & value")))).collect())
+        let (_, required, optional) = contract(template);
+        Value::Object(
+            required.iter().chain(optional).map(|f| ((*f).to_owned(), json!(format!("<{f}> & value")))).collect(),
+        )
     }
 
     #[test]
@@ -113,16 +119,23 @@ mod tests {
         for template in Template::ALL {
             let rendered = render(template, &sample(template), "tresor").unwrap();
             assert!(!rendered.subject.is_empty());
-            assert!(rendered.text.contains("<name> & value"), "{}: text is not escaped", template.name());
-            assert!(rendered.html.contains("&lt;name&gt; &amp; value"), "{}: html is escaped", template.name());
-            assert!(!rendered.html.contains("<name>"), "{}", template.name());
+            assert!(rendered.text.contains("<full_name> & value"), "{}: text is not escaped", template.name());
+            assert!(rendered.html.contains("&lt;full_name&gt; &amp; value"), "{}: html is escaped", template.name());
+            assert!(!rendered.html.contains("<full_name>"), "{}", template.name());
+            let (_, required, optional) = contract(template);
+            for field in required.iter().chain(optional) {
+                assert!(rendered.text.contains(&format!("<{field}>")), "{}: text uses {field}", template.name());
+            }
+            let bare: Value = Value::Object(required.iter().map(|f| ((*f).to_owned(), json!("x"))).collect());
+            let minimal = render(template, &bare, "tresor").unwrap();
+            assert!(minimal.text.starts_with("Hello,"), "{}: optional fields may be absent", template.name());
             assert!(rendered.html.starts_with("<!doctype html>"));
         }
     }
 
     #[test]
     fn missing_or_malformed_data_is_named() {
-        let error = render(Template::PasswordReset, &json!({"name": "Ada"}), "tresor").unwrap_err();
+        let error = render(Template::PasswordReset, &json!({"full_name": "Ada"}), "tresor").unwrap_err();
         assert_eq!(error.to_string(), "email data for template password_reset lacks field \"link\"");
         assert!(matches!(render(Template::MfaEnabled, &json!([1]), "t"), Err(RenderError::NotAnObject { .. })));
     }

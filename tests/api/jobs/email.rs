@@ -17,7 +17,7 @@ fn reset_email(to: &str) -> Email {
     Email {
         to: to.into(),
         template: Template::PasswordReset,
-        data: serde_json::json!({"name": "Ada <Lovelace>", "link": "https://bank.example/reset?token=T0KEN"}),
+        data: serde_json::json!({"full_name": "Ada <Lovelace>", "link": "https://bank.example/reset?token=T0KEN"}),
     }
 }
 
@@ -169,7 +169,7 @@ async fn a_message_with_missing_template_data_goes_dead_naming_the_field() {
     let email = Email {
         to: "eve@example.com".into(),
         template: Template::KycRejected,
-        data: serde_json::json!({"name": "Eve"}),
+        data: serde_json::json!({"full_name": "Eve"}),
     };
     let id = send(&app, email).await;
     eventually(Duration::from_secs(20), "the dead job", async || {

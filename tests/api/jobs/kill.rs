@@ -42,7 +42,7 @@ async fn a_worker_killed_mid_batch_loses_no_mail_and_resends_with_the_same_messa
         let email = Email {
             to: to.clone(),
             template: Template::PasswordChanged,
-            data: serde_json::json!({"name": format!("User {n}")}),
+            data: serde_json::json!({"full_name": format!("User {n}")}),
         };
         let (id, deferred) = mail::send(&mut tx, &state.keys.encryption, &state.jobs, email).await.unwrap();
         assert!(deferred.is_empty(), "the database queue takes the job in the transaction");

@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use futures::future::BoxFuture;
 use sqlx::Row;
 use tresor::db::{Dialect, time};
-use tresor::jobs::{FinishedJobRetention, SentMailRetention, lockouts};
+use tresor::jobs::{FinishedJobRetention, SentMailRetention};
 use tresor_jobs::JobError;
 use tresor_jobs::handlers::{self, MaintenanceTask};
 
@@ -107,25 +107,73 @@ async fn cleanup_deletes_old_finished_jobs_and_keeps_dead_pending_and_recent_one
     assert_eq!(left, ["01J00000000000000000000002", "01J00000000000000000000003", "01J00000000000000000000004"]);
 }
 
-#[actix_web::test]
-async fn a_lockout_expiry_is_recorded_in_the_audit_chain() {
-    let app = spawn_app().await;
-    let user = uuid::Uuid::now_v7();
-    let until = Utc::now() - Duration::minutes(1);
-    let mut tx = app.state.db.begin().await.unwrap();
-    lockouts::record_expiry(&mut tx, app.state.db.dialect(), user, until).await.unwrap();
-    tx.commit().await.unwrap();
-    let row = sqlx::query("SELECT action, target_type, target_id, actor_id, old_value, new_value FROM audit_log")
-        .fetch_one(app.state.db.reader())
+async fn set_lock(app: &TestApp, id: &str, until: &str) {
+    sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 5 WHERE id = $2")
+        .bind(until)
+        .bind(id)
+        .execute(app.state.db.writer())
         .await
         .unwrap();
-    assert_eq!(row.get::<String, _>("action"), "user.lockout_expired");
-    assert_eq!(row.get::<String, _>("target_type"), "user");
-    assert_eq!(row.get::<Option<String>, _>("target_id"), Some(user.to_string()));
-    assert_eq!(row.get::<Option<String>, _>("actor_id"), None, "the system did it");
-    assert!(row.get::<Option<String>, _>("old_value").unwrap().contains(&time::to_db(until)));
-    let verify = app.cli(&["audit", "verify"]);
-    assert_eq!(verify.status.code(), Some(0), "the chain stays intact");
+}
+
+async fn locked_until(app: &TestApp, id: &str) -> Option<String> {
+    sqlx::query("SELECT locked_until FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap()
+        .get("locked_until")
+}
+
+#[actix_web::test]
+async fn the_expire_lockouts_job_ends_due_lockouts_with_an_audit_entry_and_keeps_running_ones() {
+    let app = spawn_app().await;
+    let (due, running) = (app.verified_user().await, app.verified_user().await);
+    set_lock(&app, &due.id, "2000-01-01T00:00:00.000000Z").await;
+    set_lock(&app, &running.id, "2999-01-01T00:00:00.000000Z").await;
+    let services = tresor::jobs::services(&app.state).unwrap();
+    handlers::expire_lockouts(&services).await.unwrap();
+    assert_eq!(locked_until(&app, &due.id).await, None);
+    assert_eq!(locked_until(&app, &running.id).await.as_deref(), Some("2999-01-01T00:00:00.000000Z"));
+    let unlocked = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = 'user.unlocked' AND target_id = $1")
+            .bind(&due.id)
+            .fetch_one(app.state.db.reader())
+            .await
+            .unwrap()
+    };
+    assert_eq!(unlocked().await, 1);
+    handlers::expire_lockouts(&services).await.unwrap();
+    assert_eq!(unlocked().await, 1, "running it again changes nothing");
+    assert!(tresor::audit::verify(&app.state.db).await.unwrap().ok);
+}
+
+#[actix_web::test]
+async fn the_cleanup_job_deletes_expired_one_time_tokens_and_keeps_live_ones() {
+    let app = spawn_app().await;
+    let user = app.verified_user().await;
+    let now = Utc::now();
+    for (id, expires) in [("expired", now - Duration::hours(1)), ("live", now + Duration::hours(1))] {
+        sqlx::query(
+            "INSERT INTO one_time_tokens (id, user_id, purpose, token_hash, created_at, expires_at) \
+             VALUES ($1, $2, 'password_reset', $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(&user.id)
+        .bind(format!("hash-{id}"))
+        .bind(time::to_db(now - Duration::hours(2)))
+        .bind(time::to_db(expires))
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    }
+    let services = tresor::jobs::services(&app.state).unwrap();
+    handlers::cleanup(&services).await.unwrap();
+    let left: Vec<String> = sqlx::query_scalar("SELECT id FROM one_time_tokens WHERE id IN ('expired', 'live')")
+        .fetch_all(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(left, ["live"]);
 }
 
 /// A maintenance step that counts its runs, or fails.

@@ -49,7 +49,7 @@ async fn serve_runs_the_workers_in_process_and_stops_them_on_sigterm() {
     let email = Email {
         to: "frank@example.com".into(),
         template: Template::MfaEnabled,
-        data: serde_json::json!({"name": "Frank"}),
+        data: serde_json::json!({"full_name": "Frank"}),
     };
     let (id, _) = mail::send(&mut tx, &state.keys.encryption, &state.jobs, email).await.unwrap();
     tx.commit().await.unwrap();

@@ -1,0 +1,30 @@
+//! Ledger settings (`[ledger]` in the configuration). Amounts are minor units.
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerSettings {
+    /// Largest single deposit, withdrawal or transfer.
+    pub max_transaction: i64,
+    /// Most that may leave one account (withdrawals + transfers) per UTC day.
+    pub daily_outgoing: i64,
+    /// Transfers above this need a session that passed MFA (403 `mfa-step-up-required`).
+    pub step_up_threshold: i64,
+    /// Transfers above this are flagged for staff review (security event + notification).
+    pub review_threshold: i64,
+    /// Most mutations one account actor commits in one transaction.
+    pub group_commit_max: usize,
+    /// Seconds an idle account actor lives before it stops.
+    pub actor_idle_secs: u64,
+    /// `actors` (per-account actors with group commit), or `locked`: one transaction per request
+    /// with row locks and no actors — the baseline the benchmark compares against.
+    pub engine: Engine,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Actors,
+    Locked,
+}

@@ -1,0 +1,141 @@
+//! Deciding a batch: each command, in order, against the running balance. Pure — no I/O — so
+//! the rules are unit-tested directly; `commit` applies the result.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::account::AccountStatus;
+use super::command::{Command, Movement};
+use super::limits::LedgerSettings;
+use crate::error::Problem;
+
+/// What the actor knows about its account between commits.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub balance: i64,
+    pub version: i64,
+    pub status: AccountStatus,
+    pub day: NaiveDate,
+    pub outgoing_today: i64,
+}
+
+/// A response kept under an idempotency key.
+#[derive(Clone, Debug)]
+pub struct Saved {
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: String,
+}
+
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// Takes effect: the account changes by the command's delta.
+    Apply,
+    /// Answered with a problem and no effect; `save` keeps the answer under the key.
+    Refuse { problem: Problem, save: bool },
+    /// Answered with an earlier response to the same key and request.
+    Replay { status: u16, body: String },
+    /// The same key and request earlier in this batch: the same answer.
+    SameAs(usize),
+}
+
+/// The running balance may be too low because credits from other accounts' actors arrived
+/// since it was cached: reload before refusing anything for lack of funds.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Stale;
+
+pub struct Plan {
+    pub steps: Vec<Step>,
+    pub outgoing_today: i64,
+}
+
+fn unprocessable(slug: &str, detail: String) -> Problem {
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, slug, detail)
+}
+
+pub fn key_reused() -> Problem {
+    unprocessable(
+        "idempotency-key-reused",
+        "this Idempotency-Key was already used with a different request; use a new key for a new request".into(),
+    )
+}
+
+pub fn decide(
+    snapshot: &Snapshot,
+    commands: &[Command],
+    saved: &HashMap<String, Saved>,
+    counters: &HashMap<Uuid, AccountStatus>,
+    limits: &LedgerSettings,
+    balance_is_cached: bool,
+) -> Result<Plan, Stale> {
+    let mut running = snapshot.balance;
+    let mut outgoing = snapshot.outgoing_today;
+    let mut seen: HashMap<&str, (usize, &str)> = HashMap::new();
+    let mut steps = Vec::with_capacity(commands.len());
+    for (index, command) in commands.iter().enumerate() {
+        if let Some(key) = &command.idempotency {
+            if let Some(earlier) = saved.get(&key.scope) {
+                steps.push(if earlier.fingerprint == key.fingerprint {
+                    Step::Replay { status: earlier.status, body: earlier.body.clone() }
+                } else {
+                    Step::Refuse { problem: key_reused(), save: false }
+                });
+                continue;
+            }
+            if let Some((first, fingerprint)) = seen.get(key.scope.as_str()) {
+                steps.push(if *fingerprint == key.fingerprint {
+                    Step::SameAs(*first)
+                } else {
+                    Step::Refuse { problem: key_reused(), save: false }
+                });
+                continue;
+            }
+            seen.insert(&key.scope, (index, &key.fingerprint));
+        }
+        let amount = command.amount.minor_units();
+        let refuse = |problem| Step::Refuse { problem, save: true };
+        let step = if snapshot.status == AccountStatus::Closed {
+            refuse(unprocessable("account-closed", "this account is closed".into()))
+        } else if command.is_debit() && snapshot.status == AccountStatus::Frozen {
+            refuse(unprocessable("account-frozen", "this account is frozen: money cannot leave it".into()))
+        } else if amount > limits.max_transaction {
+            refuse(unprocessable(
+                "limit-exceeded",
+                format!("{amount} is above the per-transaction maximum of {}", limits.max_transaction),
+            ))
+        } else if command.movement == Movement::Transfer
+            && counters.get(&command.counter_account).is_none_or(|s| *s == AccountStatus::Closed)
+        {
+            refuse(unprocessable("account-closed", "the destination account is closed".into()))
+        } else if command.is_debit() && outgoing + amount > limits.daily_outgoing {
+            refuse(unprocessable(
+                "limit-exceeded",
+                format!(
+                    "this would take today's outgoing total to {}, above the daily maximum of {}",
+                    outgoing + amount,
+                    limits.daily_outgoing
+                ),
+            ))
+        } else if command.is_debit() && running < amount {
+            if balance_is_cached {
+                return Err(Stale);
+            }
+            refuse(unprocessable("insufficient-funds", format!("the balance of {running} is less than {amount}")))
+        } else {
+            running += command.delta();
+            if command.is_debit() {
+                outgoing += amount;
+            }
+            Step::Apply
+        };
+        steps.push(step);
+    }
+    Ok(Plan { steps, outgoing_today: outgoing })
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

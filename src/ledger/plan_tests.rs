@@ -1,0 +1,122 @@
+use super::*;
+use crate::audit::Actor;
+use crate::ledger::command::Idempotency;
+use crate::ledger::money::Amount;
+
+fn limits() -> LedgerSettings {
+    LedgerSettings {
+        max_transaction: 1_000,
+        daily_outgoing: 1_500,
+        step_up_threshold: 500,
+        review_threshold: 900,
+        group_commit_max: 64,
+        actor_idle_secs: 60,
+        engine: crate::ledger::limits::Engine::Actors,
+    }
+}
+
+fn snapshot(balance: i64) -> Snapshot {
+    Snapshot {
+        balance,
+        version: 0,
+        status: AccountStatus::Open,
+        day: chrono::Utc::now().date_naive(),
+        outgoing_today: 0,
+    }
+}
+
+const DESTINATION: Uuid = Uuid::from_u128(42);
+
+fn command(movement: Movement, amount: i64, key: Option<(&str, &str)>) -> Command {
+    Command {
+        movement,
+        amount: Amount::new(amount).unwrap(),
+        currency: "USD".parse().unwrap(),
+        counter_account: DESTINATION,
+        counter_number: None,
+        description: None,
+        initiated_by: Uuid::from_u128(1),
+        idempotency: key
+            .map(|(scope, fingerprint)| Idempotency { scope: scope.into(), fingerprint: fingerprint.into() }),
+        actor: Actor::system(),
+    }
+}
+
+fn slug(step: &Step) -> &str {
+    match step {
+        Step::Refuse { problem, .. } => problem.kind.trim_start_matches("/problems/"),
+        Step::Apply => "apply",
+        Step::Replay { .. } => "replay",
+        Step::SameAs(_) => "same-as",
+    }
+}
+
+fn decide_all(snapshot: &Snapshot, commands: &[Command]) -> Vec<String> {
+    let counters = HashMap::from([(DESTINATION, AccountStatus::Open)]);
+    let plan = decide(snapshot, commands, &HashMap::new(), &counters, &limits(), false).unwrap();
+    plan.steps.iter().map(|s| slug(s).to_owned()).collect()
+}
+
+#[test]
+fn each_command_is_checked_against_the_running_balance() {
+    let steps = decide_all(
+        &snapshot(100),
+        &[
+            command(Movement::Withdrawal, 60, None),
+            command(Movement::Withdrawal, 60, None),
+            command(Movement::Deposit, 30, None),
+            command(Movement::Transfer, 60, None),
+        ],
+    );
+    assert_eq!(steps, ["apply", "insufficient-funds", "apply", "apply"]);
+}
+
+#[test]
+fn limits_apply_per_transaction_and_per_day() {
+    let steps = decide_all(
+        &snapshot(10_000),
+        &[
+            command(Movement::Deposit, 1_001, None),
+            command(Movement::Withdrawal, 1_000, None),
+            command(Movement::Transfer, 501, None),
+            command(Movement::Deposit, 900, None),
+        ],
+    );
+    assert_eq!(steps, ["limit-exceeded", "apply", "limit-exceeded", "apply"]);
+}
+
+#[test]
+fn frozen_accounts_take_credits_but_refuse_debits_and_closed_refuse_all() {
+    let mut frozen = snapshot(500);
+    frozen.status = AccountStatus::Frozen;
+    let both = [command(Movement::Deposit, 10, None), command(Movement::Withdrawal, 10, None)];
+    assert_eq!(decide_all(&frozen, &both), ["apply", "account-frozen"]);
+    frozen.status = AccountStatus::Closed;
+    assert_eq!(decide_all(&frozen, &both), ["account-closed", "account-closed"]);
+}
+
+#[test]
+fn a_refusal_on_a_cached_balance_asks_for_a_reload_first() {
+    let counters = HashMap::new();
+    let commands = [command(Movement::Withdrawal, 60, None)];
+    let cached = decide(&snapshot(10), &commands, &HashMap::new(), &counters, &limits(), true);
+    assert!(matches!(cached, Err(Stale)));
+}
+
+#[test]
+fn idempotency_keys_replay_dedupe_and_refuse_reuse_with_another_request() {
+    let saved =
+        HashMap::from([("u:old".to_owned(), Saved { fingerprint: "f1".into(), status: 201, body: "{}".into() })]);
+    let counters = HashMap::from([(DESTINATION, AccountStatus::Open)]);
+    let commands = [
+        command(Movement::Deposit, 5, Some(("u:old", "f1"))),
+        command(Movement::Deposit, 5, Some(("u:old", "f2"))),
+        command(Movement::Deposit, 5, Some(("u:new", "f3"))),
+        command(Movement::Deposit, 5, Some(("u:new", "f3"))),
+        command(Movement::Deposit, 5, Some(("u:new", "f4"))),
+    ];
+    let plan = decide(&snapshot(0), &commands, &saved, &counters, &limits(), false).unwrap();
+    let slugs: Vec<&str> = plan.steps.iter().map(slug).collect();
+    assert_eq!(slugs, ["replay", "idempotency-key-reused", "apply", "same-as", "idempotency-key-reused"]);
+    assert!(matches!(plan.steps[3], Step::SameAs(2)));
+}

@@ -1,0 +1,230 @@
+//! The ledger's entry points for handlers: ownership and input checks at the edge, then the
+//! account's actor for anything that moves money.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::MailboxError;
+use actix_web::http::StatusCode;
+use tresor_actors::{AccountActor, Execute, Registry, Shards, Tuning};
+use uuid::Uuid;
+
+use super::account::{Account, AccountKind};
+use super::accounts;
+use super::command::{Command, Idempotency, LedgerError, Movement, Outcome};
+use super::commit::LedgerStore;
+use super::limits::{Engine, LedgerSettings};
+use super::money::{Amount, Currency};
+use super::number::AccountNumber;
+use super::plan::key_reused;
+use crate::audit::Actor;
+use crate::db::Db;
+use crate::error::{ApiError, Problem};
+
+/// Who is asking, as established by authentication.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user_id: Uuid,
+    /// This session passed MFA (the access token's `mfa` claim).
+    pub mfa: bool,
+    pub actor: Actor,
+}
+
+pub struct Ledger {
+    db: Db,
+    settings: LedgerSettings,
+    store: LedgerStore,
+    registry: Registry<Uuid, AccountActor<LedgerStore>>,
+}
+
+/// A request to move money in or out of one account.
+pub struct MoneyRequest {
+    pub amount: Amount,
+    pub description: Option<String>,
+}
+
+impl Ledger {
+    /// Starts the actor shards (one arbiter per core). Call inside the actix System.
+    pub fn start(db: Db, settings: LedgerSettings) -> Self {
+        let store = LedgerStore { db: db.clone(), limits: settings.clone() };
+        let tuning = Tuning {
+            max_batch: settings.group_commit_max,
+            idle_timeout: Duration::from_secs(settings.actor_idle_secs),
+        };
+        let actors = store.clone();
+        let registry =
+            Registry::new(Arc::new(Shards::per_core()), move |id| AccountActor::new(*id, actors.clone(), tuning));
+        Self { db, settings, store, registry }
+    }
+
+    pub fn settings(&self) -> &LedgerSettings {
+        &self.settings
+    }
+
+    pub fn live_actors(&self) -> usize {
+        self.registry.live()
+    }
+
+    /// The caller's account, or 404 — also when it exists but is someone else's.
+    pub async fn owned(&self, caller: &Caller, id: Uuid) -> Result<Account, ApiError> {
+        accounts::get_owned(&self.db, caller.user_id, id).await?.ok_or_else(|| Problem::not_found("account").into())
+    }
+
+    pub async fn open(&self, caller: &Caller, kind: AccountKind, currency: Currency) -> Result<Account, ApiError> {
+        let mut tx = self.db.begin().await?;
+        let account = accounts::open(&mut tx, self.db.dialect(), &caller.actor, caller.user_id, kind, currency).await?;
+        tx.commit().await?;
+        Ok(account)
+    }
+
+    pub async fn deposit(
+        &self,
+        caller: &Caller,
+        account: Uuid,
+        request: MoneyRequest,
+        key: Option<Idempotency>,
+    ) -> Result<Outcome, ApiError> {
+        self.cash_movement(caller, account, Movement::Deposit, request, key).await
+    }
+
+    pub async fn withdraw(
+        &self,
+        caller: &Caller,
+        account: Uuid,
+        request: MoneyRequest,
+        key: Option<Idempotency>,
+    ) -> Result<Outcome, ApiError> {
+        self.cash_movement(caller, account, Movement::Withdrawal, request, key).await
+    }
+
+    async fn cash_movement(
+        &self,
+        caller: &Caller,
+        account: Uuid,
+        movement: Movement,
+        request: MoneyRequest,
+        key: Option<Idempotency>,
+    ) -> Result<Outcome, ApiError> {
+        let owned = self.owned(caller, account).await?;
+        if let Some(replay) = self.replay(key.as_ref()).await? {
+            return Ok(replay);
+        }
+        let cash = accounts::cash_account(&self.db, owned.currency).await?;
+        let command = Command {
+            movement,
+            amount: request.amount,
+            currency: owned.currency,
+            counter_account: cash,
+            counter_number: None,
+            description: request.description,
+            initiated_by: caller.user_id,
+            idempotency: key,
+            actor: caller.actor.clone(),
+        };
+        self.execute(account, command).await
+    }
+
+    /// Moves `amount` from the caller's `from` account to the account numbered `to`.
+    pub async fn transfer(
+        &self,
+        caller: &Caller,
+        from: Uuid,
+        to: &str,
+        request: MoneyRequest,
+        key: Option<Idempotency>,
+    ) -> Result<Outcome, ApiError> {
+        let source = self.owned(caller, from).await?;
+        if let Some(replay) = self.replay(key.as_ref()).await? {
+            return Ok(replay);
+        }
+        let number: AccountNumber =
+            to.parse().map_err(|e: &str| unprocessable("invalid-account-number", format!("to_account_number: {e}")))?;
+        let destination = accounts::find_by_number(&self.db, &number)
+            .await?
+            .ok_or_else(|| unprocessable("account-not-found", format!("no account has the number {number}")))?;
+        if destination.id == source.id {
+            return Err(unprocessable("same-account", "an account cannot transfer to itself".into()));
+        }
+        if destination.currency != source.currency {
+            return Err(unprocessable(
+                "currency-mismatch",
+                format!(
+                    "the source account holds {} but the destination holds {}",
+                    source.currency, destination.currency
+                ),
+            ));
+        }
+        if request.amount.minor_units() > self.settings.step_up_threshold && !caller.mfa {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "mfa-step-up-required",
+                format!(
+                    "transfers above {} need a session that passed MFA: sign in with your second factor and retry",
+                    self.settings.step_up_threshold
+                ),
+            )
+            .into());
+        }
+        let command = Command {
+            movement: Movement::Transfer,
+            amount: request.amount,
+            currency: source.currency,
+            counter_account: destination.id,
+            counter_number: Some(destination.number.to_string()),
+            description: request.description,
+            initiated_by: caller.user_id,
+            idempotency: key,
+            actor: caller.actor.clone(),
+        };
+        self.execute(source.id, command).await
+    }
+
+    /// The fast path for a repeated key: answer from the record without reaching the actor.
+    async fn replay(&self, key: Option<&Idempotency>) -> Result<Option<Outcome>, ApiError> {
+        let Some(key) = key else { return Ok(None) };
+        let row: Option<(String, i64, String)> =
+            sqlx::query_as("SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = $1")
+                .bind(&key.scope)
+                .fetch_optional(self.db.reader())
+                .await?;
+        match row {
+            None => Ok(None),
+            Some((fingerprint, status, body)) if fingerprint == key.fingerprint => {
+                Ok(Some(Outcome { status: u16::try_from(status).unwrap_or(500), body, replayed: true }))
+            }
+            Some(_) => Err(key_reused().into()),
+        }
+    }
+
+    async fn execute(&self, account: Uuid, command: Command) -> Result<Outcome, ApiError> {
+        if self.settings.engine == Engine::Locked {
+            return self.store.commit_locked(account, command).await.map_err(ledger_error);
+        }
+        // An actor that stopped (idle, or crashed) between lookup and send refuses the message
+        // unprocessed: the next lookup starts a fresh one.
+        for _ in 0..3 {
+            match self.registry.get(&account).send(Execute(command.clone())).await {
+                Ok(result) => return result.map_err(ledger_error),
+                Err(MailboxError::Closed) => continue,
+                Err(MailboxError::Timeout) => break,
+            }
+        }
+        Err(crate::error::unavailable("the account is busy; retry with the same Idempotency-Key").into())
+    }
+}
+
+fn unprocessable(slug: &str, detail: String) -> ApiError {
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, slug, detail).into()
+}
+
+fn ledger_error(error: LedgerError) -> ApiError {
+    match error {
+        LedgerError::ActorGone | LedgerError::Contended => {
+            crate::error::unavailable("the account is busy; retry with the same Idempotency-Key").into()
+        }
+        LedgerError::Database(error) => match Arc::try_unwrap(error) {
+            Ok(error) => error.into(),
+            Err(shared) => ApiError::Internal(anyhow::anyhow!("ledger database error: {shared}")),
+        },
+    }
+}

@@ -1,0 +1,48 @@
+//! A transaction as an account holder sees it: one side of a journal entry.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::money::Currency;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransactionKind {
+    Deposit,
+    Withdrawal,
+    TransferIn,
+    TransferOut,
+}
+
+impl TransactionKind {
+    pub fn is_credit(self) -> bool {
+        matches!(self, Self::Deposit | Self::TransferIn)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Transaction {
+    /// The journal entry's id (both sides of a transfer share it).
+    pub id: Uuid,
+    /// Unique and human-quotable, e.g. `TX-7K3MQ9PZ2A`.
+    pub reference: String,
+    pub kind: TransactionKind,
+    /// `credit` (money in) or `debit` (money out).
+    pub direction: &'static str,
+    /// Minor units, always positive; `direction` says which way it moved.
+    pub amount: i64,
+    pub currency: Currency,
+    /// This account's balance right after this transaction.
+    pub balance_after: i64,
+    /// The other account of a transfer; null for deposits and withdrawals.
+    pub counterparty_number: Option<String>,
+    pub description: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Transaction {
+    pub fn direction_of(kind: TransactionKind) -> &'static str {
+        if kind.is_credit() { "credit" } else { "debit" }
+    }
+}
