@@ -18,6 +18,8 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit (the Procfile `release:` step).
     Migrate,
+    /// Run the background job workers (the Procfile `worker:` process) until SIGTERM.
+    Worker(WorkerArgs),
     /// Audit trail tools.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -102,6 +104,13 @@ pub enum KeysCommand {
         #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
         batch_size: i64,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// Job types to run, comma-separated (send_email, expire_lockouts, cleanup, sweep); all by default.
+    #[arg(long, value_delimiter = ',')]
+    pub queues: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

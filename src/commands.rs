@@ -5,7 +5,7 @@ mod keys;
 
 use std::process::ExitCode;
 
-use crate::cli::{AdminCommand, AuditCommand, Cli, Command, KeysCommand, LedgerCommand};
+use crate::cli::{AdminCommand, AuditCommand, Cli, Command, KeysCommand, LedgerCommand, WorkerArgs};
 use crate::config::Config;
 use crate::http::Application;
 use crate::state::{connect, sqlite_file};
@@ -15,6 +15,7 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => migrate(config).await,
+        Command::Worker(args) => worker(config, args).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(config).await,
         Command::Ledger(LedgerCommand::Verify) => verify_ledger(config).await,
         Command::Admin(AdminCommand::Create(args)) => admin::create(config, args).await,
@@ -33,9 +34,49 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
 
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let app = Application::build(config).await?;
+    let workers = crate::jobs::embedded::start(&app.state())?;
     app.run_until_stopped().await?;
+    if let Some(workers) = workers {
+        workers.stop().await;
+    }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+async fn worker(config: Config, args: WorkerArgs) -> anyhow::Result<ExitCode> {
+    if let Some(unknown) = args.queues.iter().find(|q| !tresor_jobs::queues::ALL.contains(&q.trim())) {
+        eprintln!("tresor: --queues: {unknown:?} is not a job type (known: {})", tresor_jobs::queues::ALL.join(", "));
+        return Ok(ExitCode::from(2));
+    }
+    let state = crate::state::AppState::init(config).await?;
+    let plan = tresor_jobs::worker::Plan { queues: args.queues, schedules: true };
+    crate::jobs::run(&state, plan, stop_signal()).await?;
+    state.db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// SIGTERM (what a process manager sends) or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stop signal received; finishing in-flight jobs");
 }
 
 async fn migrate(config: Config) -> anyhow::Result<ExitCode> {

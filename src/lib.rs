@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod jobs;
 pub mod ledger;
 pub mod mail;
 pub mod notifications;

@@ -20,6 +20,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub redis: Option<RedisHandle>,
     pub metrics: PrometheusHandle,
+    /// The job queue (`[jobs] backend`): enqueue with `jobs.enqueue_in(&mut tx, &job)`.
+    pub jobs: tresor_jobs::Store,
     pub ledger: Ledger,
     pub identity: Arc<Identity>,
     pub rate_limits: Arc<RateLimiter>,
@@ -32,6 +34,7 @@ impl AppState {
         let db = connect(&config).await?;
         db::migrate(&db, sqlite_file(&config)).await?;
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
+        let jobs = crate::jobs::store(&config, &db)?;
         let keys = Arc::new(keys);
         let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone());
         let identity = Arc::new(Identity::new(&config, &keys)?);
@@ -42,6 +45,7 @@ impl AppState {
             keys,
             redis,
             metrics: crate::http::ops::recorder(),
+            jobs,
             ledger,
             identity,
             rate_limits,

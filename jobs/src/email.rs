@@ -2,7 +2,13 @@
 //! application in the same transaction as the event that causes them; delivered by the
 //! `send_email` job.
 
+mod mailer;
+mod render;
+
 use serde::{Deserialize, Serialize};
+
+pub use mailer::{MailError, Mailer, MailerSettings, Outgoing};
+pub use render::{RenderError, Rendered, contract, render};
 
 /// Every message the service can send. The name is stable: it is stored with queued mail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! Every section denies unknown keys, so a typo is a startup error rather than a silent default.
 
 mod identity;
+mod jobs;
 mod sources;
 
 use std::net::SocketAddr;
@@ -12,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
+pub use jobs::{JobBackend, JobsSettings, QueueConfig, SchedulesConfig};
 pub use sources::{ConfigError, defaults, from_figment, load, sqlite_path};
 
 /// Which deployment this process is: decides defaults and how strict startup is.
@@ -55,6 +57,7 @@ pub struct Settings {
     pub keys: KeySettings,
     pub log: LogSettings,
     pub mail: MailSettings,
+    pub jobs: JobsSettings,
     pub ledger: crate::ledger::limits::LedgerSettings,
     pub identity: IdentitySettings,
     pub passwords: PasswordSettings,
@@ -66,6 +69,9 @@ pub struct Settings {
 pub struct MailSettings {
     pub smtp_url: SecretString,
     pub from: String,
+    /// An extra root certificate (PEM file) to trust for the SMTP server; empty = none.
+    pub smtp_ca_file: String,
+    pub smtp_timeout_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -114,6 +114,7 @@ fn resolve(env: Environment, settings: Settings) -> Result<Config, ConfigError> 
             "server.public_url must be an https:// URL in production (set TRESOR_PUBLIC_URL)",
         ));
     }
+    settings.jobs.validate(redis_url.is_some())?;
     if settings.database.max_connections == 0 {
         return Err(ConfigError::new("database.max_connections must be at least 1"));
     }

@@ -26,6 +26,14 @@ pub async fn migrate(db: &Db, sqlite_file: Option<PathBuf>) -> anyhow::Result<()
     };
     let mut conn = db.writer().acquire().await.context("connecting to the database to migrate")?;
     migrator.run(&mut *conn).await.context("applying database migrations")?;
+    // The job queue's tables (apalis's own migrations, tracked in `_apalis_migrations`), under
+    // the same lock, so the queue can live in this database and enqueues can join its
+    // transactions whichever backend is configured.
+    let queue_dialect = match db.dialect() {
+        Dialect::Sqlite => tresor_jobs::store::SqlDialect::Sqlite,
+        Dialect::Postgres => tresor_jobs::store::SqlDialect::Postgres,
+    };
+    tresor_jobs::store::migrator(queue_dialect).run(&mut *conn).await.context("applying job queue migrations")?;
     tracing::info!(migrations = migrator.iter().count(), "database schema is current");
     Ok(())
 }

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use tresor_jobs::email::{Email, Template};
+use tresor_jobs::store::StoreError;
+use tresor_jobs::{Deferred, SendEmail, Store};
 use uuid::Uuid;
 
 use crate::crypto::{KeyRing, aead};
@@ -38,7 +40,8 @@ pub async fn queue(conn: &mut AnyConnection, ring: &KeyRing, email: Email) -> Re
     Ok(id)
 }
 
-/// Queues several messages with one statement (a ledger batch emails every recipient).
+/// Queues several messages with one statement (a ledger batch emails every recipient). No job
+/// is enqueued here: the sweeper hands unsent rows to `send_email` within its interval.
 pub async fn queue_many(
     conn: &mut AnyConnection,
     ring: &KeyRing,
@@ -65,6 +68,24 @@ pub async fn queue_many(
     }
     query.execute(conn).await?;
     Ok(ids)
+}
+
+/// Queues `email` and its `send_email` job in the caller's transaction. On the database
+/// queue both commit (or roll back) together; on Redis the job comes back deferred: call
+/// `deferred.after_commit(&state.jobs)` once the transaction has committed (if that never
+/// happens, the sweeper enqueues it within a minute or two).
+pub async fn send(
+    conn: &mut AnyConnection,
+    ring: &KeyRing,
+    jobs: &Store,
+    email: Email,
+) -> Result<(Uuid, Deferred), sqlx::Error> {
+    let outbox_id = queue(&mut *conn, ring, email).await?;
+    match jobs.enqueue_in(conn, &SendEmail { outbox_id }).await {
+        Ok(deferred) => Ok((outbox_id, deferred)),
+        Err(StoreError::Database(error)) => Err(error),
+        Err(other) => Err(sqlx::Error::Encode(Box::new(other))),
+    }
 }
 
 /// Opens a queued message for delivery. `None` when the row was already sent (payload purged).

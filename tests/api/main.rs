@@ -9,6 +9,7 @@ mod errors;
 mod health;
 mod helpers;
 mod identity;
+mod jobs;
 mod ledger;
 mod ledger_http;
 mod ledger_props;

@@ -19,7 +19,11 @@ pub async fn send(
     template: Template,
     data: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    crate::mail::queue(conn, &state.keys.encryption, Email { to: to.to_owned(), template, data }).await.map(|_| ())
+    let email = Email { to: to.to_owned(), template, data };
+    // The delivery job joins this transaction on the database queue; on Redis the sweeper
+    // enqueues it within a minute or two of the commit.
+    let (_, _deferred_to_the_sweeper) = crate::mail::send(conn, &state.keys.encryption, &state.jobs, email).await?;
+    Ok(())
 }
 
 pub fn when(at: DateTime<Utc>) -> String {

@@ -1,0 +1,59 @@
+//! Job types: what a job carries (plain, serializable data — never secrets or personal data;
+//! those stay sealed in their own rows) and which queue runs it.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// The queues (one per job type). `tresor worker --queues` picks among these names.
+pub mod queues {
+    pub const SEND_EMAIL: &str = "send_email";
+    pub const EXPIRE_LOCKOUTS: &str = "expire_lockouts";
+    pub const CLEANUP: &str = "cleanup";
+    pub const SWEEP: &str = "sweep";
+    pub const ALL: [&str; 4] = [SEND_EMAIL, EXPIRE_LOCKOUTS, CLEANUP, SWEEP];
+}
+
+/// A typed job: its payload and the queue that runs it.
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    const QUEUE: &'static str;
+
+    /// Jobs with the same key in one queue are the same job: enqueueing it again is a no-op.
+    /// This is what makes the sweeper and several cron schedulers safe.
+    fn idempotency_key(&self) -> Option<String> {
+        None
+    }
+
+    /// A job id derived from the job itself (stable across enqueues), when there is one.
+    fn stable_id(&self) -> Option<u128> {
+        None
+    }
+}
+
+/// Deliver one queued message of the mail outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendEmail {
+    pub outbox_id: Uuid,
+}
+
+impl Job for SendEmail {
+    const QUEUE: &'static str = queues::SEND_EMAIL;
+
+    fn idempotency_key(&self) -> Option<String> {
+        Some(self.outbox_id.to_string())
+    }
+
+    /// The job id is the outbox id (a UUID v7 is a valid ULID bit for bit), so the message, its
+    /// job and its `Message-ID` share one identity.
+    fn stable_id(&self) -> Option<u128> {
+        Some(self.outbox_id.as_u128())
+    }
+}
+
+/// The payload of a scheduled (cron) job: the tick it belongs to, in Unix seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tick {
+    pub at: i64,
+}

@@ -1,0 +1,121 @@
+//! The Redis storage (apalis-redis). Keys are `<namespace>:<queue>:...`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use apalis_core::task::builder::TaskBuilder;
+use apalis_core::task::task_id::TaskId;
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+use tokio::sync::OnceCell;
+
+use super::overview::{DeadJob, Overview, QueueDepth};
+use super::{NewJob, StoreError};
+use crate::settings::JobSettings;
+
+pub(crate) struct RedisQueue {
+    client: redis::Client,
+    manager: OnceCell<ConnectionManager>,
+    namespace: String,
+    idempotency_ttl: Duration,
+}
+
+fn redis_error(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Redis(error.to_string())
+}
+
+impl RedisQueue {
+    pub(crate) fn open(url: &str, settings: &JobSettings) -> Result<Self, StoreError> {
+        Ok(Self {
+            client: redis::Client::open(url).map_err(redis_error)?,
+            manager: OnceCell::new(),
+            namespace: settings.namespace.clone(),
+            idempotency_ttl: settings.idempotency_ttl,
+        })
+    }
+
+    pub(crate) async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        self.manager
+            .get_or_try_init(|| async {
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(Duration::from_secs(2)))
+                    .set_response_timeout(Some(Duration::from_secs(5)));
+                self.client.get_connection_manager_with_config(config).await
+            })
+            .await
+            .cloned()
+            .map_err(redis_error)
+    }
+
+    /// apalis-redis's configuration of one queue (key names, idempotency TTL).
+    pub(crate) fn config(&self, queue: &str) -> apalis_redis::Config {
+        apalis_redis::Config::default()
+            .queue(format!("{}:{queue}", self.namespace))
+            .idempotency_ttl(Some(self.idempotency_ttl))
+    }
+
+    pub(crate) async fn push(&self, jobs: &[NewJob]) -> Result<u64, StoreError> {
+        let mut by_queue: BTreeMap<&str, Vec<apalis_redis::RedisTask>> = BTreeMap::new();
+        for job in jobs {
+            let bytes = serde_json::to_vec(&job.payload).map_err(|e| StoreError::Payload(e.to_string()))?;
+            let id = job.id.map_or_else(super::fresh_ulid, ulid::Ulid::from);
+            let mut task = TaskBuilder::new(bytes)
+                .task_id(TaskId::from_ulid(id))
+                .max_attempts(job.max_attempts)
+                .run_at_timestamp(u64::try_from(job.run_at()).unwrap_or(0));
+            if let Some(key) = &job.key {
+                task = task.idempotency_key(key);
+            }
+            by_queue.entry(job.queue).or_default().push(task.build());
+        }
+        let mut conn = self.connection().await?;
+        let mut inserted = 0;
+        for (queue, tasks) in by_queue {
+            let (now, later) =
+                apalis_redis::queries::push_tasks(&mut conn, &self.config(queue), &tasks).await.map_err(redis_error)?;
+            inserted += u64::from(now) + u64::from(later);
+        }
+        Ok(inserted)
+    }
+
+    pub(crate) async fn overview(&self, queues: &[&'static str], limit: usize) -> Result<Overview, StoreError> {
+        let mut conn = self.connection().await?;
+        let mut depths = Vec::new();
+        let mut failures = Vec::new();
+        for queue in queues {
+            let config = self.config(queue);
+            let active: u64 = conn.llen(config.active_jobs_list()).await.map_err(redis_error)?;
+            let scheduled: u64 = conn.zcard(config.scheduled_jobs_set()).await.map_err(redis_error)?;
+            let dead: u64 = conn.scard(config.dead_jobs_set()).await.map_err(redis_error)?;
+            let workers: Vec<String> = conn.zrange(config.workers_set(), 0, -1).await.map_err(redis_error)?;
+            let mut running = 0_u64;
+            for inflight in workers {
+                running += conn.scard::<_, u64>(&inflight).await.map_err(redis_error)?;
+            }
+            let mut depth = QueueDepth::empty(queue);
+            depth.waiting = active + scheduled;
+            depth.running = running;
+            depth.dead = dead;
+            depths.push(depth);
+            let ids: Vec<String> = conn
+                .srandmember_multiple(config.dead_jobs_set(), isize::try_from(limit).unwrap_or(isize::MAX))
+                .await
+                .map_err(redis_error)?;
+            for id in ids {
+                let meta: BTreeMap<String, String> =
+                    conn.hgetall(format!("{}:{id}", config.job_meta_hash())).await.map_err(redis_error)?;
+                failures.push(DeadJob {
+                    id,
+                    queue: (*queue).to_owned(),
+                    attempts: meta.get("attempts").and_then(|a| a.parse().ok()).unwrap_or(0),
+                    dead: true,
+                    error: DeadJob::error_of(meta.get("result").map(String::as_str)),
+                    finished_at: meta.get("done_at").and_then(|d| d.parse().ok()),
+                });
+            }
+        }
+        failures.sort_by_key(|f| std::cmp::Reverse(f.finished_at));
+        failures.truncate(limit);
+        Ok(Overview::new(depths, failures))
+    }
+}
