@@ -10,6 +10,7 @@ use super::client::Client;
 use super::money::{MoneyBody, caller, idempotency_key, money_request, respond};
 use crate::error::{ApiError, Problem};
 use crate::ledger::account::{Account, AccountKind};
+use crate::ledger::command::Movement;
 use crate::ledger::history;
 use crate::ledger::money::Currency;
 use crate::ledger::transaction::Transaction;
@@ -131,11 +132,7 @@ pub async fn deposit(
     id: web::Path<Uuid>,
     body: web::Json<MoneyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req, &user, &*body)?;
-    let body = body.into_inner();
-    let request = money_request(body.amount, body.description)?;
-    let outcome = state.ledger.deposit(&caller(&user, &client), *id, request, Some(key)).await?;
-    Ok(respond(outcome, *id))
+    move_cash(state, req, user, client, *id, body.into_inner(), Movement::Deposit).await
 }
 
 /// Cash out; 422 `insufficient-funds` when the balance does not cover it.
@@ -161,11 +158,27 @@ pub async fn withdraw(
     id: web::Path<Uuid>,
     body: web::Json<MoneyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency_key(&req, &user, &*body)?;
-    let body = body.into_inner();
+    move_cash(state, req, user, client, *id, body.into_inner(), Movement::Withdrawal).await
+}
+
+/// Deposits and withdrawals differ only in direction.
+async fn move_cash(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    client: Client,
+    id: Uuid,
+    body: MoneyBody,
+    movement: Movement,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req, &user, &body)?;
     let request = money_request(body.amount, body.description)?;
-    let outcome = state.ledger.withdraw(&caller(&user, &client), *id, request, Some(key)).await?;
-    Ok(respond(outcome, *id))
+    let caller = caller(&user, &client);
+    let outcome = match movement {
+        Movement::Withdrawal => state.ledger.withdraw(&caller, id, request, Some(key)).await?,
+        _ => state.ledger.deposit(&caller, id, request, Some(key)).await?,
+    };
+    Ok(respond(outcome, id))
 }
 
 /// The account's transactions, newest first.
