@@ -85,3 +85,23 @@ impl MaintenanceTask for PlannerStatistics {
         })
     }
 }
+
+/// Deletes the ledger's idempotency records older than 24 hours: past that, a repeated key is
+/// a new request (API.md).
+pub struct IdempotencyKeyRetention {
+    pub db: Db,
+}
+
+impl MaintenanceTask for IdempotencyKeyRetention {
+    fn name(&self) -> &'static str {
+        "idempotency_keys"
+    }
+
+    fn run(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, JobError>> {
+        Box::pin(async move {
+            let before = time::to_db(cutoff(now, Duration::from_secs(24 * 3600))?);
+            let sql = "DELETE FROM idempotency_keys WHERE created_at < $1";
+            Ok(sqlx::query(sql).bind(before).execute(self.db.writer()).await?.rows_affected())
+        })
+    }
+}

@@ -20,7 +20,7 @@ use tresor_jobs::store::{SqlDatabase, SqlDialect};
 use tresor_jobs::worker::{Plan, Registry};
 use tresor_jobs::{Store, queues};
 
-pub use maintenance::{FinishedJobRetention, PlannerStatistics, SentMailRetention};
+pub use maintenance::{FinishedJobRetention, IdempotencyKeyRetention, PlannerStatistics, SentMailRetention};
 pub use outbox::Outbox;
 
 use crate::config::{Config, JobBackend};
@@ -117,6 +117,7 @@ pub fn services(state: &AppState) -> anyhow::Result<Services> {
         cleanup: vec![
             Arc::new(SentMailRetention { db: state.db.clone(), keep: days(jobs.sent_mail_retention_days) }),
             Arc::new(FinishedJobRetention { db: state.db.clone(), keep: days(jobs.finished_retention_days) }),
+            Arc::new(IdempotencyKeyRetention { db: state.db.clone() }),
             Arc::new(PlannerStatistics { db: state.db.clone() }),
             Arc::new(lockouts::IdentityCleanup {
                 db: state.db.clone(),

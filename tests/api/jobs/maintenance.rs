@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use futures::future::BoxFuture;
 use sqlx::Row;
 use tresor::db::{Dialect, time};
-use tresor::jobs::{FinishedJobRetention, SentMailRetention};
+use tresor::jobs::{FinishedJobRetention, IdempotencyKeyRetention, SentMailRetention};
 use tresor_jobs::JobError;
 use tresor_jobs::handlers::{self, MaintenanceTask};
 
@@ -211,4 +211,23 @@ async fn maintenance_jobs_run_every_step_even_when_one_fails_and_then_ask_for_a_
     assert_eq!(runs.iter().map(|r| *r.lock().unwrap()).collect::<Vec<_>>(), [2, 2, 2]);
     services.lockouts = vec![step(0, false)];
     handlers::expire_lockouts(&services).await.unwrap();
+}
+
+#[actix_web::test]
+async fn cleanup_deletes_idempotency_records_older_than_a_day_and_keeps_younger_ones() {
+    let app = spawn_app().await;
+    let now = Utc::now();
+    for (scope, age) in [("u:old", Duration::hours(25)), ("u:young", Duration::hours(23))] {
+        sqlx::query("INSERT INTO idempotency_keys (scope, fingerprint, status, body, created_at) VALUES ($1, 'f', 201, '{}', $2)")
+            .bind(scope)
+            .bind(time::to_db(now - age))
+            .execute(app.state.db.writer())
+            .await
+            .unwrap();
+    }
+    let task = IdempotencyKeyRetention { db: app.state.db.clone() };
+    assert_eq!(task.run(now).await.unwrap(), 1);
+    let left: Vec<String> =
+        sqlx::query_scalar("SELECT scope FROM idempotency_keys").fetch_all(app.state.db.reader()).await.unwrap();
+    assert_eq!(left, ["u:young"]);
 }
