@@ -7,7 +7,7 @@ set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-20s}
 USERS=${BENCH_USERS:-50}
-PORT=${PORT_BENCH:-18080}
+PORT=${PORT_BENCH:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 BIN=target/release/tresor
 command -v wrk >/dev/null || { echo "bench: needs wrk (apt-get install wrk)" >&2; exit 2; }
 cargo build --release --bin tresor --example argon2_bound >/dev/null
@@ -22,7 +22,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== baseline: argon2 on this machine"
 target/release/examples/argon2_bound
 
-"$BIN" migrate
+"$BIN" migrate 2>/dev/null
 for i in $(seq 0 $((USERS - 1))); do
   echo "correct horse battery staple 42" | "$BIN" admin create --email "bench$i@example.com" \
     --full-name "Bench $i" --role customer --password-stdin >/dev/null
