@@ -31,7 +31,7 @@ impl AppState {
         db::migrate(&db, sqlite_file(&config)).await?;
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
         let identity = Arc::new(Identity::new(&config, &keys)?);
-        let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits));
+        let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix));
         Ok(Self {
             config: Arc::new(config),
             db,
