@@ -7,7 +7,7 @@ set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-20s}
 USERS=${BENCH_USERS:-50}
-PORT=${PORT_BENCH:-18080}
+PORT=${PORT_BENCH:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 BIN=target/release/tresor
 command -v wrk >/dev/null || { echo "bench: needs wrk (apt-get install wrk)" >&2; exit 2; }
 cargo build --release --bin tresor --example argon2_bound >/dev/null
@@ -22,7 +22,7 @@ echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d
 echo "== baseline: argon2 on this machine"
 target/release/examples/argon2_bound
 
-"$BIN" migrate
+"$BIN" migrate 2>/dev/null
 for i in $(seq 0 $((USERS - 1))); do
   echo "correct horse battery staple 42" | "$BIN" admin create --email "bench$i@example.com" \
     --full-name "Bench $i" --role customer --password-stdin >/dev/null
@@ -36,12 +36,12 @@ export BENCH_TOKEN=$TOKEN BENCH_USERS=$USERS
 echo "== baseline: GET /health/live (no work), wrk -t2 -c32 -d$DURATION"
 wrk -t2 -c32 -d"$DURATION" --latency "$BASE/health/live" | grep -E "Requests/sec|99%|50%"
 echo "== authenticated GET /v1/users/me alone, wrk -t2 -c32 -d$DURATION"
-wrk -t2 -c32 -d"$DURATION" --latency -s bench/me.lua "$BASE" | grep -E "Requests/sec|99%|50%|Non-2xx"
-echo "== sign-in flood (wrk -t1 -c32 -d$DURATION) with GET /v1/users/me beside it (wrk -t1 -c4)"
-wrk -t1 -c32 -d"$DURATION" -s bench/login.lua "$BASE" > "$DATA/login.txt" &
+wrk -t2 -c32 -d"$DURATION" --latency -s bench/me.lua "$BASE" | grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors"
+echo "== sign-in flood (wrk -t1 -c16 --timeout 10s -d$DURATION) with GET /v1/users/me beside it (wrk -t1 -c4)"
+wrk -t1 -c16 -d"$DURATION" --timeout 10s -s bench/login.lua "$BASE" > "$DATA/login.txt" &
 FLOOD=$!
 sleep 1
 wrk -t1 -c4 -d"$DURATION" --latency -s bench/me.lua "$BASE" > "$DATA/me-during.txt" || true
 wait $FLOOD
-echo "-- sign-ins:"; grep -E "Requests/sec|Non-2xx|Latency" "$DATA/login.txt"
-echo "-- GET /v1/users/me during the flood:"; grep -E "Requests/sec|99%|50%|Non-2xx" "$DATA/me-during.txt"
+echo "-- sign-ins:"; grep -E "Requests/sec|Non-2xx|Latency|Socket errors|requests in" "$DATA/login.txt"
+echo "-- GET /v1/users/me during the flood:"; grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors" "$DATA/me-during.txt"

@@ -38,7 +38,7 @@ impl AppState {
         let keys = Arc::new(keys);
         let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone());
         let identity = Arc::new(Identity::new(&config, &keys)?);
-        let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits));
+        let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix));
         Ok(Self {
             config: Arc::new(config),
             db,

@@ -98,6 +98,8 @@ pub struct DatabaseSettings {
 #[serde(deny_unknown_fields)]
 pub struct RedisSettings {
     pub url: SecretString,
+    /// Prefix of every key tresor writes, so several deployments can share one Redis.
+    pub prefix: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -57,6 +57,7 @@ impl Identity {
             revocations: revocation::Revocations::new(
                 Duration::from_millis(settings.session_cache_millis),
                 settings.access_token_ttl(),
+                &config.settings.redis.prefix,
             ),
             issuer,
             audience,

@@ -31,19 +31,24 @@ pub struct Revocations {
     cache_for: Duration,
     /// How long a revocation must be remembered: the longest an access token lives.
     remember: Duration,
-}
-
-fn redis_key(session: &Uuid) -> String {
-    format!("tresor:revoked:{session}")
+    /// Namespace of the keys in Redis (`[redis] prefix`).
+    prefix: String,
 }
 
 impl Revocations {
-    pub fn new(cache_for: Duration, access_ttl: Duration) -> Self {
+    fn redis_key(&self, session: &Uuid) -> String {
+        format!("{}:revoked:{session}", self.prefix)
+    }
+}
+
+impl Revocations {
+    pub fn new(cache_for: Duration, access_ttl: Duration, prefix: &str) -> Self {
         Self {
             revoked: DashMap::new(),
             live: DashMap::new(),
             cache_for,
             remember: access_ttl + Duration::from_secs(60),
+            prefix: prefix.to_owned(),
         }
     }
 
@@ -54,7 +59,7 @@ impl Revocations {
         }
         if let Some(redis) = redis {
             let mut conn = redis.connection().await?;
-            let revoked: bool = conn.exists(redis_key(&session)).await?;
+            let revoked: bool = conn.exists(self.redis_key(&session)).await?;
             if revoked {
                 self.revoked.insert(session, Instant::now());
                 return Ok(false);
@@ -94,7 +99,7 @@ impl Revocations {
             let mut conn = redis.connection().await?;
             let mut pipe = redis::pipe();
             for session in sessions {
-                pipe.set_ex(redis_key(session), 1, self.remember.as_secs()).ignore();
+                pipe.set_ex(self.redis_key(session), 1, self.remember.as_secs()).ignore();
             }
             pipe.query_async::<()>(&mut conn).await?;
         }

@@ -90,6 +90,8 @@ struct Rule {
 pub struct RateLimiter {
     rules: HashMap<Limit, Rule>,
     reported: enforce::Reported,
+    /// Namespace of the keys in Redis (`[redis] prefix`).
+    prefix: String,
 }
 
 impl std::fmt::Debug for RateLimiter {
@@ -107,7 +109,7 @@ fn hashed(key: &str) -> [u8; 16] {
 }
 
 impl RateLimiter {
-    pub fn new(settings: &RateLimitSettings) -> Self {
+    pub fn new(settings: &RateLimitSettings, prefix: &str) -> Self {
         let mut rules = HashMap::new();
         for limit in Limit::ALL {
             let RateSpec::Limit { count, period } = limit.spec(settings) else { continue };
@@ -116,7 +118,7 @@ impl RateLimiter {
             let local = Governor::dashmap(quota.allow_burst(burst));
             rules.insert(limit, Rule { count, period, local });
         }
-        Self { rules, reported: enforce::Reported::default() }
+        Self { rules, reported: enforce::Reported::default(), prefix: prefix.to_owned() }
     }
 
     /// Spends one request of `key`'s budget under `limit`. `Err` only when Redis is configured
@@ -130,7 +132,7 @@ impl RateLimiter {
         let Some(rule) = self.rules.get(&limit) else { return Ok(Decision::Allowed) };
         let key = hashed(key);
         let decision = match redis {
-            Some(redis) => redis_gcra::check(redis, limit.name(), &key, rule.count, rule.period).await?,
+            Some(redis) => redis_gcra::check(redis, &self.prefix, limit.name(), &key, rule.count, rule.period).await?,
             None => match rule.local.check_key(&key) {
                 Ok(()) => Decision::Allowed,
                 Err(not_until) => {
@@ -170,7 +172,7 @@ mod tests {
 
     #[actix_web::test]
     async fn in_process_limits_allow_the_burst_then_say_when_to_retry() {
-        let limiter = RateLimiter::new(&settings("3/min"));
+        let limiter = RateLimiter::new(&settings("3/min"), "tresor");
         for _ in 0..3 {
             assert_eq!(limiter.check(Limit::LoginIp, "10.0.0.1", None).await.unwrap(), Decision::Allowed);
         }

@@ -30,6 +30,7 @@ static SCRIPT: LazyLock<Script> = LazyLock::new(|| Script::new(GCRA));
 
 pub async fn check(
     redis: &RedisHandle,
+    prefix: &str,
     limit: &str,
     key: &[u8; 16],
     count: u32,
@@ -38,7 +39,7 @@ pub async fn check(
     let interval_us = (period.as_micros() / u128::from(count.max(1))).max(1);
     let mut conn = redis.connection().await?;
     let wait_us: i64 = SCRIPT
-        .key(format!("tresor:rl:{limit}:{}", hex::encode(key)))
+        .key(format!("{prefix}:rl:{limit}:{}", hex::encode(key)))
         .arg(u64::try_from(interval_us).unwrap_or(u64::MAX))
         .arg(count)
         .invoke_async(&mut conn)

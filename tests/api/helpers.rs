@@ -103,7 +103,10 @@ pub fn test_config(
         .merge(Serialized::default("rate_limits.password_forgot", "off"))
         .merge(Serialized::default("rate_limits.refresh", "off"));
     let figment = match redis_url() {
-        Some(url) => figment.merge(Serialized::default("redis.url", url)),
+        // Each test app has its own key namespace in the shared Redis.
+        Some(url) => figment
+            .merge(Serialized::default("redis.url", url))
+            .merge(Serialized::default("redis.prefix", format!("tresor-test-{}", uuid::Uuid::new_v4().simple()))),
         None => figment,
     };
     from_figment(Environment::Test, tune(figment)).expect("test configuration is valid")

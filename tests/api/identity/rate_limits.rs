@@ -81,8 +81,12 @@ async fn with_redis_two_servers_share_one_budget() {
         eprintln!("skipped: needs TEST_REDIS_URL");
         return;
     }
-    let first = spawn_app_with(|f| limited(f, "rate_limits.login_ip", "3/min")).await;
-    let second = spawn_app_with(|f| limited(f, "rate_limits.login_ip", "3/min")).await;
+    let prefix = format!("tresor-test-{}", uuid::Uuid::new_v4().simple());
+    let shared = |f: figment::Figment| {
+        limited(f, "rate_limits.login_ip", "3/min").merge(Serialized::default("redis.prefix", prefix.clone()))
+    };
+    let first = spawn_app_with(shared).await;
+    let second = spawn_app_with(shared).await;
     let ip = random_ip();
     for app in [&first, &second, &first] {
         assert_eq!(login_from(app, &ip, &unique_email("r")).await.status(), 401);

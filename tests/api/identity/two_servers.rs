@@ -43,6 +43,7 @@ async fn second_server(app: &TestApp, redis: &str) -> (Running, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = cli_command(app.data_dir.path(), &app.database.url)
         .env("REDIS_URL", redis)
+        .env("TRESOR__REDIS__PREFIX", &app.state.config.settings.redis.prefix)
         .env("TRESOR_BIND", format!("127.0.0.1:{port}"))
         // One deployment: one public URL, so one token issuer.
         .env("TRESOR_PUBLIC_URL", &app.state.config.public_url)
