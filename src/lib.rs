@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod db;
+pub mod documents;
 pub mod error;
 pub mod http;
 pub mod ledger;

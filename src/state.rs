@@ -9,6 +9,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
+use crate::documents::Documents;
 use crate::ledger::service::Ledger;
 use crate::redis::RedisHandle;
 
@@ -19,6 +20,7 @@ pub struct AppState {
     pub redis: Option<RedisHandle>,
     pub metrics: PrometheusHandle,
     pub ledger: Ledger,
+    pub documents: Documents,
 }
 
 impl AppState {
@@ -29,14 +31,9 @@ impl AppState {
         db::migrate(&db, sqlite_file(&config)).await?;
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
         let ledger = Ledger::start(db.clone(), config.settings.ledger.clone());
-        Ok(Self {
-            config: Arc::new(config),
-            db,
-            keys: Arc::new(keys),
-            redis,
-            metrics: crate::http::ops::recorder(),
-            ledger,
-        })
+        let keys = Arc::new(keys);
+        let documents = Documents::open(&config, db.clone(), keys.clone())?;
+        Ok(Self { config: Arc::new(config), db, keys, redis, metrics: crate::http::ops::recorder(), ledger, documents })
     }
 
     /// `None` when Redis is not configured.

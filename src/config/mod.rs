@@ -54,6 +54,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub ledger: crate::ledger::limits::LedgerSettings,
+    pub documents: crate::documents::DocumentSettings,
+    pub scan: crate::documents::ScanSettings,
 }
 
 #[derive(Debug, Deserialize)]
