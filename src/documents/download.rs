@@ -39,12 +39,19 @@ impl std::fmt::Debug for Download {
 }
 
 impl Documents {
-    /// A link to the latest version of `document_id` for the user `user_id` reading as `access`
-    /// (owner: 404 unless it is theirs). 409 while the version is not clean.
+    /// A link to `version` (default: the latest) of `document_id` for the user `user_id` reading
+    /// as `access` (owner: 404 unless it is theirs). 409 while that version is not clean.
     #[tracing::instrument(skip_all, fields(%document_id))]
-    pub async fn link(&self, user_id: Uuid, access: &Access, document_id: Uuid) -> Result<SignedLink, ApiError> {
-        let latest = self.versions(access, document_id).await?.into_iter().next();
-        let version = latest.ok_or_else(|| Problem::not_found("document"))?;
+    pub async fn link(
+        &self,
+        user_id: Uuid,
+        access: &Access,
+        document_id: Uuid,
+        version: Option<i64>,
+    ) -> Result<SignedLink, ApiError> {
+        let versions = self.versions(access, document_id).await?;
+        let chosen = versions.into_iter().find(|v| version.is_none_or(|n| v.version == n));
+        let version = chosen.ok_or_else(|| Problem::not_found("document version"))?;
         if version.status != ScanStatus::Clean {
             let detail = match version.status {
                 ScanStatus::PendingScan => "the document is still being scanned; try again shortly".to_owned(),

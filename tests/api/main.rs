@@ -5,6 +5,7 @@
 mod audit;
 mod browser;
 mod cli;
+mod documents;
 mod errors;
 mod health;
 mod helpers;
