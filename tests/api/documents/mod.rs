@@ -1,6 +1,7 @@
 //! Documents through their service (the HTTP handlers arrive with authentication), on the test's
 //! database and data folder: upload, scan, versions, signed downloads.
 
+mod clamd;
 mod fixtures;
 mod links;
 mod scan;
