@@ -9,6 +9,7 @@ pub mod db;
 pub mod documents;
 pub mod error;
 pub mod http;
+pub mod kyc;
 pub mod ledger;
 pub mod mail;
 pub mod redis;

@@ -9,6 +9,7 @@ mod documents;
 mod errors;
 mod health;
 mod helpers;
+mod kyc;
 mod ledger;
 mod ledger_props;
 mod mail;

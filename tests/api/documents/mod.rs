@@ -2,7 +2,7 @@
 //! database and data folder: upload, scan, versions, signed downloads.
 
 mod clamd;
-mod fixtures;
+pub mod fixtures;
 mod links;
 mod scan;
 mod upload;
