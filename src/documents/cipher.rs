@@ -9,10 +9,10 @@
 //! tag, the last frame 1..=`CHUNK` bytes + tag.
 
 use chacha20poly1305::XChaCha20Poly1305;
-use chacha20poly1305::aead::stream::{DecryptorBE32, EncryptorBE32};
-use chacha20poly1305::aead::{KeyInit, Payload};
+use chacha20poly1305::aead::KeyInit;
 use secrecy::{ExposeSecret, SecretBox};
 
+pub use super::chunks::{Opener, Sealer};
 use crate::crypto::{KeyRing, aead, random};
 
 /// Plaintext bytes per chunk: bounds the memory of every upload, scan and download.
@@ -20,8 +20,8 @@ pub const CHUNK: usize = 64 * 1024;
 pub const TAG: usize = 16;
 /// A full ciphertext frame.
 pub const FRAME: usize = CHUNK + TAG;
-const MAGIC: &[u8; 8] = b"tresor1\n";
-const NONCE_PREFIX: usize = 19;
+pub(super) const MAGIC: &[u8; 8] = b"tresor1\n";
+pub(super) const NONCE_PREFIX: usize = 19;
 /// Bytes before the first frame.
 pub const HEADER: usize = MAGIC.len() + NONCE_PREFIX;
 
@@ -54,7 +54,7 @@ impl DataKey {
         Ok(Self(SecretBox::new(Box::new(key))))
     }
 
-    fn cipher(&self) -> XChaCha20Poly1305 {
+    pub(super) fn cipher(&self) -> XChaCha20Poly1305 {
         XChaCha20Poly1305::new(self.0.expose_secret().into())
     }
 }
@@ -85,133 +85,9 @@ pub fn stream_place(document_id: &str, version_id: &str, variant: Variant) -> Ve
     format!("tresor/documents/{document_id}/{version_id}/{}", variant.as_str()).into_bytes()
 }
 
-/// Encrypts a plaintext stream chunk by chunk, holding at most one chunk.
-pub struct Sealer {
-    encryptor: Option<EncryptorBE32<XChaCha20Poly1305>>,
-    aad: Vec<u8>,
-    pending: Vec<u8>,
-}
-
-impl Sealer {
-    /// The sealer and the header to write before its frames.
-    pub fn new(key: &DataKey, aad: Vec<u8>) -> (Self, Vec<u8>) {
-        let prefix = random::bytes::<NONCE_PREFIX>();
-        let encryptor = EncryptorBE32::from_aead(key.cipher(), (&prefix).into());
-        let mut header = Vec::with_capacity(HEADER);
-        header.extend_from_slice(MAGIC);
-        header.extend_from_slice(&prefix);
-        (Self { encryptor: Some(encryptor), aad, pending: Vec::with_capacity(CHUNK) }, header)
-    }
-
-    /// Takes more plaintext; appends the frames that are now complete to `out`. A full chunk is
-    /// only sealed once more data follows, because the last chunk is sealed differently.
-    pub fn push(&mut self, mut data: &[u8], out: &mut Vec<u8>) -> Result<(), CipherError> {
-        while !data.is_empty() {
-            if self.pending.len() == CHUNK {
-                let encryptor = self.encryptor.as_mut().ok_or(CipherError::Malformed)?;
-                let frame = encryptor
-                    .encrypt_next(Payload { msg: &self.pending, aad: &self.aad })
-                    .map_err(|_| CipherError::Forged)?;
-                out.extend_from_slice(&frame);
-                self.pending.clear();
-            }
-            let take = (CHUNK - self.pending.len()).min(data.len());
-            self.pending.extend_from_slice(&data[..take]);
-            data = &data[take..];
-        }
-        Ok(())
-    }
-
-    /// Seals what is left as the last chunk.
-    pub fn finish(mut self, out: &mut Vec<u8>) -> Result<(), CipherError> {
-        let encryptor = self.encryptor.take().ok_or(CipherError::Malformed)?;
-        let frame =
-            encryptor.encrypt_last(Payload { msg: &self.pending, aad: &self.aad }).map_err(|_| CipherError::Forged)?;
-        out.extend_from_slice(&frame);
-        Ok(())
-    }
-}
-
-/// Decrypts frames in order; the caller says which frame is the last.
-pub struct Opener {
-    decryptor: Option<DecryptorBE32<XChaCha20Poly1305>>,
-    aad: Vec<u8>,
-}
-
-impl Opener {
-    pub fn new(key: &DataKey, aad: Vec<u8>, header: &[u8]) -> Result<Self, CipherError> {
-        if header.len() != HEADER || !header.starts_with(MAGIC) {
-            return Err(CipherError::Malformed);
-        }
-        let prefix: [u8; NONCE_PREFIX] = header[MAGIC.len()..].try_into().map_err(|_| CipherError::Malformed)?;
-        Ok(Self { decryptor: Some(DecryptorBE32::from_aead(key.cipher(), (&prefix).into())), aad })
-    }
-
-    pub fn open(&mut self, frame: &[u8], last: bool) -> Result<Vec<u8>, CipherError> {
-        if frame.len() < TAG || frame.len() > FRAME || (!last && frame.len() != FRAME) {
-            return Err(CipherError::Forged);
-        }
-        let payload = Payload { msg: frame, aad: &self.aad };
-        if last {
-            let decryptor = self.decryptor.take().ok_or(CipherError::Forged)?;
-            decryptor.decrypt_last(payload).map_err(|_| CipherError::Forged)
-        } else {
-            let decryptor = self.decryptor.as_mut().ok_or(CipherError::Forged)?;
-            decryptor.decrypt_next(payload).map_err(|_| CipherError::Forged)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn seal_all(key: &DataKey, aad: &[u8], plain: &[u8], piece: usize) -> (Vec<u8>, Vec<u8>) {
-        let (mut sealer, header) = Sealer::new(key, aad.to_vec());
-        let mut body = Vec::new();
-        for part in plain.chunks(piece) {
-            sealer.push(part, &mut body).unwrap();
-        }
-        sealer.finish(&mut body).unwrap();
-        (header, body)
-    }
-
-    fn open_all(key: &DataKey, aad: &[u8], header: &[u8], body: &[u8]) -> Result<Vec<u8>, CipherError> {
-        let mut opener = Opener::new(key, aad.to_vec(), header)?;
-        let frames: Vec<&[u8]> = body.chunks(FRAME).collect();
-        let mut plain = Vec::new();
-        for (i, frame) in frames.iter().enumerate() {
-            plain.extend(opener.open(frame, i + 1 == frames.len())?);
-        }
-        Ok(plain)
-    }
-
-    #[test]
-    fn streams_round_trip_at_every_chunk_boundary() {
-        let key = DataKey::generate();
-        for len in [1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 7] {
-            let plain: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-            let (header, body) = seal_all(&key, b"here", &plain, 1000);
-            assert_eq!(open_all(&key, b"here", &header, &body).unwrap(), plain, "length {len}");
-        }
-    }
-
-    #[test]
-    fn swapped_truncated_altered_or_misplaced_chunks_do_not_open() {
-        let key = DataKey::generate();
-        let plain = vec![7_u8; 3 * CHUNK + 10];
-        let (header, body) = seal_all(&key, b"doc/v1", &plain, CHUNK);
-        let mut swapped = body.clone();
-        swapped[..FRAME].copy_from_slice(&body[FRAME..2 * FRAME]);
-        swapped[FRAME..2 * FRAME].copy_from_slice(&body[..FRAME]);
-        assert!(open_all(&key, b"doc/v1", &header, &swapped).is_err());
-        assert!(open_all(&key, b"doc/v1", &header, &body[..3 * FRAME]).is_err(), "dropped last chunk");
-        let mut altered = body.clone();
-        altered[FRAME + 5] ^= 1;
-        assert!(open_all(&key, b"doc/v1", &header, &altered).is_err());
-        assert!(open_all(&key, b"doc/v2", &header, &body).is_err(), "other version");
-        assert!(open_all(&DataKey::generate(), b"doc/v1", &header, &body).is_err(), "other key");
-    }
 
     #[test]
     fn wrapped_keys_open_only_for_their_version() {

@@ -6,9 +6,11 @@
 //! [`scan::scan_document`]; `GET /v1/files/{token}` streams [`Documents::download`].
 
 pub mod blob;
+pub mod chunks;
 pub mod cipher;
 pub mod download;
 pub mod links;
+pub mod listing;
 pub mod local;
 pub mod model;
 pub mod read;
@@ -18,6 +20,7 @@ pub mod scans;
 pub mod settings;
 pub mod sniff;
 pub mod upload;
+pub mod upload_error;
 mod write;
 
 use std::sync::Arc;

@@ -2,7 +2,6 @@
 //! holding at most one chunk, refused as soon as it passes the size limit (the rest is never
 //! read), and typed by its first bytes before anything is written.
 
-use actix_web::http::StatusCode;
 use futures::{Stream, StreamExt};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -14,8 +13,8 @@ use super::cipher::{DataKey, FRAME, Sealer, Variant, key_place, stream_place};
 use super::model::{DocumentType, DocumentVersion, FileKind};
 use super::rows::{self, NewVersion};
 use super::sniff::{SNIFF_LEN, sniff};
+pub use super::upload_error::{UploadError, parse_name};
 use crate::audit::{self, Actor, Event};
-use crate::error::{ApiError, Problem};
 
 /// What the client said about the file (the multipart fields other than `file`).
 #[derive(Clone, Debug)]
@@ -24,51 +23,6 @@ pub struct NewUpload {
     pub document_type: DocumentType,
     /// Defaults to the document type's name; the same name and type makes a new version.
     pub name: Option<String>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum UploadError {
-    #[error("the file is larger than the limit of {limit} bytes")]
-    TooLarge { limit: u64 },
-    #[error("only PNG, JPEG and PDF files are accepted (checked by content, not by name); this file is {seen}")]
-    Unsupported { seen: String },
-    #[error("{0}")]
-    InvalidName(String),
-    #[error("the upload could not be read: {0}")]
-    Body(String),
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
-
-impl From<UploadError> for ApiError {
-    fn from(error: UploadError) -> Self {
-        let detail = error.to_string();
-        match error {
-            UploadError::TooLarge { .. } => {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", detail).into()
-            }
-            UploadError::Unsupported { .. } => {
-                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", detail).into()
-            }
-            UploadError::InvalidName(message) => {
-                Problem::invalid_fields([("name".to_owned(), vec![message])].into_iter().collect()).into()
-            }
-            UploadError::Body(_) => Problem::bad_request(detail).into(),
-            UploadError::Internal(cause) => Self::Internal(cause),
-        }
-    }
-}
-
-/// A display name: trimmed, 1..=120 characters, no control characters.
-pub fn parse_name(raw: Option<&str>, document_type: DocumentType) -> Result<String, UploadError> {
-    let name = raw.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(document_type.as_str());
-    if name.chars().count() > 120 {
-        return Err(UploadError::InvalidName("name must be at most 120 characters".to_owned()));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(UploadError::InvalidName("name must not contain control characters".to_owned()));
-    }
-    Ok(name.to_owned())
 }
 
 impl Documents {

@@ -6,6 +6,7 @@
 use memchr::memmem;
 
 use super::inflate::{InflateError, inflate};
+use super::pdf_syntax::{filters, hex_decode, names, trim_eol};
 
 /// Names whose presence means the PDF can run code or carry other files.
 const FORBIDDEN: &[&str] = &["JavaScript", "JS", "Launch", "EmbeddedFile", "EmbeddedFiles", "RichMedia"];
@@ -115,11 +116,6 @@ fn stream_dict(bytes: &[u8], keyword: usize) -> Option<&[u8]> {
     None
 }
 
-fn trim_eol(data: &[u8]) -> &[u8] {
-    let data = data.strip_suffix(b"\n").unwrap_or(data);
-    data.strip_suffix(b"\r").unwrap_or(data)
-}
-
 /// The stream's data with its filters undone; `None` for image codecs (pixels, not objects).
 fn decode(dict: &[u8], data: &[u8], limit: u64, label: &str) -> Result<Option<Vec<u8>>, PdfProblem> {
     let filters = filters(dict);
@@ -140,72 +136,4 @@ fn decode(dict: &[u8], data: &[u8], limit: u64, label: &str) -> Result<Option<Ve
         };
     }
     Ok(Some(plain))
-}
-
-/// The names in a dictionary's `/Filter` entry: one name or an array of them.
-fn filters(dict: &[u8]) -> Vec<String> {
-    let tokens = names(dict);
-    let Some(index) = tokens.iter().position(|(name, _)| name == "Filter") else { return Vec::new() };
-    let after = tokens[index].1;
-    let rest = &dict[after..];
-    let first = rest.iter().position(|b| !b.is_ascii_whitespace()).map(|i| rest[i]);
-    if first == Some(b'[') {
-        let close = rest.iter().position(|&b| b == b']').map_or(dict.len(), |i| after + i);
-        tokens[index + 1..].iter().take_while(|(_, end)| *end <= close).map(|(name, _)| name.clone()).collect()
-    } else {
-        tokens.get(index + 1).map(|(name, _)| vec![name.clone()]).unwrap_or_default()
-    }
-}
-
-fn is_delimiter(b: u8) -> bool {
-    b.is_ascii_whitespace() || b == 0 || b"()<>[]{}/%".contains(&b)
-}
-
-/// Every `/Name` in `bytes`, `#xx` escapes decoded, with the offset where it ends.
-fn names(bytes: &[u8]) -> Vec<(String, usize)> {
-    let mut found = Vec::new();
-    let mut at = 0;
-    while let Some(slash) = memchr::memchr(b'/', &bytes[at..]) {
-        let mut i = at + slash + 1;
-        let mut name = Vec::new();
-        while let Some(&b) = bytes.get(i) {
-            if is_delimiter(b) {
-                break;
-            }
-            match (b, bytes.get(i + 1..i + 3).and_then(hex_byte)) {
-                (b'#', Some(decoded)) => {
-                    name.push(decoded);
-                    i += 3;
-                }
-                _ => {
-                    name.push(b);
-                    i += 1;
-                }
-            }
-        }
-        found.push((String::from_utf8_lossy(&name).into_owned(), i));
-        at = i;
-    }
-    found
-}
-
-fn hex_byte(pair: &[u8]) -> Option<u8> {
-    std::str::from_utf8(pair).ok().and_then(|s| u8::from_str_radix(s, 16).ok())
-}
-
-/// ASCIIHexDecode: hex digits, whitespace ignored, `>` ends, an odd last digit is padded with 0.
-fn hex_decode(data: &[u8]) -> Option<Vec<u8>> {
-    let mut digits: Vec<u8> = Vec::with_capacity(data.len());
-    for &b in data {
-        match b {
-            b'>' => break,
-            b if b.is_ascii_whitespace() => {}
-            b if b.is_ascii_hexdigit() => digits.push(b),
-            _ => return None,
-        }
-    }
-    if digits.len() % 2 == 1 {
-        digits.push(b'0');
-    }
-    digits.chunks(2).map(hex_byte).collect()
 }

@@ -4,7 +4,10 @@
 mod clamd;
 pub mod fixtures;
 mod links;
+mod pdf;
 mod scan;
+mod storage;
+mod tamper;
 mod upload;
 
 use futures::StreamExt;
@@ -89,4 +92,15 @@ pub fn slug(error: tresor::error::ApiError) -> (u16, String) {
         tresor::error::ApiError::Problem(p) => (p.status, p.kind.trim_start_matches("/problems/").to_owned()),
         other => panic!("expected a problem, got {other:?}"),
     }
+}
+
+/// Every file under `dir`, recursively (no crate needed for that).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(files_under(&path)) } else { files.push(path) }
+    }
+    files
 }

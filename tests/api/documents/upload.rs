@@ -3,9 +3,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::files_under;
 use tresor::documents::{Access, DocumentType, ScanStatus, UploadError};
 use uuid::Uuid;
-use walkdir_free::files_under;
 
 use super::fixtures::{self, document_image};
 use super::{app, docs, slug, upload, uploaded};
@@ -143,44 +143,4 @@ async fn customers_see_only_their_own_documents_and_staff_see_all() {
     assert_eq!(docs(&app).get(&Access::Owner(alice), doc.id).await.unwrap().version_id, doc.version_id);
     assert_eq!(docs(&app).get(&Access::Staff, doc.id).await.unwrap().version_id, doc.version_id);
     assert_eq!(docs(&app).list(&Access::Staff).await.unwrap().len(), 1);
-}
-
-#[actix_web::test]
-async fn the_storage_folder_holds_none_of_the_uploaded_bytes_in_plaintext() {
-    let app = app().await;
-    let owner = Uuid::now_v7();
-    let marker = "TRESOR-PLAINTEXT-MARKER-7f3a9c";
-    let png = fixtures::png_with_text(&fixtures::png(&document_image(700, 500)), "tEXt", marker.as_bytes());
-    let pdf = fixtures::plain_pdf(marker);
-    let big = fixtures::plain_pdf(&marker.repeat(20_000));
-    for bytes in [&png, &pdf, &big] {
-        let version = uploaded(&app, owner, DocumentType::Other, bytes).await;
-        super::scan(&app, &version).await;
-    }
-    let files = files_under(&app.data_dir.path().join("documents"));
-    assert!(files.len() >= 4, "originals and the cleaned image: {files:?}");
-    for file in files {
-        let stored = std::fs::read(&file).unwrap();
-        let needle = marker.as_bytes();
-        assert!(!stored.windows(needle.len()).any(|w| w == needle), "{} holds plaintext", file.display());
-        assert!(!stored.windows(8).any(|w| w == b"\x89PNG\r\n\x1a\n" || w == b"%PDF-1.7"));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o077, 0, "owner-only");
-        }
-    }
-}
-
-/// Listing files without a crate for it.
-mod walkdir_free {
-    pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-        let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-        let mut files = Vec::new();
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() { files.extend(files_under(&path)) } else { files.push(path) }
-        }
-        files
-    }
 }
