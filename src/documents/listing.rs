@@ -33,34 +33,31 @@ pub async fn version(conn: &mut AnyConnection, version_id: Uuid) -> Result<Optio
 /// The latest version of each of the owner's documents, oldest document first.
 #[tracing::instrument(skip_all)]
 pub async fn latest(db: &Db, access: &Access) -> Result<Vec<DocumentVersion>, sqlx::Error> {
-    let (staff, owner) = access.binds();
-    sqlx::query(select_versions!(
+    let sql = select_versions!(
         "WHERE ($1 = 1 OR d.owner_id = $2) \
          AND v.version = (SELECT MAX(version) FROM document_versions WHERE document_id = d.id) \
          ORDER BY d.created_at, d.id"
-    ))
-    .bind(staff)
-    .bind(owner)
-    .fetch_all(db.reader())
-    .await?
-    .iter()
-    .map(decode)
-    .collect()
+    );
+    fetch(db, scoped(sql, access)).await
 }
 
 /// Every version of one document, newest first; empty when it is missing or not the caller's.
 #[tracing::instrument(skip_all, fields(%document_id))]
 pub async fn versions(db: &Db, access: &Access, document_id: Uuid) -> Result<Vec<DocumentVersion>, sqlx::Error> {
+    let sql = select_versions!("WHERE ($1 = 1 OR d.owner_id = $2) AND d.id = $3 ORDER BY v.version DESC");
+    fetch(db, scoped(sql, access).bind(document_id.to_string())).await
+}
+
+type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// `sql` with `$1, $2` bound to the `($1 = 1 OR d.owner_id = $2)` access filter.
+fn scoped(sql: &'static str, access: &Access) -> AnyQuery {
     let (staff, owner) = access.binds();
-    sqlx::query(select_versions!("WHERE d.id = $1 AND ($2 = 1 OR d.owner_id = $3) ORDER BY v.version DESC"))
-        .bind(document_id.to_string())
-        .bind(staff)
-        .bind(owner)
-        .fetch_all(db.reader())
-        .await?
-        .iter()
-        .map(decode)
-        .collect()
+    sqlx::query(sql).bind(staff).bind(owner)
+}
+
+async fn fetch(db: &Db, query: AnyQuery) -> Result<Vec<DocumentVersion>, sqlx::Error> {
+    query.fetch_all(db.reader()).await?.iter().map(decode).collect()
 }
 
 /// Versions that have no verdict yet and were uploaded before `before`: the sweeper's work.

@@ -15,7 +15,7 @@ pub enum Access {
 }
 
 impl Access {
-    /// `(is_staff, owner)` for the `($2 = 1 OR d.owner_id = $3)` filter.
+    /// `(is_staff, owner)` for the `($1 = 1 OR d.owner_id = $2)` filter.
     pub(super) fn binds(&self) -> (i64, String) {
         match self {
             Self::Owner(id) => (0, id.to_string()),

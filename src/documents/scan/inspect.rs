@@ -63,7 +63,7 @@ fn check(
         }
         sharpness = Some(score);
     }
-    let cleaned = picture::reencode(&image, kind).map_err(|e| Rejection::new(Reason::DamagedImage, e.to_string()))?;
+    let cleaned = picture::reencode(&image, kind).map_err(|e| Rejection::new(Reason::DamagedImage, e))?;
     Ok(Passed { kind, cleaned: Some(cleaned), width: Some(width), height: Some(height), blur: sharpness })
 }
 

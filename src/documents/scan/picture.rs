@@ -4,10 +4,10 @@
 
 use std::io::Cursor;
 
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::error::ImageError;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+use jpeg_encoder::ColorType;
 
 use super::super::model::FileKind;
 use super::super::settings::ScanSettings;
@@ -55,20 +55,24 @@ fn problem(error: ImageError) -> PictureProblem {
     }
 }
 
-/// The image encoded again from its pixels alone, in the type it came in.
-pub fn reencode(image: &DynamicImage, kind: FileKind) -> Result<Vec<u8>, ImageError> {
+/// The image encoded again from its pixels alone, in the type it came in. JPEGs go through
+/// `jpeg-encoder` (several times faster than `image`'s own encoder on 12-megapixel photos).
+pub fn reencode(image: &DynamicImage, kind: FileKind) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     match kind {
         FileKind::Jpeg => {
-            let encoder = JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY);
-            if image.color().has_alpha() {
-                // JPEG has no alpha (a decoded JPEG never has one; this is only defensive).
-                image.to_rgb8().write_with_encoder(encoder)?;
-            } else {
-                image.write_with_encoder(encoder)?;
-            }
+            let side = |v: u32| u16::try_from(v).map_err(|_| format!("{v} pixels is too wide for JPEG"));
+            let (width, height) = (side(image.width())?, side(image.height())?);
+            let encoder = jpeg_encoder::Encoder::new(&mut out, JPEG_QUALITY);
+            let result = match image {
+                DynamicImage::ImageLuma8(gray) => encoder.encode(gray.as_raw(), width, height, ColorType::Luma),
+                DynamicImage::ImageRgb8(rgb) => encoder.encode(rgb.as_raw(), width, height, ColorType::Rgb),
+                // A decoded JPEG is one of the two above; anything else is converted first.
+                other => encoder.encode(other.to_rgb8().as_raw(), width, height, ColorType::Rgb),
+            };
+            result.map_err(|e| e.to_string())?;
         }
-        _ => image.write_with_encoder(PngEncoder::new(&mut out))?,
+        _ => image.write_with_encoder(PngEncoder::new(&mut out)).map_err(|e| e.to_string())?,
     }
     Ok(out)
 }
