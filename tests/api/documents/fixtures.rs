@@ -155,3 +155,9 @@ pub fn plain_pdf(text: &str) -> Vec<u8> {
 }
 
 pub const EICAR_BYTES: &[u8] = EICAR.as_bytes();
+
+/// A JPEG whose EXIF says "rotate 90° clockwise to display" (orientation 6).
+pub fn jpeg_rotated(image: &RgbImage) -> Vec<u8> {
+    let exif = b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0";
+    with_jpeg_segment(&jpeg(image), 0xE1, exif)
+}

@@ -39,6 +39,18 @@ async fn a_sharp_jpeg_passes_and_its_clean_copy_has_no_exif_or_gps() {
 }
 
 #[actix_web::test]
+async fn the_exif_orientation_is_applied_before_the_metadata_is_dropped() {
+    let app = app().await;
+    let owner = Uuid::now_v7();
+    let version =
+        uploaded(&app, owner, DocumentType::Passport, &fixtures::jpeg_rotated(&document_image(1200, 800))).await;
+    assert_eq!(scan(&app, &version).await.status, ScanStatus::Clean);
+    let (_, bytes) = download(&app, owner, version.id, None).await;
+    let upright = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((upright.width(), upright.height()), (800, 1200), "shown as the camera meant it");
+}
+
+#[actix_web::test]
 async fn a_png_passes_and_is_reencoded_without_its_text_chunks() {
     let app = app().await;
     let owner = Uuid::now_v7();
@@ -134,6 +146,8 @@ async fn scanning_is_idempotent_and_audited_once() {
     assert_eq!(pending, vec![version.version_id], "the sweeper sees the unscanned version");
     let (first, second) = tokio::join!(scan(&app, &version), scan(&app, &version));
     assert_eq!(first, second);
+    let files = super::files_under(&app.data_dir.path().join("documents"));
+    assert_eq!(files.len(), 2, "the original and one clean copy; a losing racer removes its own: {files:?}");
     assert_eq!(scan(&app, &version).await, first);
     let audits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'document.scan'")
         .fetch_one(app.state.db.reader())

@@ -128,6 +128,20 @@ async fn the_same_name_and_type_makes_a_new_version_and_old_versions_stay_immuta
 }
 
 #[actix_web::test]
+async fn concurrent_uploads_of_one_document_get_distinct_version_numbers() {
+    let app = app().await;
+    let owner = Uuid::now_v7();
+    let (a, b) = (fixtures::plain_pdf("a"), fixtures::plain_pdf("b"));
+    let (first, second) = tokio::join!(
+        upload(&app, owner, DocumentType::Other, Some("same"), &a),
+        upload(&app, owner, DocumentType::Other, Some("same"), &b)
+    );
+    let mut numbers = vec![first.unwrap().version, second.unwrap().version];
+    numbers.sort_unstable();
+    assert_eq!(numbers, vec![1, 2]);
+}
+
+#[actix_web::test]
 async fn customers_see_only_their_own_documents_and_staff_see_all() {
     let app = app().await;
     let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
