@@ -11,6 +11,8 @@ pub mod pdf;
 pub mod pdf_syntax;
 pub mod picture;
 mod record;
+#[cfg(test)]
+mod robustness_tests;
 pub mod signatures;
 pub mod verdict;
 
