@@ -2,7 +2,10 @@
 -- each an encrypted file in the document store plus its data key sealed by the encryption ring.
 -- Versions are immutable: a new upload of the same name and type is a new row. The scanner's
 -- verdict on a version is a row of its own in document_scans, written once; a version without
--- one is pending_scan. Nothing in these tables is ever updated or deleted (triggers below).
+-- one is pending_scan. Nothing in these tables is ever updated or deleted (triggers below), with
+-- one exception: a sealed data key may be re-wrapped under a newer ring key (key rotation), which
+-- changes how the key is stored, never the document. The UPDATE triggers therefore list every other
+-- column: a column added later must be added to those lists.
 -- Portable column types (TEXT, BIGINT) keep one query path for SQLite and PostgreSQL.
 CREATE TABLE documents (
     id            TEXT   PRIMARY KEY,
@@ -57,7 +60,9 @@ END;
 $$;
 CREATE TRIGGER documents_immutable BEFORE UPDATE OR DELETE ON documents
 FOR EACH ROW EXECUTE FUNCTION documents_refuse_change();
-CREATE TRIGGER document_versions_immutable BEFORE UPDATE OR DELETE ON document_versions
+CREATE TRIGGER document_versions_immutable BEFORE UPDATE OF
+    id, document_id, version, content_type, size, sha256, blob_key, uploaded_by, created_at OR DELETE ON document_versions
 FOR EACH ROW EXECUTE FUNCTION documents_refuse_change();
-CREATE TRIGGER document_scans_immutable BEFORE UPDATE OR DELETE ON document_scans
+CREATE TRIGGER document_scans_immutable BEFORE UPDATE OF
+    version_id, status, rejection_reason, finding, clean_blob_key, clean_content_type, clean_size, clean_sha256, width, height, blur_score, scanned_at OR DELETE ON document_scans
 FOR EACH ROW EXECUTE FUNCTION documents_refuse_change();

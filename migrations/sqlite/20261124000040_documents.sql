@@ -2,7 +2,10 @@
 -- each an encrypted file in the document store plus its data key sealed by the encryption ring.
 -- Versions are immutable: a new upload of the same name and type is a new row. The scanner's
 -- verdict on a version is a row of its own in document_scans, written once; a version without
--- one is pending_scan. Nothing in these tables is ever updated or deleted (triggers below).
+-- one is pending_scan. Nothing in these tables is ever updated or deleted (triggers below), with
+-- one exception: a sealed data key may be re-wrapped under a newer ring key (key rotation), which
+-- changes how the key is stored, never the document. The UPDATE triggers therefore list every other
+-- column: a column added later must be added to those lists.
 CREATE TABLE documents (
     id            TEXT    PRIMARY KEY,
     owner_id      TEXT    NOT NULL,                 -- the user's id (users live in identity's tables)
@@ -53,11 +56,13 @@ CREATE TRIGGER documents_immutable_update BEFORE UPDATE ON documents
 BEGIN SELECT RAISE(ABORT, 'documents is insert-only'); END;
 CREATE TRIGGER documents_immutable_delete BEFORE DELETE ON documents
 BEGIN SELECT RAISE(ABORT, 'documents is insert-only'); END;
-CREATE TRIGGER document_versions_immutable_update BEFORE UPDATE ON document_versions
-BEGIN SELECT RAISE(ABORT, 'document_versions is insert-only'); END;
+CREATE TRIGGER document_versions_immutable_update BEFORE UPDATE OF
+    id, document_id, version, content_type, size, sha256, blob_key, uploaded_by, created_at ON document_versions
+BEGIN SELECT RAISE(ABORT, 'document_versions is insert-only (only data_key may be re-wrapped)'); END;
 CREATE TRIGGER document_versions_immutable_delete BEFORE DELETE ON document_versions
 BEGIN SELECT RAISE(ABORT, 'document_versions is insert-only'); END;
-CREATE TRIGGER document_scans_immutable_update BEFORE UPDATE ON document_scans
-BEGIN SELECT RAISE(ABORT, 'document_scans is insert-only'); END;
+CREATE TRIGGER document_scans_immutable_update BEFORE UPDATE OF
+    version_id, status, rejection_reason, finding, clean_blob_key, clean_content_type, clean_size, clean_sha256, width, height, blur_score, scanned_at ON document_scans
+BEGIN SELECT RAISE(ABORT, 'document_scans is insert-only (only clean_data_key may be re-wrapped)'); END;
 CREATE TRIGGER document_scans_immutable_delete BEFORE DELETE ON document_scans
 BEGIN SELECT RAISE(ABORT, 'document_scans is insert-only'); END;

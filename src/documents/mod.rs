@@ -14,6 +14,7 @@ pub mod listing;
 pub mod local;
 pub mod model;
 pub mod read;
+pub mod rewrap;
 pub mod rows;
 pub mod scan;
 pub mod scans;

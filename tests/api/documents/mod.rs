@@ -5,6 +5,7 @@ mod clamd;
 pub mod fixtures;
 mod links;
 mod pdf;
+mod rotation;
 mod scan;
 mod storage;
 mod tamper;
