@@ -10,7 +10,9 @@ use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
 use crate::documents::Documents;
+use crate::identity::Identity;
 use crate::ledger::service::Ledger;
+use crate::ratelimit::RateLimiter;
 use crate::redis::RedisHandle;
 
 pub struct AppState {
@@ -20,6 +22,8 @@ pub struct AppState {
     pub redis: Option<RedisHandle>,
     pub metrics: PrometheusHandle,
     pub ledger: Ledger,
+    pub identity: Arc<Identity>,
+    pub rate_limits: Arc<RateLimiter>,
     pub documents: Documents,
 }
 
@@ -30,10 +34,22 @@ impl AppState {
         let db = connect(&config).await?;
         db::migrate(&db, sqlite_file(&config)).await?;
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
-        let ledger = Ledger::start(db.clone(), config.settings.ledger.clone());
         let keys = Arc::new(keys);
+        let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone());
+        let identity = Arc::new(Identity::new(&config, &keys)?);
+        let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits));
         let documents = Documents::open(&config, db.clone(), keys.clone())?;
-        Ok(Self { config: Arc::new(config), db, keys, redis, metrics: crate::http::ops::recorder(), ledger, documents })
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            keys,
+            redis,
+            metrics: crate::http::ops::recorder(),
+            ledger,
+            identity,
+            rate_limits,
+            documents,
+        })
     }
 
     /// `None` when Redis is not configured.

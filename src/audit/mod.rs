@@ -8,7 +8,7 @@ mod verify;
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use append::append;
+pub use append::{append, append_many};
 pub use verify::{ChainReport, verify};
 
 /// Who did something, from where: taken from the request at the edge, passed explicitly.

@@ -2,6 +2,7 @@
 //! hosting conventions (`PORT`, `DATABASE_URL`, ...), then `TRESOR__SECTION__KEY` variables.
 //! Every section denies unknown keys, so a typo is a startup error rather than a silent default.
 
+mod identity;
 mod sources;
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
 pub use sources::{ConfigError, defaults, from_figment, load, sqlite_path};
 
 /// Which deployment this process is: decides defaults and how strict startup is.
@@ -54,6 +56,9 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub ledger: crate::ledger::limits::LedgerSettings,
+    pub identity: IdentitySettings,
+    pub passwords: PasswordSettings,
+    pub rate_limits: RateLimitSettings,
     pub documents: crate::documents::DocumentSettings,
     pub scan: crate::documents::ScanSettings,
 }

@@ -23,7 +23,7 @@ pub struct Checks {
 }
 
 /// 200 while the process runs.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "the process runs", body = Health)))]
 #[get("/health/live")]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "live", checks: None })
@@ -33,7 +33,7 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, body = Health),
+        (status = 200, description = "every dependency answers", body = Health),
         (status = 503, description = "a dependency failed; `detail` names it", body = Problem,
          content_type = "application/problem+json"),
     )

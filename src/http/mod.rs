@@ -1,11 +1,31 @@
 //! The HTTP layer: one file per resource, thin handlers, and the app factory that the server
 //! and the tests share.
 
+pub mod accounts;
+pub mod auth;
+pub mod authn;
+pub mod client;
 pub mod docs;
 pub mod extract;
 pub mod health;
+pub mod jwks;
+pub mod me;
 pub mod middleware;
+pub mod money;
 pub mod ops;
+pub mod passwords;
+pub mod registration;
 mod server;
+pub mod sessions;
+pub mod transfers;
 
 pub use server::{Application, build_app};
+
+/// Parses an optional JSON body: empty means the defaults; anything else must be valid.
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, crate::error::Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| crate::error::Problem::bad_request(format!("the JSON body does not match this endpoint: {e}")))
+}

@@ -15,7 +15,7 @@ use utoipa_actix_web::AppExt;
 
 use super::docs::{self, ApiDoc};
 use super::middleware::{edge::edge, metrics, request_span::RequestSpan};
-use super::{extract, health, ops};
+use super::{accounts, auth, extract, health, jwks, me, ops, passwords, registration, sessions, transfers};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -34,7 +34,7 @@ pub fn build_app(
 > {
     let server = &state.config.settings.server;
     let cors_origins = server.cors_origins.clone();
-    let (app, openapi) = App::new()
+    let (app, mut openapi) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(extract::json_config(server.json_limit_bytes))
@@ -45,7 +45,32 @@ pub fn build_app(
         .service(health::live)
         .service(health::ready)
         .service(ops::metrics)
+        .service(registration::register)
+        .service(registration::verify_email)
+        .service(auth::login)
+        .service(auth::refresh)
+        .service(auth::logout)
+        .service(sessions::list)
+        .service(sessions::revoke)
+        .service(jwks::jwks)
+        .service(passwords::forgot)
+        .service(passwords::reset)
+        .service(passwords::accept_invite)
+        .service(me::get_me)
+        .service(me::update_me)
+        .service(me::delete_me)
+        .service(me::change_password)
+        .service(me::export_me)
+        .service(accounts::open)
+        .service(accounts::list)
+        .service(accounts::get)
+        .service(accounts::deposit)
+        .service(accounts::withdraw)
+        .service(accounts::transactions)
+        .service(accounts::transaction)
+        .service(transfers::create)
         .split_for_parts();
+    docs::complete(&mut openapi);
     app.configure(docs::routes(openapi))
         .default_service(web::to(unknown_route))
         .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))

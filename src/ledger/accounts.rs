@@ -121,3 +121,13 @@ pub async fn cash_account(db: &Db, currency: Currency) -> Result<Uuid, sqlx::Err
     let row = sqlx::query(find).bind(currency.code()).fetch_one(db.writer()).await?;
     parse_uuid(&row.try_get::<String, _>("id")?)
 }
+
+/// Whether `user_id`'s identity check was approved (opening an account needs it). Read from the
+/// database, not the token, so an approval counts at once.
+pub async fn kyc_approved(db: &Db, user_id: Uuid) -> Result<bool, sqlx::Error> {
+    let status: Option<String> = sqlx::query_scalar("SELECT kyc_status FROM users WHERE id = $1 AND status = 'active'")
+        .bind(user_id.to_string())
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(status.as_deref() == Some("approved"))
+}

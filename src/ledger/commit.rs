@@ -21,10 +21,11 @@ use uuid::Uuid;
 
 use super::account::AccountStatus;
 use super::command::{Command, LedgerError, Outcome};
+use super::flags;
 use super::limits::LedgerSettings;
 use super::plan::{self, Plan, Saved, Snapshot, Stale};
 use super::write;
-use crate::db::{Db, batch, time};
+use crate::db::{Db, Dialect, batch, time};
 
 const ATTEMPTS: usize = 5;
 
@@ -33,6 +34,7 @@ const ATTEMPTS: usize = 5;
 pub struct LedgerStore {
     pub db: Db,
     pub limits: LedgerSettings,
+    pub keys: std::sync::Arc<crate::crypto::Keys>,
 }
 
 impl AccountStore for LedgerStore {
@@ -91,8 +93,26 @@ impl LedgerStore {
     ) -> Result<Committed<Self>, LedgerError> {
         metrics::histogram!("ledger_group_commit_size").record(batch.len() as f64);
         for _ in 0..ATTEMPTS {
-            match self.attempt(account, cached.take(), &batch).await {
+            match self.attempt(account, cached.take(), &batch, false).await {
                 Ok(committed) => return Ok(committed),
+                Err(Retry::Stale) => metrics::counter!("ledger_stale_retries_total").increment(1),
+                Err(Retry::Failed(error)) => return Err(error),
+            }
+        }
+        Err(LedgerError::Contended)
+    }
+
+    /// The baseline the actors are measured against: one transaction per request that locks
+    /// its rows up front (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already
+    /// holds the write lock), with no actor, no cache and no batching.
+    #[tracing::instrument(skip_all, fields(%account))]
+    pub async fn commit_locked(&self, account: Uuid, command: Command) -> Result<Outcome, LedgerError> {
+        let batch = [command];
+        for _ in 0..ATTEMPTS {
+            match self.attempt(account, None, &batch, true).await {
+                Ok(mut committed) => {
+                    return committed.outcomes.pop().unwrap_or(Err(LedgerError::Contended));
+                }
                 Err(Retry::Stale) => metrics::counter!("ledger_stale_retries_total").increment(1),
                 Err(Retry::Failed(error)) => return Err(error),
             }
@@ -105,8 +125,12 @@ impl LedgerStore {
         account: Uuid,
         cached: Option<Snapshot>,
         batch: &[Command],
+        lock_rows: bool,
     ) -> Result<Committed<Self>, Retry> {
         let mut tx = self.db.begin().await?;
+        if lock_rows {
+            lock(&mut tx, self.db.dialect(), account, batch).await?;
+        }
         let today = Utc::now().date_naive();
         let from_cache = cached.is_some();
         let snapshot = match cached {
@@ -118,13 +142,18 @@ impl LedgerStore {
         let counters = counter_statuses(&mut tx, batch).await?;
         let Plan { steps, outgoing_today } =
             plan::decide(&snapshot, batch, &saved, &counters, &self.limits, from_cache)?;
-        let written = write::apply(&mut tx, self.db.dialect(), account, &snapshot, batch, &steps).await?;
+        let mut velocity = snapshot.velocity.clone();
+        let flags = flags::detect(&mut velocity, batch, &steps, &self.limits, Utc::now().timestamp());
+        let context =
+            write::Context { dialect: self.db.dialect(), ring: &self.keys.encryption, account, flags: &flags };
+        let written = write::apply(&mut tx, &context, &snapshot, batch, &steps).await?;
         tx.commit().await?;
 
         let snapshot = Snapshot {
             balance: written.balance.unwrap_or(snapshot.balance),
             version: written.version.unwrap_or(snapshot.version),
             outgoing_today,
+            velocity,
             ..snapshot
         };
         let outcomes = written.responses.into_iter().map(Ok).collect();
@@ -132,8 +161,30 @@ impl LedgerStore {
     }
 }
 
+/// Locks every row the batch touches, in ascending id order.
+async fn lock(conn: &mut AnyConnection, dialect: Dialect, account: Uuid, batch: &[Command]) -> Result<(), sqlx::Error> {
+    if dialect == Dialect::Sqlite {
+        return Ok(());
+    }
+    let mut ids: Vec<String> = batch
+        .iter()
+        .filter(|c| c.movement == super::command::Movement::Transfer)
+        .map(|c| c.counter_account.to_string())
+        .chain([account.to_string()])
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let sql = format!("SELECT id FROM accounts WHERE id IN ({}) ORDER BY id FOR UPDATE", batch::list(1, ids.len()));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for id in &ids {
+        query = query.bind(id);
+    }
+    query.fetch_all(&mut *conn).await?;
+    Ok(())
+}
+
 async fn load(conn: &mut AnyConnection, account: Uuid, today: chrono::NaiveDate) -> Result<Snapshot, sqlx::Error> {
-    let row = sqlx::query("SELECT balance, version, status FROM accounts WHERE id = $1")
+    let row = sqlx::query("SELECT number, balance, version, status FROM accounts WHERE id = $1")
         .bind(account.to_string())
         .fetch_one(&mut *conn)
         .await?;
@@ -151,6 +202,8 @@ async fn load(conn: &mut AnyConnection, account: Uuid, today: chrono::NaiveDate)
         status: AccountStatus::parse(&row.try_get::<String, _>("status")?)?,
         day: today,
         outgoing_today: outgoing,
+        velocity: flags::Velocity::default(),
+        number: row.try_get("number")?,
     })
 }
 

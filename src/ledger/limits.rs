@@ -13,8 +13,22 @@ pub struct LedgerSettings {
     pub step_up_threshold: i64,
     /// Transfers above this are flagged for staff review (security event + notification).
     pub review_threshold: i64,
+    /// More outgoing transfers than this from one account within `velocity_window_secs` is
+    /// flagged for staff review (counted per server process).
+    pub velocity_max_transfers: usize,
+    pub velocity_window_secs: i64,
     /// Most mutations one account actor commits in one transaction.
     pub group_commit_max: usize,
     /// Seconds an idle account actor lives before it stops.
     pub actor_idle_secs: u64,
+    /// `actors` (per-account actors with group commit), or `locked`: one transaction per request
+    /// with row locks and no actors — the baseline the benchmark compares against.
+    pub engine: Engine,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    Actors,
+    Locked,
 }

@@ -2,15 +2,19 @@
 
 pub mod account;
 pub mod accounts;
+mod balances;
 pub mod command;
 pub mod commit;
+pub mod flags;
 pub mod history;
 pub mod idempotency;
 pub mod limits;
 pub mod money;
+pub mod notify;
 pub mod number;
 pub mod plan;
 pub mod reference;
+mod rows;
 pub mod service;
 pub mod transaction;
 pub mod verify;

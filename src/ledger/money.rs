@@ -21,11 +21,36 @@ impl Amount {
     }
 }
 
+const EXPECTED: &str = "amount must be a positive integer of minor units (cents), e.g. 1050 for 10.50";
+
+/// Accepts JSON integers only; 10.5, 1e3, "10", null and numbers beyond i64 are refused with a
+/// message that names the field, so the client knows what to fix.
+struct AmountVisitor;
+
+impl serde::de::Visitor<'_> for AmountVisitor {
+    type Value = Amount;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(EXPECTED)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Amount, E> {
+        Amount::new(value).map_err(|_| E::custom(format!("{EXPECTED}; got {value}")))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Amount, E> {
+        let value = i64::try_from(value).map_err(|_| E::custom(format!("{EXPECTED}; got a number too large")))?;
+        self.visit_i64(value)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<Amount, E> {
+        Err(E::custom(format!("{EXPECTED}; got {value}, which is not an integer")))
+    }
+}
+
 impl<'de> Deserialize<'de> for Amount {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        // Only JSON integers: 10.5, 1e3, "10" and numbers beyond i64 are refused by i64 itself.
-        let raw = i64::deserialize(deserializer)?;
-        Self::new(raw).map_err(serde::de::Error::custom)
+        deserializer.deserialize_any(AmountVisitor)
     }
 }
 
@@ -49,6 +74,18 @@ pub struct Currency(iso_currency::Currency);
 impl Currency {
     pub fn code(self) -> &'static str {
         self.0.code()
+    }
+
+    /// `minor` units written for people: `1050` USD is `10.50 USD`, `1050` JPY is `1050 JPY`.
+    pub fn display(self, minor: i64) -> String {
+        let exponent = u32::from(self.0.exponent().unwrap_or(0));
+        if exponent == 0 {
+            return format!("{minor} {}", self.code());
+        }
+        let unit = 10_i64.pow(exponent);
+        let sign = if minor < 0 { "-" } else { "" };
+        let (whole, fraction) = (minor.unsigned_abs() / unit as u64, minor.unsigned_abs() % unit as u64);
+        format!("{sign}{whole}.{fraction:0width$} {}", self.code(), width = exponent as usize)
     }
 }
 
@@ -112,5 +149,14 @@ mod tests {
         for bad in ["usd", "XYZ", "", "DOLLARS"] {
             assert!(bad.parse::<Currency>().is_err(), "{bad} must be refused");
         }
+    }
+
+    #[test]
+    fn amounts_display_with_the_currency_s_minor_unit() {
+        let (usd, jpy): (Currency, Currency) = ("USD".parse().unwrap(), "JPY".parse().unwrap());
+        assert_eq!(usd.display(1050), "10.50 USD");
+        assert_eq!(usd.display(7), "0.07 USD");
+        assert_eq!(usd.display(-1050), "-10.50 USD");
+        assert_eq!(jpy.display(1050), "1050 JPY");
     }
 }

@@ -20,6 +20,9 @@ pub struct Snapshot {
     pub status: AccountStatus,
     pub day: NaiveDate,
     pub outgoing_today: i64,
+    pub velocity: super::flags::Velocity,
+    /// The account's number (for the recipient's email of a transfer).
+    pub number: String,
 }
 
 /// A response kept under an idempotency key.

@@ -9,8 +9,11 @@ fn limits() -> LedgerSettings {
         daily_outgoing: 1_500,
         step_up_threshold: 500,
         review_threshold: 900,
+        velocity_max_transfers: 20,
+        velocity_window_secs: 60,
         group_commit_max: 64,
         actor_idle_secs: 60,
+        engine: crate::ledger::limits::Engine::Actors,
     }
 }
 
@@ -21,6 +24,8 @@ fn snapshot(balance: i64) -> Snapshot {
         status: AccountStatus::Open,
         day: chrono::Utc::now().date_naive(),
         outgoing_today: 0,
+        velocity: Default::default(),
+        number: "000000000097".into(),
     }
 }
 

@@ -13,11 +13,12 @@ use super::account::{Account, AccountKind};
 use super::accounts;
 use super::command::{Command, Idempotency, LedgerError, Movement, Outcome};
 use super::commit::LedgerStore;
-use super::limits::LedgerSettings;
+use super::limits::{Engine, LedgerSettings};
 use super::money::{Amount, Currency};
 use super::number::AccountNumber;
 use super::plan::key_reused;
 use crate::audit::Actor;
+use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::{ApiError, Problem};
 
@@ -33,6 +34,7 @@ pub struct Caller {
 pub struct Ledger {
     db: Db,
     settings: LedgerSettings,
+    store: LedgerStore,
     registry: Registry<Uuid, AccountActor<LedgerStore>>,
 }
 
@@ -44,15 +46,16 @@ pub struct MoneyRequest {
 
 impl Ledger {
     /// Starts the actor shards (one arbiter per core). Call inside the actix System.
-    pub fn start(db: Db, settings: LedgerSettings) -> Self {
-        let store = LedgerStore { db: db.clone(), limits: settings.clone() };
+    pub fn start(db: Db, settings: LedgerSettings, keys: Arc<Keys>) -> Self {
+        let store = LedgerStore { db: db.clone(), limits: settings.clone(), keys };
         let tuning = Tuning {
             max_batch: settings.group_commit_max,
             idle_timeout: Duration::from_secs(settings.actor_idle_secs),
         };
+        let actors = store.clone();
         let registry =
-            Registry::new(Arc::new(Shards::per_core()), move |id| AccountActor::new(*id, store.clone(), tuning));
-        Self { db, settings, registry }
+            Registry::new(Arc::new(Shards::per_core()), move |id| AccountActor::new(*id, actors.clone(), tuning));
+        Self { db, settings, store, registry }
     }
 
     pub fn settings(&self) -> &LedgerSettings {
@@ -195,6 +198,9 @@ impl Ledger {
     }
 
     async fn execute(&self, account: Uuid, command: Command) -> Result<Outcome, ApiError> {
+        if self.settings.engine == Engine::Locked {
+            return self.store.commit_locked(account, command).await.map_err(ledger_error);
+        }
         // An actor that stopped (idle, or crashed) between lookup and send refuses the message
         // unprocessed: the next lookup starts a fresh one.
         for _ in 0..3 {

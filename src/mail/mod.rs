@@ -38,6 +38,35 @@ pub async fn queue(conn: &mut AnyConnection, ring: &KeyRing, email: Email) -> Re
     Ok(id)
 }
 
+/// Queues several messages with one statement (a ledger batch emails every recipient).
+pub async fn queue_many(
+    conn: &mut AnyConnection,
+    ring: &KeyRing,
+    emails: Vec<Email>,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    if emails.is_empty() {
+        return Ok(Vec::new());
+    }
+    let created_at = time::to_db(time::now());
+    let sql = format!(
+        "INSERT INTO email_outbox (id, template, payload, created_at) VALUES {}",
+        crate::db::batch::values(emails.len(), 4)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut ids = Vec::with_capacity(emails.len());
+    for email in emails {
+        let id = Uuid::now_v7();
+        let template = email.template.name();
+        let payload = serde_json::to_vec(&Sealed { to: email.to, data: email.data })
+            .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let sealed = aead::seal(ring, &payload, &associated(&id));
+        query = query.bind(id.to_string()).bind(template).bind(sealed).bind(created_at.clone());
+        ids.push(id);
+    }
+    query.execute(conn).await?;
+    Ok(ids)
+}
+
 /// Opens a queued message for delivery. `None` when the row was already sent (payload purged).
 pub fn open(ring: &KeyRing, id: &Uuid, template: &str, payload: Option<&str>) -> anyhow::Result<Option<Email>> {
     let Some(payload) = payload else { return Ok(None) };

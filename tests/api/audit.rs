@@ -121,3 +121,20 @@ async fn deleting_a_middle_or_the_last_row_breaks_the_chain() {
     assert!(!report.ok);
     assert_eq!(report.checked, 1);
 }
+
+#[actix_web::test]
+async fn many_events_appended_at_once_chain_in_order() {
+    let app = spawn_app().await;
+    append_one(&app, 0).await;
+    let db = &app.state.db;
+    let actor = Actor::system();
+    let mut tx = db.begin().await.unwrap();
+    let events = (1..=5).map(|n| (&actor, event(n))).collect();
+    let entries = audit::append_many(&mut tx, db.dialect(), events).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3, 4, 5, 6]);
+    append_one(&app, 7).await;
+    let report = audit::verify(db).await.unwrap();
+    assert!(report.ok, "{report:?}");
+    assert_eq!(report.checked, 7);
+}

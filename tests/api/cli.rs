@@ -68,8 +68,8 @@ fn production_refuses_to_start_without_keys_and_names_the_missing_one() {
 #[test]
 fn production_refuses_a_plain_http_public_url() {
     let dir = tempfile::tempdir().unwrap();
-    let output =
-        cli_command(dir.path(), "sqlite://x.db").env("TRESOR_ENV", "production").arg("migrate").output().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("x.db").display());
+    let output = cli_command(dir.path(), &database).env("TRESOR_ENV", "production").arg("migrate").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("https"));
 }

@@ -90,7 +90,18 @@ pub fn test_config(
         .merge(Serialized::default("server.workers", 1))
         .merge(Serialized::default("server.shutdown_timeout_secs", 1))
         .merge(Serialized::default("database.url", database_url))
-        .merge(Serialized::default("database.max_connections", 4));
+        .merge(Serialized::default("database.max_connections", 4))
+        // Fast password hashing keeps the suite quick; one test signs in at the real parameters.
+        .merge(Serialized::default("passwords.argon2_memory_kib", 1024))
+        .merge(Serialized::default("passwords.argon2_iterations", 1))
+        .merge(Serialized::default("passwords.hash_threads", 2))
+        // Identity rate limits are off unless a test turns one on (tests share 127.0.0.1 and,
+        // with TEST_REDIS_URL, one Redis).
+        .merge(Serialized::default("rate_limits.login_ip_email", "off"))
+        .merge(Serialized::default("rate_limits.login_ip", "off"))
+        .merge(Serialized::default("rate_limits.register", "off"))
+        .merge(Serialized::default("rate_limits.password_forgot", "off"))
+        .merge(Serialized::default("rate_limits.refresh", "off"));
     let figment = match redis_url() {
         Some(url) => figment.merge(Serialized::default("redis.url", url)),
         None => figment,

@@ -226,7 +226,17 @@ async fn concurrent_duplicates_of_one_request_have_exactly_one_effect() {
 
 #[actix_web::test]
 async fn concurrent_withdrawals_never_overdraw() {
-    let app = spawn_app().await;
+    overdraw_race(spawn_app().await).await;
+}
+
+#[actix_web::test]
+async fn concurrent_withdrawals_never_overdraw_with_the_row_locking_engine() {
+    use figment::providers::Serialized;
+    overdraw_race(crate::helpers::spawn_app_with(|f| f.merge(Serialized::default("ledger.engine", "locked"))).await)
+        .await;
+}
+
+async fn overdraw_race(app: TestApp) {
     let alice = caller();
     let a = open(&app, &alice, "USD").await;
     deposit(&app, &alice, &a, 1_000).await;
@@ -304,4 +314,29 @@ async fn cli_verify_passes_on_consistent_books() {
     let cli = app.cli(&["ledger", "verify"]);
     assert_eq!(cli.status.code(), Some(0), "{}", String::from_utf8_lossy(&cli.stderr));
     assert!(String::from_utf8_lossy(&cli.stdout).contains("1 entries and 1 accounts reconcile"));
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(app.state.db.reader()).await.unwrap()
+}
+
+#[actix_web::test]
+async fn large_transfers_and_bursts_are_flagged_for_staff_without_being_refused() {
+    let app = spawn_app().await;
+    let (mut alice, bob) = (caller(), caller());
+    alice.mfa = true;
+    let (a, b) = (open(&app, &alice, "USD").await, open(&app, &bob, "USD").await);
+    let ledger = &app.state.ledger;
+    let large = ledger.settings().review_threshold + 1;
+    deposit(&app, &alice, &a, large + 1_000).await;
+    assert_eq!(ledger.transfer(&alice, a.id, b.number.as_str(), money(large), None).await.unwrap().status, 201);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM security_events WHERE kind = 'suspicious_transfer'").await, 1);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM staff_notifications WHERE kind = 'transfer_flagged'").await, 1);
+
+    // A burst: more than velocity_max_transfers in the window is flagged once, not per transfer.
+    let burst = ledger.settings().velocity_max_transfers + 5;
+    for _ in 0..burst {
+        assert_eq!(ledger.transfer(&alice, a.id, b.number.as_str(), money(1), None).await.unwrap().status, 201);
+    }
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM staff_notifications WHERE kind = 'transfer_flagged'").await, 2);
 }

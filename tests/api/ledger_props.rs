@@ -1,6 +1,7 @@
 //! Property test: random interleavings of deposits, withdrawals and transfers from many
-//! concurrent clients over several accounts — through two independent sets of account actors
-//! on one database, as two server processes would — with crossing transfers and duplicated
+//! concurrent clients over several accounts — through two independent ledgers on one database,
+//! as two server processes would (one with account actors, one with the row-locking baseline)
+//! — with crossing transfers and duplicated
 //! idempotency keys. Afterwards the books balance, no customer balance is negative, and every
 //! effect happened exactly once.
 
@@ -93,7 +94,10 @@ async fn run(ledgers: &[&Ledger; 2], world: &World, call: &Call) -> Option<Answe
 
 async fn scenario(calls: Vec<Call>) {
     let app = spawn_app().await;
-    let second = Ledger::start(app.state.db.clone(), app.state.ledger.settings().clone());
+    // The second "process" runs the baseline engine (row locks, no actors): both must agree.
+    let mut locked = app.state.ledger.settings().clone();
+    locked.engine = tresor::ledger::limits::Engine::Locked;
+    let second = Ledger::start(app.state.db.clone(), locked, app.state.keys.clone());
     let ledgers = [&app.state.ledger, &second];
     // Two owners with two accounts each, so transfers cross between users and within one.
     let owners = [caller(), caller()];

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Ledger benchmark, HTTP end to end: the same transfers against the account actors and against
+# the row-locking baseline (engine = "locked"), in one run, on one machine.
+#   bench/ledger.sh [postgres|sqlite] [seconds]
+# Needs PostgreSQL on 127.0.0.1 for the postgres variant (as .ci/run starts it).
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+engine_db=${1:-postgres}
+seconds=${2:-20}
+pg_base=${PG_BASE:-postgres://postgres:postgres@127.0.0.1:5432}
+port=${PORT_UNDER_TEST:-18181}
+
+cargo build --release --quiet -p tresor -p tresor-bench
+work=$(mktemp -d)
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+run() { # engine workload accounts concurrency
+    local engine=$1 workload=$2 accounts=$3 concurrency=$4 db
+    if [ "$engine_db" = postgres ]; then
+        db="tresor_bench_$$"
+        psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -qc "CREATE DATABASE $db"
+        export DATABASE_URL="$pg_base/$db"
+    else
+        rm -rf "$work/data"
+        export DATABASE_URL="sqlite://$work/data/tresor.db"
+    fi
+    export TRESOR_DATA_DIR="$work/data" TRESOR_BIND="127.0.0.1:$port" RUST_LOG=warn \
+        TRESOR__LEDGER__ENGINE="$engine" TRESOR__LEDGER__DAILY_OUTGOING=9000000000000 \
+        TRESOR__DATABASE__MAX_CONNECTIONS=16 \
+        TRESOR__RATE_LIMITS__LOGIN_IP=off TRESOR__RATE_LIMITS__LOGIN_IP_EMAIL=off \
+        TRESOR__RATE_LIMITS__TRANSFERS=off TRESOR__RATE_LIMITS__REGISTER=off
+    target/release/tresor migrate
+    target/release/tresor serve & server=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.1; done
+    target/release/tresor-load --base-url "http://127.0.0.1:$port" --tresor target/release/tresor \
+        --users 50 --accounts "$accounts" --workload "$workload" --concurrency "$concurrency" \
+        --duration "$seconds" --label "$engine_db/$engine"
+    kill -TERM "$server"; wait "$server" || true
+}
+
+echo "machine: $(nproc) cores, $(uname -sr); database: $engine_db; $seconds s per run"
+for workload in hot uniform; do
+    accounts=$([ "$workload" = hot ] && echo 1000 || echo 10000)
+    for engine in actors locked; do
+        run "$engine" "$workload" "$accounts" 64
+    done
+done

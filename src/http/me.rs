@@ -1,0 +1,135 @@
+//! `/v1/users/me`: profile, its update and deletion, password change, export request.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+use super::authn::AuthUser;
+use super::client::Client;
+use crate::error::{ApiError, Problem};
+use crate::identity::fields::{Address, Fields, FullName, Phone};
+use crate::identity::service::profile::{self, Profile, ProfilePatch};
+use crate::identity::service::recovery;
+use crate::state::AppState;
+
+/// The caller's profile. The full SSN never leaves the server: only its last four digits.
+#[utoipa::path(tag = "users", responses((status = 200, body = Profile), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/v1/users/me")]
+pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    let row = profile::live_user(&state, user.user_id).await?;
+    Ok(HttpResponse::Ok().json(profile::profile_of(&state, &row).await?))
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    #[serde(default)]
+    full_name: Option<String>,
+    /// E.164; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    phone: Option<Option<String>>,
+    /// One line or `{line1, line2?, city, region?, postal_code, country}`; `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Object>)]
+    address: Option<Option<serde_json::Value>>,
+}
+
+impl ProfileUpdate {
+    fn parse(self) -> Result<ProfilePatch, Problem> {
+        let mut fields = Fields::default();
+        let full_name = self.full_name.and_then(|n| fields.take("full_name", FullName::parse(&n)));
+        let phone = self.phone.map(|p| p.and_then(|p| fields.take("phone", Phone::parse(&p))));
+        let address = self.address.map(|a| a.and_then(|a| fields.take("address", Address::parse(&a))));
+        fields.finish()?;
+        Ok(ProfilePatch { full_name, phone, address })
+    }
+}
+
+/// Change name, phone or address; answers the updated profile.
+#[utoipa::path(tag = "users", request_body = ProfileUpdate,
+    responses((status = 200, body = Profile), (status = 400, body = Problem), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+#[patch("/v1/users/me")]
+pub async fn update_me(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    client: Client,
+    body: web::Json<ProfileUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let patch = body.into_inner().parse()?;
+    let profile = profile::update(&state, user.user_id, patch, &client.device(None)).await?;
+    Ok(HttpResponse::Ok().json(profile))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRequest {
+    #[schema(value_type = String)]
+    password: SecretString,
+}
+
+/// Delete the account (password required). Sessions end at once; personal data is purged after
+/// the retention period.
+#[utoipa::path(tag = "users", request_body = DeleteRequest,
+    responses((status = 204), (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "`invalid-credentials`: wrong password")),
+    security(("bearer" = [])))]
+#[delete("/v1/users/me")]
+pub async fn delete_me(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    client: Client,
+    body: web::Json<DeleteRequest>,
+) -> Result<HttpResponse, ApiError> {
+    profile::delete(&state, user.user_id, body.into_inner().password, &client.device(None)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[schema(value_type = String)]
+    current_password: SecretString,
+    #[schema(value_type = String)]
+    new_password: SecretString,
+}
+
+/// Change the password; every other session ends.
+#[utoipa::path(tag = "users", request_body = PasswordChange,
+    responses((status = 204), (status = 400, body = Problem, description = "the new password is refused"),
+        (status = 401, body = Problem), (status = 403, body = Problem, description = "`invalid-credentials`")),
+    security(("bearer" = [])))]
+#[post("/v1/users/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    client: Client,
+    body: web::Json<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let device = client.device(None);
+    recovery::change(&state, user.user_id, user.session_id, body.current_password, body.new_password, &device).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ExportAccepted {
+    export_id: Uuid,
+}
+
+/// Ask for an export of everything held about you; it is built in the background and mailed.
+#[utoipa::path(tag = "users", responses((status = 202, body = ExportAccepted), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+#[get("/v1/users/me/export")]
+pub async fn export_me(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, ApiError> {
+    let export_id = profile::request_export(&state, user.user_id, &client.device(None)).await?;
+    Ok(HttpResponse::Accepted().json(ExportAccepted { export_id }))
+}

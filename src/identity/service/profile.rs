@@ -1,0 +1,176 @@
+//! The signed-in user's own data: read (personal data opened, full SSN never returned), update,
+//! delete (soft: sessions end at once, personal data is purged after the retention period),
+//! and export requests.
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::logout::revoke_sessions;
+use super::{Device, credentials};
+use crate::audit::{self, Event};
+use crate::db::time;
+use crate::error::{ApiError, Problem};
+use crate::identity::Role;
+use crate::identity::fields::{Address, FullName, Phone, Ssn};
+use crate::identity::pii::{self, Column};
+use crate::identity::store::{self, users::UserRow};
+use crate::state::AppState;
+
+/// `GET /v1/users/me` (API.md).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Profile {
+    pub id: Uuid,
+    pub email: String,
+    pub full_name: String,
+    pub phone: Option<String>,
+    pub date_of_birth: Option<String>,
+    /// As given: one line, or `{line1, line2?, city, region?, postal_code, country}`.
+    #[schema(value_type = Option<Object>)]
+    pub address: Option<serde_json::Value>,
+    pub ssn_last4: Option<String>,
+    pub roles: Vec<Role>,
+    pub kyc_status: String,
+    pub mfa_enabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+fn gone() -> ApiError {
+    Problem::not_found("the user").into()
+}
+
+/// The live (not deleted) user behind a token.
+pub async fn live_user(state: &AppState, user_id: Uuid) -> Result<UserRow, ApiError> {
+    match store::users::find(state.db.reader(), user_id).await? {
+        Some(user) if !user.is_deleted() => Ok(user),
+        _ => Err(gone()),
+    }
+}
+
+pub async fn profile_of(state: &AppState, user: &UserRow) -> Result<Profile, ApiError> {
+    let ring = &state.keys.encryption;
+    let id = user.uuid()?;
+    let open = |column, sealed: &Option<String>| pii::open_opt(ring, column, &user.id, sealed.as_deref());
+    let ssn = open(Column::Ssn, &user.ssn)?.map(|s| Ssn::parse(&s).map(|s| s.last4().to_owned()));
+    let address = open(Column::Address, &user.address)?.map(|a| serde_json::from_str(&a)).transpose();
+    Ok(Profile {
+        id,
+        email: user.email.clone().unwrap_or_default(),
+        full_name: user.full_name.clone(),
+        phone: open(Column::Phone, &user.phone)?,
+        date_of_birth: open(Column::DateOfBirth, &user.date_of_birth)?,
+        address: address.map_err(anyhow::Error::from)?,
+        ssn_last4: ssn.transpose().map_err(|e| anyhow::anyhow!("stored SSN does not parse: {e}"))?,
+        roles: store::users::roles(state.db.reader(), id).await?,
+        kyc_status: user.kyc_status.clone(),
+        mfa_enabled: user.mfa_enabled != 0,
+        created_at: time::from_db(&user.created_at)?,
+    })
+}
+
+/// A validated `PATCH /v1/users/me`: `None` leaves a field, `Some(None)` clears it.
+#[derive(Default)]
+pub struct ProfilePatch {
+    pub full_name: Option<FullName>,
+    pub phone: Option<Option<Phone>>,
+    pub address: Option<Option<Address>>,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user_id))]
+pub async fn update(
+    state: &AppState,
+    user_id: Uuid,
+    patch: ProfilePatch,
+    device: &Device,
+) -> Result<Profile, ApiError> {
+    let ring = &state.keys.encryption;
+    let id = user_id.to_string();
+    let mut changed = Vec::new();
+    let mut tx = state.db.begin().await?;
+    match store::users::find(&mut *tx, user_id).await? {
+        Some(user) if !user.is_deleted() => user,
+        _ => return Err(gone()),
+    };
+    if let Some(name) = &patch.full_name {
+        store::users::set_column(&mut tx, user_id, "full_name", Some(name.as_str().to_owned())).await?;
+        changed.push("full_name");
+    }
+    if let Some(phone) = &patch.phone {
+        let sealed = phone.as_ref().map(|p| pii::seal(ring, Column::Phone, &id, p.as_str()));
+        store::users::set_column(&mut tx, user_id, "phone", sealed).await?;
+        changed.push("phone");
+    }
+    if let Some(address) = &patch.address {
+        let text = address.as_ref().map(serde_json::to_string).transpose().map_err(anyhow::Error::from)?;
+        let sealed = text.map(|a| pii::seal(ring, Column::Address, &id, &a));
+        store::users::set_column(&mut tx, user_id, "address", sealed).await?;
+        changed.push("address");
+    }
+    if !changed.is_empty() {
+        // Field names only: values are personal data, the chain is forever.
+        let event = Event {
+            action: "user.profile_updated",
+            target_type: "user",
+            target_id: Some(id),
+            old: None,
+            new: Some(json!({ "changed": changed })),
+        };
+        audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user_id)), event).await?;
+    }
+    tx.commit().await?;
+    let user = live_user(state, user_id).await?;
+    profile_of(state, &user).await
+}
+
+/// Soft-deletes the account after re-checking the password: every session ends now; the
+/// cleanup job purges the personal data after `identity.retention_days`.
+#[tracing::instrument(skip_all, fields(user = %user_id))]
+pub async fn delete(
+    state: &web::Data<AppState>,
+    user_id: Uuid,
+    password: SecretString,
+    device: &Device,
+) -> Result<(), ApiError> {
+    let user = live_user(state, user_id).await?;
+    credentials::confirm_password(state, &user, password, device).await?;
+    let mut tx = state.db.begin().await?;
+    store::users::soft_delete(&mut tx, user_id).await?;
+    let revoked = store::sessions::revoke_all(&mut tx, user_id, None, "account_deleted").await?;
+    let retention = state.config.settings.identity.retention_days;
+    let event = Event {
+        action: "user.deleted",
+        target_type: "user",
+        target_id: Some(user_id.to_string()),
+        old: Some(json!({"status": user.status})),
+        new: Some(json!({"status": store::users::DELETED, "purge_after_days": retention})),
+    };
+    audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user_id)), event).await?;
+    tx.commit().await?;
+    revoke_sessions(state, &revoked).await
+}
+
+/// Records an export request for the background job; returns its id.
+pub async fn request_export(state: &AppState, user_id: Uuid, device: &Device) -> Result<Uuid, ApiError> {
+    live_user(state, user_id).await?;
+    let export_id = Uuid::now_v7();
+    let mut tx = state.db.begin().await?;
+    sqlx::query("INSERT INTO user_exports (id, user_id, status, requested_at) VALUES ($1, $2, 'pending', $3)")
+        .bind(export_id.to_string())
+        .bind(user_id.to_string())
+        .bind(time::to_db(time::now()))
+        .execute(&mut *tx)
+        .await?;
+    let event = Event {
+        action: "user.export_requested",
+        target_type: "user_export",
+        target_id: Some(export_id.to_string()),
+        old: None,
+        new: Some(json!({"user_id": user_id, "status": "pending"})),
+    };
+    audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user_id)), event).await?;
+    tx.commit().await?;
+    Ok(export_id)
+}

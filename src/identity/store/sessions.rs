@@ -1,0 +1,190 @@
+//! Sessions and the refresh tokens that keep them going. A session is one login; each refresh
+//! spends its token and issues the next, so a spent token presented again is proof of theft.
+
+use chrono::{DateTime, Utc};
+use sqlx::{Any, AnyConnection, Executor};
+use uuid::Uuid;
+
+use super::parse_id;
+use crate::db::time;
+
+pub struct NewSession<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub device_name: Option<&'a str>,
+    pub device_key: &'a str,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub mfa: bool,
+    pub idle_expires_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[tracing::instrument(skip_all, fields(session = %session.id))]
+pub async fn insert(conn: &mut AnyConnection, session: &NewSession<'_>) -> Result<(), sqlx::Error> {
+    let now = time::to_db(time::now());
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, device_name, device_key, ip, user_agent, mfa, mfa_at, created_at, \
+         last_used_at, idle_expires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
+    )
+    .bind(session.id.to_string())
+    .bind(session.user_id.to_string())
+    .bind(session.device_name)
+    .bind(session.device_key)
+    .bind(session.ip)
+    .bind(session.user_agent)
+    .bind(i64::from(session.mfa))
+    .bind(session.mfa.then(|| now.clone()))
+    .bind(&now)
+    .bind(time::to_db(session.idle_expires_at))
+    .bind(time::to_db(session.expires_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the user signed in from this device before.
+pub async fn device_known(
+    conn: &mut AnyConnection,
+    user_id: Uuid,
+    device_key: &str,
+) -> Result<(bool, bool), sqlx::Error> {
+    let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+        .bind(user_id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    let same: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND device_key = $2")
+        .bind(user_id.to_string())
+        .bind(device_key)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((any > 0, same > 0))
+}
+
+pub async fn insert_refresh(conn: &mut AnyConnection, session_id: Uuid, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO refresh_tokens (id, session_id, token_hash, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(Uuid::now_v7().to_string())
+        .bind(session_id.to_string())
+        .bind(token_hash)
+        .bind(time::to_db(time::now()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A refresh token with the state of its session.
+#[derive(Debug, sqlx::FromRow)]
+pub struct RefreshRow {
+    pub token_id: String,
+    pub spent_at: Option<String>,
+    pub session_id: String,
+    pub user_id: String,
+    pub mfa: i64,
+    pub revoked_at: Option<String>,
+    pub idle_expires_at: String,
+    pub expires_at: String,
+}
+
+pub async fn find_refresh<'c, E: Executor<'c, Database = Any>>(
+    executor: E,
+    token_hash: &str,
+) -> Result<Option<RefreshRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id AS token_id, r.spent_at, s.id AS session_id, s.user_id, s.mfa, s.revoked_at, \
+         s.idle_expires_at, s.expires_at FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id \
+         WHERE r.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(executor)
+    .await
+}
+
+/// Spends a refresh token; false when it was spent already (by a concurrent request).
+pub async fn spend_refresh(conn: &mut AnyConnection, token_id: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE refresh_tokens SET spent_at = $1 WHERE id = $2 AND spent_at IS NULL")
+        .bind(time::to_db(time::now()))
+        .bind(token_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn touch(
+    conn: &mut AnyConnection,
+    session_id: Uuid,
+    idle_expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET last_used_at = $1, idle_expires_at = $2 WHERE id = $3")
+        .bind(time::to_db(time::now()))
+        .bind(time::to_db(idle_expires_at))
+        .bind(session_id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Revokes one session of `user_id`; false when there is no such live session of theirs.
+pub async fn revoke_one(
+    conn: &mut AnyConnection,
+    user_id: Uuid,
+    session_id: Uuid,
+    reason: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL",
+    )
+    .bind(time::to_db(time::now()))
+    .bind(reason)
+    .bind(session_id.to_string())
+    .bind(user_id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every live session of `user_id` except `keep`; returns the revoked ids.
+pub async fn revoke_all(
+    conn: &mut AnyConnection,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+    reason: &str,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 \
+         WHERE user_id = $3 AND revoked_at IS NULL AND id <> $4 RETURNING id",
+    )
+    .bind(time::to_db(time::now()))
+    .bind(reason)
+    .bind(user_id.to_string())
+    .bind(keep.map(|k| k.to_string()).unwrap_or_default())
+    .fetch_all(conn)
+    .await?;
+    ids.iter().map(|id| parse_id(id)).collect()
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub device_name: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: String,
+    pub last_used_at: String,
+}
+
+/// The live sessions of a user, newest first.
+pub async fn list_live<'c, E: Executor<'c, Database = Any>>(
+    executor: E,
+    user_id: Uuid,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
+    let now = time::to_db(time::now());
+    sqlx::query_as(
+        "SELECT id, device_name, ip, user_agent, created_at, last_used_at FROM sessions \
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2 \
+         ORDER BY created_at DESC LIMIT 200",
+    )
+    .bind(user_id.to_string())
+    .bind(now)
+    .fetch_all(executor)
+    .await
+}

@@ -1,0 +1,17 @@
+//! Identity (API.md, Identity and Users): registration, sign-in, tokens, sessions, lockout,
+//! rate limits, password flows, profile — black-box through HTTP, on the test's database.
+
+pub mod support;
+
+mod lockout;
+mod lockout_processes;
+mod login;
+mod login_cost;
+mod passwords;
+mod plaintext;
+mod profile;
+mod rate_limits;
+mod refresh;
+mod register;
+mod sessions;
+mod tokens;
