@@ -1,5 +1,5 @@
 -- KYC submissions and staff reviews, keyed by the user's id (the users table is identity's; its
--- kyc_status column is updated by the caller in the same transaction). A user's status is their
+-- kyc_status column is updated in the same transaction by kyc::submit and kyc::review). A user's status is their
 -- latest submission's: submitted until reviewed, then approved or rejected. A rejected user may
 -- submit again (the next seq). Both tables are insert-only (triggers below).
 CREATE TABLE kyc_submissions (

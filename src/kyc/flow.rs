@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::store::{self, IdentityDocument};
 use super::{Decision, KycState, KycStatus};
 use crate::audit::{self, Actor, Event};
-use crate::db::{Db, Dialect};
+use crate::db::{Db, Dialect, time};
 use crate::error::{ApiError, FieldErrors, Problem};
 
 const NOT_STARTED: KycState =
@@ -46,6 +46,7 @@ pub async fn submit(
     }
     let seq = latest.map_or(1, |l| l.seq + 1);
     store::insert_submission(conn, user_id, seq, &clean).await.map_err(unique_as_conflict)?;
+    mirror(conn, user_id, KycStatus::Submitted).await?;
     audit::append(conn, dialect, actor, event("kyc.submit", user_id, old, KycStatus::Submitted, None)).await?;
     Ok(store::latest(conn, user_id).await?.map_or(NOT_STARTED, |l| l.state))
 }
@@ -80,8 +81,21 @@ pub async fn review(
         Decision::Reject => ("rejected", KycStatus::Rejected),
     };
     store::insert_review(conn, pending.id, reviewer_id, stored, reason).await.map_err(unique_as_conflict)?;
+    mirror(conn, user_id, new).await?;
     audit::append(conn, dialect, actor, event("kyc.review", user_id, KycStatus::Submitted, new, reason)).await?;
     Ok(store::latest(conn, user_id).await?.map_or(NOT_STARTED, |l| l.state))
+}
+
+/// Identity's `users.kyc_status` (what access tokens carry and account opening checks) follows
+/// the KYC tables in the same transaction.
+async fn mirror(conn: &mut AnyConnection, user_id: Uuid, status: KycStatus) -> Result<(), ApiError> {
+    let updated = sqlx::query("UPDATE users SET kyc_status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(time::to_db(time::now()))
+        .bind(user_id.to_string())
+        .execute(conn)
+        .await?;
+    if updated.rows_affected() == 1 { Ok(()) } else { Err(Problem::not_found("user").into()) }
 }
 
 fn event(action: &'static str, user_id: Uuid, old: KycStatus, new: KycStatus, reason: Option<&str>) -> Event {

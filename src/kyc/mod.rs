@@ -1,6 +1,6 @@
-//! KYC state: submissions and staff reviews in their own insert-only tables keyed by user id.
-//! The functions take the caller's transaction, so the HTTP layer can, in the same transaction,
-//! mirror the status into identity's `users.kyc_status`, queue the emails and notify staff.
+//! KYC state: submissions and staff reviews in their own insert-only tables keyed by user id,
+//! mirrored into identity's `users.kyc_status`. The functions take the caller's transaction, so
+//! the HTTP layer queues the emails and the staff notification in the same transaction.
 
 pub mod flow;
 pub mod queue;

@@ -31,10 +31,23 @@ async fn review(
     Ok(state)
 }
 
+/// A registered, verified user (KYC state is mirrored into their `users` row).
+async fn user(app: &TestApp) -> Uuid {
+    app.verified_user().await.id.parse().unwrap()
+}
+
+async fn users_kyc_status(app: &TestApp, user: Uuid) -> String {
+    sqlx::query_scalar("SELECT kyc_status FROM users WHERE id = $1")
+        .bind(user.to_string())
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap()
+}
+
 #[actix_web::test]
 async fn submit_needs_a_clean_identity_document_and_names_what_is_missing() {
     let app = app().await;
-    let user = Uuid::now_v7();
+    let user = user(&app).await;
     assert_eq!(kyc::state(&app.state.db, user).await.unwrap().status, KycStatus::NotStarted);
     let (status, problem) = slug(submit(&app, user).await.unwrap_err());
     assert_eq!((status, problem.as_str()), (422, "kyc-documents-missing"));
@@ -62,7 +75,7 @@ async fn submit_needs_a_clean_identity_document_and_names_what_is_missing() {
 #[actix_web::test]
 async fn staff_approve_or_reject_once_and_a_rejected_user_may_resubmit() {
     let app = app().await;
-    let user = Uuid::now_v7();
+    let user = user(&app).await;
     let passport = uploaded(&app, user, DocumentType::Passport, &fixtures::jpeg(&document_image(1000, 700))).await;
     scan(&app, &passport).await;
     assert_eq!(slug(review(&app, user, Decision::Approve, None).await.unwrap_err()).1, "kyc-not-submitted");
@@ -73,7 +86,9 @@ async fn staff_approve_or_reject_once_and_a_rejected_user_may_resubmit() {
     assert_eq!((queue[0].user_id, queue[0].documents.len()), (user, 1));
 
     assert_eq!(slug(review(&app, user, Decision::Reject, Some("  ")).await.unwrap_err()).0, 400, "reason required");
+    assert_eq!(users_kyc_status(&app, user).await, "submitted");
     let rejected = review(&app, user, Decision::Reject, Some("the photo is cut off")).await.unwrap();
+    assert_eq!(users_kyc_status(&app, user).await, "rejected");
     assert_eq!(
         (rejected.status, rejected.rejection_reason.as_deref()),
         (KycStatus::Rejected, Some("the photo is cut off"))
@@ -98,4 +113,34 @@ async fn staff_approve_or_reject_once_and_a_rejected_user_may_resubmit() {
         let error = sqlx::query(sql).execute(app.state.db.writer()).await.expect_err(sql).to_string();
         assert!(error.contains("insert-only"), "{error}");
     }
+}
+
+#[actix_web::test]
+async fn upload_scan_submit_and_approval_open_the_way_to_an_account() {
+    let app = app().await;
+    let user = user(&app).await;
+    let caller = tresor::ledger::service::Caller { user_id: user, mfa: false, actor: Actor::system() };
+    let usd = || "USD".parse().unwrap();
+    let kind = tresor::ledger::account::AccountKind::Checking;
+    assert!(!tresor::ledger::accounts::kyc_approved(&app.state.db, user).await.unwrap());
+
+    let passport = uploaded(&app, user, DocumentType::Passport, &fixtures::jpeg(&document_image(1000, 700))).await;
+    scan(&app, &passport).await;
+    submit(&app, user).await.unwrap();
+    review(&app, user, Decision::Approve, None).await.unwrap();
+
+    assert_eq!(users_kyc_status(&app, user).await, "approved");
+    assert!(tresor::ledger::accounts::kyc_approved(&app.state.db, user).await.unwrap());
+    let account = app.state.ledger.open(&caller, kind, usd()).await.unwrap();
+    assert_eq!(account.currency.code(), "USD");
+}
+
+#[actix_web::test]
+async fn kyc_for_a_user_who_does_not_exist_is_404() {
+    let app = app().await;
+    let ghost = Uuid::now_v7();
+    let passport = uploaded(&app, ghost, DocumentType::Passport, &fixtures::jpeg(&document_image(1000, 700))).await;
+    scan(&app, &passport).await;
+    assert_eq!(slug(submit(&app, ghost).await.unwrap_err()), (404, "not-found".to_owned()));
+    assert_eq!(kyc::state(&app.state.db, ghost).await.unwrap().status, KycStatus::NotStarted, "rolled back");
 }
