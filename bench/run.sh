@@ -37,6 +37,8 @@ echo "== baseline: GET /health/live (no work), wrk -t2 -c32 -d$DURATION"
 wrk -t2 -c32 -d"$DURATION" --latency "$BASE/health/live" | grep -E "Requests/sec|99%|50%"
 echo "== authenticated GET /v1/users/me alone, wrk -t2 -c32 -d$DURATION"
 wrk -t2 -c32 -d"$DURATION" --latency -s bench/me.lua "$BASE" | grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors"
+echo "== sign-in flood alone (wrk -t1 -c16 --timeout 10s -d$DURATION): sign-ins/s against the argon2 bound"
+wrk -t1 -c16 -d"$DURATION" --timeout 10s -s bench/login.lua "$BASE" | grep -E "Requests/sec|Non-2xx|Latency|Socket errors|requests in"
 echo "== sign-in flood (wrk -t1 -c16 --timeout 10s -d$DURATION) with GET /v1/users/me beside it (wrk -t1 -c4)"
 wrk -t1 -c16 -d"$DURATION" --timeout 10s -s bench/login.lua "$BASE" > "$DATA/login.txt" &
 FLOOD=$!

@@ -72,6 +72,16 @@ impl Problem {
         if let Some(seconds) = self.retry_after {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
+        // RFC 6750 §3: a 401 for a missing or bad bearer token says which scheme to use.
+        match self.kind.as_str() {
+            "/problems/unauthenticated" => {
+                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="tresor""#));
+            }
+            "/problems/invalid-token" => {
+                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="tresor", error="invalid_token""#));
+            }
+            _ => {}
+        }
         response.body(serde_json::to_string(self).unwrap_or_default())
     }
 }
@@ -98,6 +108,17 @@ pub enum ApiError {
 impl From<Problem> for ApiError {
     fn from(problem: Problem) -> Self {
         Self::Problem(problem)
+    }
+}
+
+/// A job that could not be enqueued: the database's own errors keep their meaning (a busy pool
+/// is 503); anything else is internal.
+impl From<tresor_jobs::store::StoreError> for ApiError {
+    fn from(error: tresor_jobs::store::StoreError) -> Self {
+        match error {
+            tresor_jobs::store::StoreError::Database(error) => error.into(),
+            other => Self::Internal(other.into()),
+        }
     }
 }
 

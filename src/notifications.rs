@@ -10,6 +10,7 @@ use crate::db::{Db, time};
 
 pub const KYC_SUBMITTED: &str = "kyc_submitted";
 pub const TRANSFER_FLAGGED: &str = "transfer_flagged";
+pub const LEDGER_DISCREPANCY: &str = "ledger_discrepancy";
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Notification {

@@ -12,6 +12,8 @@ pub const ACCOUNT_LOCKED: &str = "account_locked";
 pub const REFRESH_TOKEN_REUSE: &str = "refresh_token_reuse";
 pub const RATE_LIMITED: &str = "rate_limited";
 pub const DUPLICATE_SSN: &str = "duplicate_ssn";
+pub const MFA_FAILED: &str = "mfa_failed";
+pub const MFA_LOCKED: &str = "mfa_locked";
 
 #[derive(Clone, Debug)]
 pub struct SecurityEvent {

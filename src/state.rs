@@ -9,6 +9,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
+use crate::documents::Documents;
 use crate::identity::Identity;
 use crate::ledger::service::Ledger;
 use crate::ratelimit::RateLimiter;
@@ -25,6 +26,9 @@ pub struct AppState {
     pub ledger: Ledger,
     pub identity: Arc<Identity>,
     pub rate_limits: Arc<RateLimiter>,
+    pub documents: Documents,
+    /// Roles, grants and MFA enrolment per user, for the permission guards (`crate::authz`).
+    pub authz: Arc<crate::authz::AccessCache>,
 }
 
 impl AppState {
@@ -39,6 +43,11 @@ impl AppState {
         let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone());
         let identity = Arc::new(Identity::new(&config, &keys)?);
         let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix));
+        let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
+        let authz = Arc::new(crate::authz::AccessCache::new(
+            Duration::from_millis(config.settings.authz.cache_millis),
+            &config.settings.redis.prefix,
+        ));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -49,6 +58,8 @@ impl AppState {
             ledger,
             identity,
             rate_limits,
+            documents,
+            authz,
         })
     }
 

@@ -19,7 +19,7 @@ pub struct World {
     pub accounts: Vec<Account>,
 }
 
-const PASSWORD: &str = "load-test passphrase, not for production";
+const PASSWORD: &str = "quartz violin harbour sunrise 1987";
 const FUNDS: i64 = 5_000_000;
 
 fn email(run: &str, user: usize) -> String {

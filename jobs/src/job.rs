@@ -11,7 +11,11 @@ pub mod queues {
     pub const EXPIRE_LOCKOUTS: &str = "expire_lockouts";
     pub const CLEANUP: &str = "cleanup";
     pub const SWEEP: &str = "sweep";
-    pub const ALL: [&str; 4] = [SEND_EMAIL, EXPIRE_LOCKOUTS, CLEANUP, SWEEP];
+    pub const RECONCILE_LEDGER: &str = "reconcile_ledger";
+    pub const BUILD_EXPORT: &str = "build_export";
+    pub const SCAN_DOCUMENT: &str = "scan_document";
+    pub const ALL: [&str; 7] =
+        [SEND_EMAIL, EXPIRE_LOCKOUTS, CLEANUP, SWEEP, RECONCILE_LEDGER, BUILD_EXPORT, SCAN_DOCUMENT];
 }
 
 /// A typed job: its payload and the queue that runs it.
@@ -48,6 +52,45 @@ impl Job for SendEmail {
     /// job and its `Message-ID` share one identity.
     fn stable_id(&self) -> Option<u128> {
         Some(self.outbox_id.as_u128())
+    }
+}
+
+/// Scan one uploaded document version and record its verdict (`clean` or `rejected`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanDocument {
+    pub version_id: Uuid,
+}
+
+impl Job for ScanDocument {
+    const QUEUE: &'static str = queues::SCAN_DOCUMENT;
+
+    /// One job per version: the upload's enqueue and the sweeper's meet at this key.
+    fn idempotency_key(&self) -> Option<String> {
+        Some(self.version_id.to_string())
+    }
+
+    fn stable_id(&self) -> Option<u128> {
+        Some(self.version_id.as_u128())
+    }
+}
+
+/// Build one requested export (a user's data, or the audit log for staff).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildExport {
+    pub export_id: Uuid,
+}
+
+impl Job for BuildExport {
+    const QUEUE: &'static str = queues::BUILD_EXPORT;
+
+    fn idempotency_key(&self) -> Option<String> {
+        Some(self.export_id.to_string())
+    }
+
+    fn stable_id(&self) -> Option<u128> {
+        Some(self.export_id.as_u128())
     }
 }
 

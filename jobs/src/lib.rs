@@ -2,7 +2,8 @@
 //!
 //! This crate does not depend on the application: what a handler needs from it (the mail
 //! outbox, the tables to clean, the audit trail) is handed in through small traits
-//! ([`handlers::Mailbox`], [`handlers::MaintenanceTask`], [`handlers::Sweeper`]) that the
+//! ([`handlers::Mailbox`], [`handlers::MaintenanceTask`], [`handlers::Sweeper`],
+//! [`handlers::DocumentScanner`]) that the
 //! application implements.
 
 pub mod email;
@@ -17,5 +18,5 @@ pub mod store;
 pub mod worker;
 
 pub use error::JobError;
-pub use job::{Job, SendEmail, Tick, queues};
+pub use job::{BuildExport, Job, ScanDocument, SendEmail, Tick, queues};
 pub use store::{Deferred, Store};

@@ -3,6 +3,7 @@
 
 mod append;
 mod chain;
+pub mod query;
 mod verify;
 
 use serde::Serialize;

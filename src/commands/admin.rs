@@ -23,7 +23,8 @@ pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<ExitCode
         None
     };
     let state = AppState::init(config).await?;
-    let account = NewAccount { email: args.email.clone(), full_name: args.full_name, roles: args.roles };
+    let account =
+        NewAccount { email: args.email.clone(), full_name: args.full_name, roles: args.roles, invite_by_email: false };
     let outcome = accounts::create(&state, account, password, &Actor::system()).await;
     state.db.close().await;
     match outcome {

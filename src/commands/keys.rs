@@ -34,8 +34,8 @@ pub async fn rotate(config: Config, ring: Option<Ring>, batch: i64) -> anyhow::R
     let report = rekey::reencrypt(&database, &keys, batch).await?;
     database.close().await;
     println!(
-        "re-encrypted {} users' personal data and {} queued emails under the active keys",
-        report.users, report.emails
+        "re-encrypted {} users' personal data, {} queued emails and {} TOTP secrets under the active keys",
+        report.users, report.emails, report.totp_secrets
     );
     if report.remaining > 0 {
         println!(

@@ -52,14 +52,16 @@ pub struct SchedulesConfig {
     pub expire_lockouts: String,
     pub cleanup: String,
     pub sweep: String,
+    pub reconcile_ledger: String,
 }
 
 impl SchedulesConfig {
-    pub fn all(&self) -> [(&'static str, &str); 3] {
+    pub fn all(&self) -> [(&'static str, &str); 4] {
         [
             (queues::EXPIRE_LOCKOUTS, &self.expire_lockouts),
             (queues::CLEANUP, &self.cleanup),
             (queues::SWEEP, &self.sweep),
+            (queues::RECONCILE_LEDGER, &self.reconcile_ledger),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 mod identity;
 mod jobs;
+mod security;
 mod sources;
 
 use std::net::SocketAddr;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 
 pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
 pub use jobs::{JobBackend, JobsSettings, QueueConfig, SchedulesConfig};
+pub use security::{AuthzSettings, MfaSettings};
 pub use sources::{ConfigError, defaults, from_figment, load, sqlite_path};
 
 /// Which deployment this process is: decides defaults and how strict startup is.
@@ -62,6 +64,11 @@ pub struct Settings {
     pub identity: IdentitySettings,
     pub passwords: PasswordSettings,
     pub rate_limits: RateLimitSettings,
+    pub documents: crate::documents::DocumentSettings,
+    pub scan: crate::documents::ScanSettings,
+    pub exports: crate::exports::ExportSettings,
+    pub mfa: MfaSettings,
+    pub authz: AuthzSettings,
 }
 
 #[derive(Debug, Deserialize)]

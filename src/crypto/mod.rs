@@ -5,5 +5,6 @@ pub mod aead;
 pub mod keyfile;
 pub mod keyring;
 pub mod random;
+pub mod signed;
 
 pub use keyring::{KeyRing, Keys};

@@ -47,7 +47,14 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
     let claims = match identity.verified.get(&key, now) {
         Some(claims) => claims,
         None => {
-            let claims = identity.jwt().verify(token).map_err(|error| match error {
+            let mut verified = identity.jwt().verify(token);
+            if matches!(verified, Err(TokenError::UnknownKey)) && identity.may_reload_for_unknown_kid(now) {
+                if let Err(error) = state.reload_keys() {
+                    tracing::warn!(error = format!("{error:#}"), "could not reload the key rings");
+                }
+                verified = identity.jwt().verify(token);
+            }
+            let claims = verified.map_err(|error| match error {
                 TokenError::Invalid => invalid_token("is malformed, forged, expired or not for this service"),
                 TokenError::UnknownKey => invalid_token("was signed by a key this service does not know"),
             })?;

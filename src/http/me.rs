@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::authn::AuthUser;
 use super::client::Client;
+use crate::authz::StepUp;
 use crate::error::{ApiError, Problem};
 use crate::identity::fields::{Address, Fields, FullName, Phone};
 use crate::identity::service::profile::{self, Profile, ProfilePatch};
@@ -102,15 +103,17 @@ pub struct PasswordChange {
     new_password: SecretString,
 }
 
-/// Change the password; every other session ends.
+/// Change the password; every other session ends. With MFA on, the session must have passed
+/// MFA within `[mfa] step_up_minutes`.
 #[utoipa::path(tag = "users", request_body = PasswordChange,
     responses((status = 204), (status = 400, body = Problem, description = "the new password is refused"),
-        (status = 401, body = Problem), (status = 403, body = Problem, description = "`invalid-credentials`")),
+        (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "`invalid-credentials`, `mfa-step-up-required`")),
     security(("bearer" = [])))]
 #[post("/v1/users/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: StepUp,
     client: Client,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {

@@ -2,14 +2,21 @@
 //! and the tests share.
 
 pub mod accounts;
+pub mod admin;
 pub mod auth;
 pub mod authn;
+pub mod authz;
 pub mod client;
 pub mod docs;
+pub mod documents;
+pub mod exports;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod jwks;
+pub mod kyc;
 pub mod me;
+pub mod mfa;
 pub mod middleware;
 pub mod money;
 pub mod ops;
@@ -18,6 +25,7 @@ pub mod registration;
 mod server;
 pub mod sessions;
 pub mod transfers;
+mod upload_form;
 
 pub use server::{Application, build_app};
 

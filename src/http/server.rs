@@ -15,7 +15,10 @@ use utoipa_actix_web::AppExt;
 
 use super::docs::{self, ApiDoc};
 use super::middleware::{edge::edge, metrics, request_span::RequestSpan};
-use super::{accounts, auth, extract, health, jwks, me, ops, passwords, registration, sessions, transfers};
+use super::{
+    accounts, admin, auth, authz, documents, exports, extract, files, health, jwks, kyc, me, mfa, ops, passwords,
+    registration, sessions, transfers,
+};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -61,6 +64,7 @@ pub fn build_app(
         .service(me::delete_me)
         .service(me::change_password)
         .service(me::export_me)
+        .service(exports::download_export)
         .service(accounts::open)
         .service(accounts::list)
         .service(accounts::get)
@@ -69,6 +73,40 @@ pub fn build_app(
         .service(accounts::transactions)
         .service(accounts::transaction)
         .service(transfers::create)
+        .service(documents::upload)
+        .service(documents::list)
+        .service(documents::get)
+        .service(documents::versions)
+        .service(documents::link)
+        .service(files::download)
+        .service(kyc::submit)
+        .service(kyc::status)
+        .service(authz::check)
+        .service(mfa::login)
+        .service(mfa::setup)
+        .service(mfa::enable)
+        .service(mfa::disable)
+        .service(mfa::regenerate_backup_codes)
+        .service(mfa::step_up)
+        .service(admin::users::create)
+        .service(admin::users::list)
+        .service(admin::users::get_one)
+        .service(admin::users::lock)
+        .service(admin::users::unlock)
+        .service(admin::users::set_roles)
+        .service(admin::users::grant)
+        .service(admin::users::revoke)
+        .service(admin::records::audit_logs)
+        .service(admin::records::audit_verify)
+        .service(admin::records::security_events)
+        .service(admin::records::notifications)
+        .service(admin::records::stats)
+        .service(admin::records::jobs)
+        .service(admin::kyc::queue)
+        .service(admin::kyc::review)
+        .service(admin::kyc::document_link)
+        .service(admin::exports::audit_export)
+        .service(admin::exports::export)
         .split_for_parts();
     docs::complete(&mut openapi);
     app.configure(docs::routes(openapi))

@@ -32,7 +32,14 @@ pub struct Identity {
     pub issuer: String,
     pub audience: String,
     jwt: RwLock<Arc<tokens::JwtKeys>>,
+    /// When a token with an unknown `kid` last made this process re-read the key rings (Unix
+    /// seconds): at most once per [`UNKNOWN_KID_RELOAD_SECS`], so random `kid`s cannot turn
+    /// into a stream of file reads.
+    unknown_kid_reload: std::sync::atomic::AtomicI64,
 }
+
+/// The least time between two key-ring reloads triggered by unknown `kid`s.
+pub const UNKNOWN_KID_RELOAD_SECS: i64 = 5;
 
 impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,6 +69,7 @@ impl Identity {
             issuer,
             audience,
             jwt: RwLock::new(Arc::new(jwt)),
+            unknown_kid_reload: std::sync::atomic::AtomicI64::new(0),
         })
     }
 
@@ -71,6 +79,15 @@ impl Identity {
             Ok(guard) => Arc::clone(&guard),
             Err(poisoned) => Arc::clone(&poisoned.into_inner()),
         }
+    }
+
+    /// Whether a token with an unknown `kid` may make this process re-read its key rings now
+    /// (another process may have rotated the signing key before this one's periodic reload).
+    pub fn may_reload_for_unknown_kid(&self, now: i64) -> bool {
+        use std::sync::atomic::Ordering;
+        let last = self.unknown_kid_reload.load(Ordering::Relaxed);
+        now - last >= UNKNOWN_KID_RELOAD_SECS
+            && self.unknown_kid_reload.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
     }
 
     /// Takes a changed signing ring into use (after `tresor keys generate|rotate`).

@@ -1,4 +1,5 @@
-//! Re-encryption after `tresor keys rotate`: every sealed personal-data field (and queued mail)
+//! Re-encryption after `tresor keys rotate`: every sealed personal-data field (queued mail, TOTP
+//! secrets)
 //! not under the active encryption key is opened and sealed again, and every SSN blind index
 //! not under the active MAC key is recomputed — in batches, one transaction each, with each row
 //! updated only if it did not change meanwhile, so it runs safely beside serving processes.
@@ -14,6 +15,8 @@ use crate::db::Db;
 pub struct RekeyReport {
     pub users: u64,
     pub emails: u64,
+    /// TOTP secrets re-sealed.
+    pub totp_secrets: u64,
     /// Rows still under an older key (changed by a process that has not loaded the new key
     /// yet); running `tresor keys rotate` again finishes them.
     pub remaining: u64,
@@ -97,30 +100,55 @@ pub async fn reencrypt(db: &Db, keys: &Keys, batch: i64) -> anyhow::Result<Rekey
         }
     }
     report.emails = reseal_outbox(db, keys, &sealed_prefix, batch).await?;
+    report.totp_secrets = crate::mfa::store::reseal_secrets(db, &keys.encryption, batch).await?;
     Ok(report)
 }
 
 async fn reseal_outbox(db: &Db, keys: &Keys, prefix: &str, batch: i64) -> anyhow::Result<u64> {
+    let column = SealedColumn { table: "email_outbox", id: "id", value: "payload" };
+    reseal_column(db, column, prefix, batch, |id, payload| {
+        crate::mail::reseal(&keys.encryption, &uuid::Uuid::parse_str(id)?, payload)
+    })
+    .await
+}
+
+/// A column of sealed values, keyed by a text id.
+#[derive(Clone, Copy)]
+pub struct SealedColumn {
+    pub table: &'static str,
+    pub id: &'static str,
+    pub value: &'static str,
+}
+
+/// Re-seals every value of `column` not under the key `prefix` names (`v1:<key id>:%`), in
+/// batches of `batch`, one transaction each, each row only if it did not change meanwhile.
+/// `reseal(id, sealed)` opens and seals one value. Returns how many rows were re-sealed.
+pub async fn reseal_column(
+    db: &Db,
+    column: SealedColumn,
+    prefix: &str,
+    batch: i64,
+    reseal: impl Fn(&str, &str) -> anyhow::Result<String>,
+) -> anyhow::Result<u64> {
+    let SealedColumn { table, id, value } = column;
+    let select =
+        format!("SELECT {id}, {value} FROM {table} WHERE {value} IS NOT NULL AND {value} NOT LIKE $1 LIMIT $2");
+    let update = format!("UPDATE {table} SET {value} = $1 WHERE {id} = $2 AND {value} = $3");
     let mut total = 0;
     loop {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT id, payload FROM email_outbox WHERE payload IS NOT NULL AND payload NOT LIKE $1 LIMIT $2",
-        )
-        .bind(prefix)
-        .bind(batch)
-        .fetch_all(db.reader())
-        .await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(select.clone())).bind(prefix).bind(batch).fetch_all(db.reader()).await?;
         if rows.is_empty() {
             return Ok(total);
         }
         let mut tx = db.begin().await?;
         let mut progressed = 0;
-        for (id, payload) in &rows {
-            let fresh = crate::mail::reseal(&keys.encryption, &uuid::Uuid::parse_str(id)?, payload)?;
-            let done = sqlx::query("UPDATE email_outbox SET payload = $1 WHERE id = $2 AND payload = $3")
+        for (row_id, sealed) in &rows {
+            let fresh = reseal(row_id, sealed)?;
+            let done = sqlx::query(sqlx::AssertSqlSafe(update.clone()))
                 .bind(fresh)
-                .bind(id)
-                .bind(payload)
+                .bind(row_id)
+                .bind(sealed)
                 .execute(&mut *tx)
                 .await?;
             progressed += done.rows_affected();

@@ -41,10 +41,11 @@ impl MaintenanceTask for SentMailRetention {
     }
 }
 
-/// Deletes jobs that finished successfully longer ago than `keep` from the database queue.
+/// Deletes jobs that finished successfully longer ago than `keep` from the queue (database or
+/// Redis).
 /// Dead jobs stay: staff read them, and their row keeps the sweeper from resurrecting them.
 pub struct FinishedJobRetention {
-    pub db: Db,
+    pub store: tresor_jobs::Store,
     pub keep: Duration,
 }
 
@@ -56,11 +57,7 @@ impl MaintenanceTask for FinishedJobRetention {
     fn run(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, JobError>> {
         Box::pin(async move {
             let before = cutoff(now, self.keep)?.timestamp();
-            let sql = match self.db.dialect() {
-                Dialect::Sqlite => "DELETE FROM Jobs WHERE status = 'Done' AND done_at < $1",
-                Dialect::Postgres => "DELETE FROM apalis.jobs WHERE status = 'Done' AND done_at < to_timestamp($1)",
-            };
-            Ok(sqlx::query(sql).bind(before).execute(self.db.writer()).await?.rows_affected())
+            self.store.prune_finished(before).await.map_err(JobError::retryable)
         })
     }
 }

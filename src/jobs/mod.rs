@@ -6,6 +6,8 @@ pub mod embedded;
 pub mod lockouts;
 mod maintenance;
 mod outbox;
+mod reconcile;
+mod scanner;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,13 +20,16 @@ use tresor_jobs::handlers::{MailSweeper, Services, SweepWindow};
 use tresor_jobs::settings::{Backend, JobSettings, QueueSettings, Schedule};
 use tresor_jobs::store::{SqlDatabase, SqlDialect};
 use tresor_jobs::worker::{Plan, Registry};
-use tresor_jobs::{Store, queues};
+use tresor_jobs::{BuildExport, Store, queues};
 
 pub use maintenance::{FinishedJobRetention, IdempotencyKeyRetention, PlannerStatistics, SentMailRetention};
 pub use outbox::Outbox;
+pub use reconcile::LedgerReconciliation;
+pub use scanner::{ScanSweeper, Scanner};
 
 use crate::config::{Config, JobBackend};
 use crate::db::{Db, Dialect};
+use crate::exports::{ExpiredExports, ExportSweeper, Exporter};
 use crate::state::AppState;
 
 /// The worker settings, from `[jobs]`.
@@ -100,13 +105,17 @@ pub fn services(state: &AppState) -> anyhow::Result<Services> {
     })?;
     let jobs = &config.settings.jobs;
     let outbox = Arc::new(Outbox::new(state.db.clone(), state.keys.clone()));
-    let sweeper = MailSweeper {
-        mailbox: outbox.clone(),
-        window: SweepWindow {
-            grace: Duration::from_secs(jobs.sweep_grace_secs),
-            max_age: Duration::from_secs(jobs.sweep_max_age_hours.saturating_mul(3600)),
-        },
-        max_attempts: state.jobs.settings().queue(queues::SEND_EMAIL).map_or(1, |q| q.retry.max_attempts),
+    let window = SweepWindow {
+        grace: Duration::from_secs(jobs.sweep_grace_secs),
+        max_age: Duration::from_secs(jobs.sweep_max_age_hours.saturating_mul(3600)),
+    };
+    let max_attempts = |queue| state.jobs.settings().queue(queue).map_or(1, |q| q.retry.max_attempts);
+    let sweeper = MailSweeper { mailbox: outbox.clone(), window, max_attempts: max_attempts(queues::SEND_EMAIL) };
+    let exports = ExportSweeper { db: state.db.clone(), window, max_attempts: max_attempts(queues::BUILD_EXPORT) };
+    let scan_sweeper = ScanSweeper {
+        documents: state.documents.clone(),
+        grace: window.grace,
+        max_attempts: max_attempts(queues::SCAN_DOCUMENT),
     };
     let days = |n: u64| Duration::from_secs(n.saturating_mul(86_400));
     Ok(Services {
@@ -116,8 +125,9 @@ pub fn services(state: &AppState) -> anyhow::Result<Services> {
         lockouts: lockouts::tasks(&state.db),
         cleanup: vec![
             Arc::new(SentMailRetention { db: state.db.clone(), keep: days(jobs.sent_mail_retention_days) }),
-            Arc::new(FinishedJobRetention { db: state.db.clone(), keep: days(jobs.finished_retention_days) }),
+            Arc::new(FinishedJobRetention { store: state.jobs.clone(), keep: days(jobs.finished_retention_days) }),
             Arc::new(IdempotencyKeyRetention { db: state.db.clone() }),
+            Arc::new(ExpiredExports { db: state.db.clone() }),
             Arc::new(PlannerStatistics { db: state.db.clone() }),
             Arc::new(lockouts::IdentityCleanup {
                 db: state.db.clone(),
@@ -127,13 +137,20 @@ pub fn services(state: &AppState) -> anyhow::Result<Services> {
                     .unwrap_or(chrono::Duration::MAX),
             }),
         ],
-        sweepers: vec![Arc::new(sweeper)],
+        reconcile: vec![Arc::new(LedgerReconciliation { db: state.db.clone() })],
+        sweepers: vec![Arc::new(sweeper), Arc::new(exports), Arc::new(scan_sweeper)],
+        scanner: Some(Arc::new(Scanner { documents: state.documents.clone() })),
     })
 }
 
-/// The standard handlers wired to this application.
+/// The standard handlers wired to this application, and the application's own jobs.
 pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
-    Ok(Registry::standard(services(state)?, state.jobs.clone()))
+    let exporter = Exporter::new(state);
+    let max_attempts = state.jobs.settings().queue(queues::BUILD_EXPORT).map_or(1, |q| q.retry.max_attempts);
+    Ok(Registry::standard(services(state)?, state.jobs.clone()).typed(move |job: BuildExport, attempt| {
+        let exporter = exporter.clone();
+        async move { exporter.attempt(job.export_id, attempt, max_attempts).await }
+    }))
 }
 
 /// Runs the workers of `plan` until `stop` resolves.

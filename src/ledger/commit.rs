@@ -92,8 +92,11 @@ impl LedgerStore {
         batch: Vec<Command>,
     ) -> Result<Committed<Self>, LedgerError> {
         metrics::histogram!("ledger_group_commit_size").record(batch.len() as f64);
-        for _ in 0..ATTEMPTS {
-            match self.attempt(account, cached.take(), &batch, false).await {
+        // Optimistic first: the cached snapshot and conditional updates, no row locks. When
+        // another process moved one of these accounts in between (several `serve` processes on
+        // one PostgreSQL), the retries lock the rows first, so a busy account cannot starve.
+        for attempt in 0..ATTEMPTS {
+            match self.attempt(account, cached.take(), &batch, attempt > 0).await {
                 Ok(committed) => return Ok(committed),
                 Err(Retry::Stale) => metrics::counter!("ledger_stale_retries_total").increment(1),
                 Err(Retry::Failed(error)) => return Err(error),

@@ -26,7 +26,8 @@ use crate::error::{ApiError, Problem};
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub user_id: Uuid,
-    /// This session passed MFA (the access token's `mfa` claim).
+    /// The step-up guard passed: this session passed MFA within `[mfa] step_up_minutes`
+    /// (`crate::authz::require_step_up`); only asked of transfers above the threshold.
     pub mfa: bool,
     pub actor: Actor,
 }
@@ -45,6 +46,11 @@ pub struct MoneyRequest {
 }
 
 impl Ledger {
+    /// Whether moving `amount` needs a session that stepped up with MFA.
+    pub fn needs_step_up(&self, amount: Amount) -> bool {
+        amount.minor_units() > self.settings.step_up_threshold
+    }
+
     /// Starts the actor shards (one arbiter per core). Call inside the actix System.
     pub fn start(db: Db, settings: LedgerSettings, keys: Arc<Keys>) -> Self {
         let store = LedgerStore { db: db.clone(), limits: settings.clone(), keys };

@@ -306,6 +306,33 @@ async fn verify_names_the_first_discrepancy() {
 }
 
 #[actix_web::test]
+async fn the_daily_reconciliation_job_tells_staff_when_the_books_do_not_balance() {
+    let app = spawn_app().await;
+    let alice = caller();
+    let a = open(&app, &alice, "USD").await;
+    deposit(&app, &alice, &a, 100).await;
+    let services = tresor::jobs::services(&app.state).unwrap();
+    let discrepancies = || async {
+        sqlx::query_scalar::<_, String>("SELECT message FROM staff_notifications WHERE kind = 'ledger_discrepancy'")
+            .fetch_all(app.state.db.reader())
+            .await
+            .unwrap()
+    };
+    tresor_jobs::handlers::reconcile_ledger(&services).await.unwrap();
+    assert!(discrepancies().await.is_empty(), "consistent books notify nobody");
+
+    sqlx::query("UPDATE accounts SET balance = 150 WHERE id = $1")
+        .bind(a.id.to_string())
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    tresor_jobs::handlers::reconcile_ledger(&services).await.unwrap();
+    let found = discrepancies().await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains(a.number.as_str()), "the notification names the account: {}", found[0]);
+}
+
+#[actix_web::test]
 async fn cli_verify_passes_on_consistent_books() {
     let app = spawn_app().await;
     let alice = caller();

@@ -7,11 +7,7 @@ use crate::identity::support::SignedIn;
 
 async fn approved(app: &TestApp) -> SignedIn {
     let customer = app.signed_in().await;
-    sqlx::query("UPDATE users SET kyc_status = 'approved' WHERE id = $1")
-        .bind(&customer.user.id)
-        .execute(app.state.db.writer())
-        .await
-        .unwrap();
+    app.approve_kyc(&customer.user.id).await;
     customer
 }
 

@@ -3,16 +3,22 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod audit;
+mod authz;
 mod browser;
 mod cli;
+mod documents;
 mod errors;
+mod exports;
 mod health;
 mod helpers;
 mod identity;
 mod jobs;
+mod kyc;
 mod ledger;
 mod ledger_http;
+mod ledger_processes;
 mod ledger_props;
 mod mail;
+mod mfa;
 mod notifications;
 mod openapi;

@@ -1,4 +1,4 @@
-//! `expire_lockouts` (every minute) and `cleanup` (hourly): run the application's maintenance
+//! `expire_lockouts` (every minute), `cleanup` (hourly) and `reconcile_ledger` (daily): run the application's maintenance
 //! steps. Each step is idempotent; one failing step does not stop the others, and the job is
 //! retried (all steps again) if any failed.
 
@@ -36,4 +36,9 @@ pub async fn expire_lockouts(services: &Services) -> Result<(), JobError> {
 #[tracing::instrument(skip_all)]
 pub async fn cleanup(services: &Services) -> Result<(), JobError> {
     run_all("cleanup", &services.cleanup).await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn reconcile_ledger(services: &Services) -> Result<(), JobError> {
+    run_all("reconcile_ledger", &services.reconcile).await
 }

@@ -3,6 +3,7 @@
 //! Every handler is idempotent: running it twice has the effect of running it once.
 
 mod maintenance;
+mod scan_document;
 mod send_email;
 mod sweep;
 
@@ -13,7 +14,8 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use uuid::Uuid;
 
-pub use maintenance::{cleanup, expire_lockouts};
+pub use maintenance::{cleanup, expire_lockouts, reconcile_ledger};
+pub use scan_document::scan_document;
 pub use send_email::send_email;
 pub use sweep::{MailSweeper, sweep};
 
@@ -52,6 +54,13 @@ pub trait Sweeper: Send + Sync + 'static {
     fn pending(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<Vec<NewJob>, JobError>>;
 }
 
+/// The document scanner, as `scan_document` needs it: scans one version and records its
+/// verdict, answering that verdict (`"clean"`, `"rejected"`). Idempotent: a version scanned
+/// before answers its recorded verdict. An unknown version is a permanent error.
+pub trait DocumentScanner: Send + Sync + 'static {
+    fn scan(&self, version_id: Uuid) -> BoxFuture<'_, Result<&'static str, JobError>>;
+}
+
 /// Everything the handlers use, assembled by the application.
 #[derive(Clone)]
 pub struct Services {
@@ -63,8 +72,12 @@ pub struct Services {
     pub lockouts: Vec<Arc<dyn MaintenanceTask>>,
     /// Run every hour by `cleanup`.
     pub cleanup: Vec<Arc<dyn MaintenanceTask>>,
+    /// Run daily by `reconcile_ledger`: proves the books and tells staff when they do not.
+    pub reconcile: Vec<Arc<dyn MaintenanceTask>>,
     /// Run every minute by `sweep`.
     pub sweepers: Vec<Arc<dyn Sweeper>>,
+    /// Runs `scan_document`; `None` where no documents are kept (its jobs are retried).
+    pub scanner: Option<Arc<dyn DocumentScanner>>,
 }
 
 /// How far back the mail sweeper looks, and how long it leaves a fresh message to its own job.

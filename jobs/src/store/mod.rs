@@ -180,6 +180,18 @@ impl Store {
         Ok(total)
     }
 
+    /// Deletes finished (done) jobs that ended before `before` (Unix seconds); dead jobs are
+    /// kept. Returns how many were deleted.
+    pub async fn prune_finished(&self, before: i64) -> Result<u64, StoreError> {
+        match &*self.inner {
+            Inner::Sql { db, .. } => Ok(sql::prune_finished(db, before).await?),
+            Inner::Redis { redis, .. } => {
+                let queues: Vec<&'static str> = self.settings().queues.keys().copied().collect();
+                redis.prune_done(&queues, before).await
+            }
+        }
+    }
+
     /// Queue depth per job type, recent failures and dead jobs (what `GET /v1/admin/jobs`
     /// serves), and the gauges of the same numbers.
     pub async fn overview(&self, limit: usize) -> Result<Overview, StoreError> {

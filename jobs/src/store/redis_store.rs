@@ -102,20 +102,94 @@ impl RedisQueue {
                 .await
                 .map_err(redis_error)?;
             for id in ids {
-                let meta: BTreeMap<String, String> =
-                    conn.hgetall(format!("{}:{id}", config.job_meta_hash())).await.map_err(redis_error)?;
-                failures.push(DeadJob {
-                    id,
-                    queue: (*queue).to_owned(),
-                    attempts: meta.get("attempts").and_then(|a| a.parse().ok()).unwrap_or(0),
-                    dead: true,
-                    error: DeadJob::error_of(meta.get("result").map(String::as_str)),
-                    finished_at: meta.get("done_at").and_then(|d| d.parse().ok()),
-                });
+                let meta = meta(&mut conn, &config, &id).await?;
+                failures.push(failure(id, queue, &meta, true));
             }
         }
+        failures.extend(self.given_back(&mut conn, queues, limit).await?);
         failures.sort_by_key(|f| std::cmp::Reverse(f.finished_at));
         failures.truncate(limit);
         Ok(Overview::new(depths, failures))
+    }
+
+    /// Jobs whose last run failed and which wait in the scheduled set to run again (a worker
+    /// stopped during their backoff): recent failures that are not dead.
+    async fn given_back(
+        &self,
+        conn: &mut ConnectionManager,
+        queues: &[&'static str],
+        limit: usize,
+    ) -> Result<Vec<DeadJob>, StoreError> {
+        let mut failures = Vec::new();
+        for queue in queues {
+            let config = self.config(queue);
+            let last = isize::try_from(limit.saturating_mul(4)).unwrap_or(isize::MAX);
+            let ids: Vec<String> = conn.zrange(config.scheduled_jobs_set(), 0, last).await.map_err(redis_error)?;
+            for id in ids {
+                let meta = meta(conn, &config, &id).await?;
+                if meta.get("status").is_some_and(|s| s == "Failed") {
+                    failures.push(failure(id, queue, &meta, false));
+                }
+            }
+        }
+        Ok(failures)
+    }
+
+    /// Deletes finished jobs that ended before `before` (Unix seconds) from every queue: ids,
+    /// payloads and metadata. Dead jobs are kept. Returns how many were deleted.
+    pub(crate) async fn prune_done(&self, queues: &[&'static str], before: i64) -> Result<u64, StoreError> {
+        let script = redis::Script::new(include_str!("prune_done.lua"));
+        let mut conn = self.connection().await?;
+        let mut deleted = 0_u64;
+        for queue in queues {
+            let config = self.config(queue);
+            let mut cursor = 0_u64;
+            loop {
+                let (next, ids): (u64, Vec<String>) = redis::cmd("SSCAN")
+                    .arg(config.done_jobs_set())
+                    .arg(cursor)
+                    .arg("COUNT")
+                    .arg(500)
+                    .query_async(&mut conn)
+                    .await
+                    .map_err(redis_error)?;
+                if !ids.is_empty() {
+                    let removed: u64 = script
+                        .key(config.done_jobs_set())
+                        .key(config.job_data_hash())
+                        .key(config.job_meta_hash())
+                        .arg(before)
+                        .arg(&ids)
+                        .invoke_async(&mut conn)
+                        .await
+                        .map_err(redis_error)?;
+                    deleted += removed;
+                }
+                if next == 0 {
+                    break;
+                }
+                cursor = next;
+            }
+        }
+        Ok(deleted)
+    }
+}
+
+async fn meta(
+    conn: &mut ConnectionManager,
+    config: &apalis_redis::Config,
+    id: &str,
+) -> Result<BTreeMap<String, String>, StoreError> {
+    conn.hgetall(format!("{}:{id}", config.job_meta_hash())).await.map_err(redis_error)
+}
+
+fn failure(id: String, queue: &str, meta: &BTreeMap<String, String>, dead: bool) -> DeadJob {
+    DeadJob {
+        id,
+        queue: queue.to_owned(),
+        attempts: meta.get("attempts").and_then(|a| a.parse().ok()).unwrap_or(0),
+        dead,
+        error: DeadJob::error_of(meta.get("result").map(String::as_str)),
+        finished_at: meta.get("done_at").and_then(|d| d.parse().ok()),
     }
 }

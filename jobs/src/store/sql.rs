@@ -128,3 +128,12 @@ pub(super) async fn overview(db: &SqlDatabase, queues: &[&'static str], limit: u
     }
     Ok(Overview::new(depths, recent_failures))
 }
+
+/// Deletes done jobs that finished before `before` (Unix seconds).
+pub(super) async fn prune_finished(db: &SqlDatabase, before: i64) -> Result<u64, sqlx::Error> {
+    let sql = match db.dialect {
+        SqlDialect::Sqlite => "DELETE FROM Jobs WHERE status = 'Done' AND done_at < $1",
+        SqlDialect::Postgres => "DELETE FROM apalis.jobs WHERE status = 'Done' AND done_at < to_timestamp($1)",
+    };
+    Ok(sqlx::query(sql).bind(before).execute(&db.writer).await?.rows_affected())
+}

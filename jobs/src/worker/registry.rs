@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::error::JobError;
 use crate::handlers::{self, Services};
-use crate::job::{Job, SendEmail, Tick, queues};
+use crate::job::{Job, ScanDocument, SendEmail, Tick, queues};
 use crate::store::Store;
 
 /// A queue's handler: the payload and the attempt number (1-based) in, the outcome out.
@@ -51,14 +51,21 @@ impl Registry {
         )
     }
 
-    /// tresor's own queues: `send_email`, `expire_lockouts`, `cleanup`, `sweep`.
+    /// tresor's own queues: `send_email`, `expire_lockouts`, `cleanup`, `sweep`,
+    /// `reconcile_ledger`, `scan_document`.
     pub fn standard(services: Services, store: Store) -> Self {
         let services = Arc::new(services);
-        let (s1, s2, s3, s4) = (services.clone(), services.clone(), services.clone(), services);
+        let (s1, s2, s3, s4, s5) =
+            (services.clone(), services.clone(), services.clone(), services.clone(), services.clone());
+        let s6 = services;
         Self::new()
             .typed(move |job: SendEmail, _| {
                 let services = s1.clone();
                 async move { handlers::send_email(&services, job).await }
+            })
+            .typed(move |job: ScanDocument, _| {
+                let services = s6.clone();
+                async move { handlers::scan_document(&services, job).await }
             })
             .with(
                 queues::EXPIRE_LOCKOUTS,
@@ -79,6 +86,13 @@ impl Registry {
                 tick_handler(move || {
                     let (services, store) = (s4.clone(), store.clone());
                     async move { handlers::sweep(&services, &store).await }
+                }),
+            )
+            .with(
+                queues::RECONCILE_LEDGER,
+                tick_handler(move || {
+                    let services = s5.clone();
+                    async move { handlers::reconcile_ledger(&services).await }
                 }),
             )
     }

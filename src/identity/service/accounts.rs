@@ -1,5 +1,5 @@
 //! Accounts created by someone else — the operator (`tresor admin create`) now, staff
-//! (`POST /v1/admin/users`) later: email already verified, roles as given, and either a
+//! (`POST /v1/admin/users`, which emails the link): email already verified, roles as given, and either a
 //! password or a one-time set-password token (`POST /v1/auth/invite/accept`, 72 h).
 
 use actix_web::http::StatusCode;
@@ -22,6 +22,8 @@ pub struct NewAccount {
     pub email: Email,
     pub full_name: FullName,
     pub roles: Vec<Role>,
+    /// Email the set-password link (staff invites); the CLI prints it instead.
+    pub invite_by_email: bool,
 }
 
 pub struct Created {
@@ -86,7 +88,12 @@ pub async fn create(
         let (token, token_hash) = opaque::new_token();
         let expires = time::now() + Duration::hours(i64::try_from(hours).unwrap_or(72));
         store::one_time::insert(&mut tx, user_id, Purpose::Invite, &token_hash, expires).await?;
-        Some(SecretString::from(emails::link(state, "accept-invite", token.expose_secret())))
+        let link = emails::link(state, "accept-invite", token.expose_secret());
+        if account.invite_by_email {
+            let data = json!({"full_name": account.full_name.as_str(), "link": link, "expires_in_hours": hours});
+            emails::send(&mut tx, state, account.email.as_str(), tresor_jobs::email::Template::Invite, data).await?;
+        }
+        Some(SecretString::from(link))
     } else {
         None
     };

@@ -55,6 +55,11 @@ pub async fn login(
         }
     };
     let user_id = user.uuid()?;
+    if user.staff_locked_at.is_some() {
+        failed(state, Some(user_id), email, device, "locked_by_staff").await?;
+        state.identity.hasher.verify(password, None).await.map_err(hashing_failed)?;
+        return Err(invalid_credentials());
+    }
     if let Some(until) = store::opt_time(user.locked_until.clone())?
         && until <= time::now()
     {

@@ -14,6 +14,7 @@ use super::{Device, credentials};
 use crate::audit::{self, Event};
 use crate::db::time;
 use crate::error::{ApiError, Problem};
+use crate::exports::{self, ExportKind, Format};
 use crate::identity::Role;
 use crate::identity::fields::{Address, FullName, Phone, Ssn};
 use crate::identity::pii::{self, Column};
@@ -152,25 +153,9 @@ pub async fn delete(
     revoke_sessions(state, &revoked).await
 }
 
-/// Records an export request for the background job; returns its id.
+/// Records an export request and its `build_export` job; returns its id.
 pub async fn request_export(state: &AppState, user_id: Uuid, device: &Device) -> Result<Uuid, ApiError> {
     live_user(state, user_id).await?;
-    let export_id = Uuid::now_v7();
-    let mut tx = state.db.begin().await?;
-    sqlx::query("INSERT INTO user_exports (id, user_id, status, requested_at) VALUES ($1, $2, 'pending', $3)")
-        .bind(export_id.to_string())
-        .bind(user_id.to_string())
-        .bind(time::to_db(time::now()))
-        .execute(&mut *tx)
-        .await?;
-    let event = Event {
-        action: "user.export_requested",
-        target_type: "user_export",
-        target_id: Some(export_id.to_string()),
-        old: None,
-        new: Some(json!({"user_id": user_id, "status": "pending"})),
-    };
-    audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user_id)), event).await?;
-    tx.commit().await?;
-    Ok(export_id)
+    let request = exports::Request { kind: ExportKind::User, user_id, format: Format::Json, filters: None };
+    exports::request(state, request, &device.actor(Some(user_id))).await
 }

@@ -29,6 +29,8 @@ pub struct UserRow {
     pub failed_logins: i64,
     pub locked_until: Option<String>,
     pub lockouts: i64,
+    /// Set by staff (`POST /v1/admin/users/{id}/lock`); only staff lift it.
+    pub staff_locked_at: Option<String>,
     pub created_at: String,
 }
 
@@ -43,7 +45,7 @@ impl UserRow {
 }
 
 const COLUMNS: &str = "id, email, full_name, password_hash, status, email_verified_at, phone, date_of_birth, ssn, \
-     address, kyc_status, mfa_enabled, failed_logins, locked_until, lockouts, created_at";
+     address, kyc_status, mfa_enabled, failed_logins, locked_until, lockouts, staff_locked_at, created_at";
 
 pub async fn find_by_email<'c, E: Executor<'c, Database = Any>>(
     executor: E,

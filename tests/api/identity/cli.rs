@@ -150,6 +150,35 @@ async fn keys_rotate_re_encrypts_personal_data_while_the_server_runs_and_old_tok
     assert!(tresor::audit::verify(&app.state.db).await.unwrap().ok);
 }
 
+/// Another process rotated the signing key and signs with it before this server's periodic
+/// reload: the first token with the new `kid` makes this server re-read its rings at once.
+#[actix_web::test]
+async fn a_token_with_a_new_kid_makes_the_server_reload_its_keys_at_once() {
+    let app = spawn_app_with(|f| f.merge(Serialized::default("keys.reload_secs", 3600))).await;
+    let user = app.verified_user().await;
+    for args in [["keys", "generate", "--ring", "signing"], ["keys", "rotate", "--ring", "signing"]] {
+        let out = app.cli(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let (_other, other) = super::support::server_process(&app, &[]).await;
+    let signed: Value = app
+        .client
+        .post(format!("{other}/v1/auth/login"))
+        .json(&json!({"email": user.email, "password": user.password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = signed["access_token"].as_str().unwrap();
+    let jwks: Value = app.get("/.well-known/jwks.json").await.json().await.unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1, "this server has not reloaded yet");
+    assert_eq!(app.get_authed("/v1/users/me", token).await.status(), 200, "the new kid triggered a reload");
+    let jwks: Value = app.get("/.well-known/jwks.json").await.json().await.unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+}
+
 #[test]
 fn the_identity_commands_answer_help() {
     for args in [["admin", "create", "--help"], ["keys", "generate", "--help"], ["keys", "rotate", "--help"]] {

@@ -1,6 +1,7 @@
 //! Nothing secret at rest or in the logs: a real `tresor serve` (debug logging) goes through
-//! every identity flow, then its SQLite file (with WAL) or a `pg_dump`, and its log output, are
-//! searched for the SSN, address, phone, passwords and every token it handed out.
+//! every identity flow and MFA enrolment, then its SQLite file (with WAL) or a `pg_dump`, and
+//! its log output, are searched for the SSN, address, phone, passwords, every token it handed
+//! out, the TOTP secret and the backup codes.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -83,6 +84,19 @@ async fn exercise(server: &Server) -> Vec<String> {
     let access = next["access_token"].as_str().unwrap().to_owned();
     let me = server.client.get(format!("{}/v1/users/me", server.base)).bearer_auth(&access).send().await.unwrap();
     assert_eq!(me.status(), 200);
+    // MFA: the TOTP secret is sealed at rest, backup codes are stored hashed.
+    let setup: Value = server.post("/v1/mfa/totp/setup", Some(&access), json!({})).await.json().await.unwrap();
+    let secret = setup["secret"].as_str().unwrap().to_owned();
+    let key = crate::mfa::support::base32_decode(&secret);
+    let code = crate::mfa::support::hotp(&key, crate::mfa::support::unix_now() / 30, 6);
+    let enabled = server.post("/v1/mfa/totp/enable", Some(&access), json!({"code": code})).await;
+    assert_eq!(enabled.status(), 200);
+    let enabled: Value = enabled.json().await.unwrap();
+    for backup in enabled["backup_codes"].as_array().unwrap() {
+        let backup = backup.as_str().unwrap();
+        secrets.extend([backup.to_owned(), backup.replace('-', "")]);
+    }
+    secrets.extend([secret.clone(), secret.to_lowercase(), hex::encode(&key)]);
     let change = json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD});
     assert_eq!(server.post("/v1/users/me/password", Some(&access), change).await.status(), 204);
     assert_eq!(server.post("/v1/auth/password/forgot", None, json!({"email": email})).await.status(), 202);

@@ -125,7 +125,7 @@ async fn an_export_request_is_accepted_for_the_background_job() {
     assert_eq!(response.status(), 202);
     let body: Value = response.json().await.unwrap();
     let id = body["export_id"].as_str().unwrap();
-    let status: String = sqlx::query_scalar("SELECT status FROM user_exports WHERE id = $1")
+    let status: String = sqlx::query_scalar("SELECT status FROM exports WHERE id = $1")
         .bind(id)
         .fetch_one(app.state.db.reader())
         .await

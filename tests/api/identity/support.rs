@@ -94,6 +94,15 @@ impl TestApp {
         }
     }
 
+    /// Marks the user's KYC approved through the store (tests of what approval unlocks).
+    pub async fn approve_kyc(&self, user_id: &str) {
+        sqlx::query("UPDATE users SET kyc_status = 'approved' WHERE id = $1")
+            .bind(user_id)
+            .execute(self.state.db.writer())
+            .await
+            .unwrap();
+    }
+
     pub async fn signed_in(&self) -> SignedIn {
         let user = self.verified_user().await;
         self.sign_in(user).await
@@ -177,4 +186,30 @@ impl Drop for Running {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Starts a `tresor serve` process on the test's database and data folder (so the same keys and
+/// token issuer), with `env` on top; returns it with its base URL once it is ready.
+pub async fn server_process(app: &TestApp, env: &[(&str, String)]) -> (Running, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut command = crate::helpers::cli_command(app.data_dir.path(), &app.database.url);
+    command
+        .env("TRESOR__REDIS__PREFIX", &app.state.config.settings.redis.prefix)
+        .env("TRESOR_BIND", format!("127.0.0.1:{port}"))
+        // One deployment: one public URL, so one token issuer.
+        .env("TRESOR_PUBLIC_URL", &app.state.config.public_url)
+        .env("TRESOR__SERVER__WORKERS", "2")
+        .env("TRESOR__PASSWORDS__ARGON2_MEMORY_KIB", "1024")
+        .env("TRESOR__PASSWORDS__ARGON2_ITERATIONS", "1");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = Running(command.arg("serve").stderr(std::process::Stdio::null()).spawn().unwrap());
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.client.get(format!("{base}/health/ready")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
+        assert!(std::time::Instant::now() < deadline, "the server process did not start");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    (child, base)
 }

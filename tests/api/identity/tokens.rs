@@ -89,6 +89,9 @@ async fn forged_expired_and_misdirected_tokens_are_refused() {
     assert_eq!(app.sessions(&real.sign(&claims).unwrap()).await.status(), 200, "the control passes");
 
     let missing = app.client.get(app.url("/v1/auth/sessions")).send().await.unwrap();
+    assert_eq!(missing.headers()["www-authenticate"], r#"Bearer realm="tresor""#);
     assert_problem(missing, 401, "unauthenticated").await;
-    assert_problem(app.sessions("not.a.jwt").await, 401, "invalid-token").await;
+    let bad = app.sessions("not.a.jwt").await;
+    assert_eq!(bad.headers()["www-authenticate"], r#"Bearer realm="tresor", error="invalid_token""#);
+    assert_problem(bad, 401, "invalid-token").await;
 }

@@ -1,15 +1,12 @@
 //! Two `tresor serve` processes on one database and Redis: the lockout and revocations hold
 //! across them.
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use figment::providers::Serialized;
 use serde_json::Value;
 
 use super::lockout::verified_wrong_passwords;
-use super::support::Running;
-use crate::helpers::{TestApp, cli_command, redis_url, spawn_app_with};
+use super::support::{Running, server_process};
+use crate::helpers::{TestApp, redis_url, spawn_app_with};
 
 /// Two `tresor serve` processes on one PostgreSQL and Redis: 100 parallel guesses split between
 /// them still verify at most five passwords. Runs only with TEST_DATABASE_URL and TEST_REDIS_URL.
@@ -40,30 +37,12 @@ async fn two_server_processes_share_one_lockout() {
 
 /// Starts a second `tresor serve` on the test's database, data folder (keys) and Redis.
 async fn second_server(app: &TestApp, redis: &str) -> (Running, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = cli_command(app.data_dir.path(), &app.database.url)
-        .env("REDIS_URL", redis)
-        .env("TRESOR__REDIS__PREFIX", &app.state.config.settings.redis.prefix)
-        .env("TRESOR_BIND", format!("127.0.0.1:{port}"))
-        // One deployment: one public URL, so one token issuer.
-        .env("TRESOR_PUBLIC_URL", &app.state.config.public_url)
-        .env("TRESOR__SERVER__WORKERS", "2")
-        .env("TRESOR__PASSWORDS__ARGON2_MEMORY_KIB", "1024")
-        .env("TRESOR__PASSWORDS__ARGON2_ITERATIONS", "1")
-        .env("TRESOR__RATE_LIMITS__LOGIN_IP", "off")
-        .env("TRESOR__RATE_LIMITS__LOGIN_IP_EMAIL", "off")
-        .arg("serve")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let child = Running(child);
-    let second = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while app.client.get(format!("{second}/health/ready")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
-        assert!(Instant::now() < deadline, "the second server did not start");
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-    }
-    (child, second)
+    let env = [
+        ("REDIS_URL", redis.to_owned()),
+        ("TRESOR__RATE_LIMITS__LOGIN_IP", "off".to_owned()),
+        ("TRESOR__RATE_LIMITS__LOGIN_IP_EMAIL", "off".to_owned()),
+    ];
+    server_process(app, &env).await
 }
 
 /// Logout on one server stops the access token on the other at once (through Redis), although

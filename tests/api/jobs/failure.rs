@@ -174,3 +174,56 @@ async fn exhausted_attempts_end_dead_with_the_last_error_kept() {
         workers.stop().await;
     }
 }
+
+/// Pruning finished jobs (the `cleanup` step) on every storage: jobs done before the cutoff go,
+/// dead jobs stay with their error.
+#[actix_web::test]
+async fn pruning_finished_jobs_deletes_done_ones_and_keeps_dead_ones() {
+    let app = spawn_app().await;
+    for backend in backends() {
+        let store = store(&app, settings(backend, &[(QUEUE, quick_retry(1, 10))]));
+        let (probe, registry) =
+            Probe::registry(|n| if n == 1 { Ok(()) } else { Err(JobError::permanent("bad payload")) });
+        let workers = start_workers(&store, registry, false);
+        store.push(job(1)).await.unwrap();
+        eventually(Duration::from_secs(20), "the first job to finish", async || {
+            idle(&store).await && probe.count() == 1
+        })
+        .await;
+        store.push(job(1)).await.unwrap();
+        eventually(Duration::from_secs(20), "the second job to be dead", async || {
+            !store.overview(10).await.unwrap().dead.is_empty()
+        })
+        .await;
+        workers.stop().await;
+
+        let now = chrono::Utc::now().timestamp();
+        assert_eq!(store.prune_finished(now - 3600).await.unwrap(), 0, "{backend:?}: nothing is that old");
+        assert_eq!(store.prune_finished(now + 10).await.unwrap(), 1, "{backend:?}: the done job goes");
+        assert_eq!(store.prune_finished(now + 10).await.unwrap(), 0, "{backend:?}: idempotent");
+        let overview = store.overview(10).await.unwrap();
+        assert_eq!(overview.dead.len(), 1, "{backend:?}: the dead job stays");
+        assert!(overview.dead[0].error.as_deref().unwrap_or_default().contains("bad payload"), "{overview:?}");
+    }
+}
+
+/// A worker stopped while a failed job waits for its retry gives the job back: staff see it
+/// among the recent failures, not among the dead, on every storage.
+#[actix_web::test]
+async fn a_job_given_back_mid_backoff_is_a_recent_failure_but_not_dead() {
+    let app = spawn_app().await;
+    for backend in backends() {
+        let store = store(&app, settings(backend, &[(QUEUE, quick_retry(3, 60_000))]));
+        let (probe, registry) = Probe::registry(|_| Err(JobError::Retryable("upstream timed out".into())));
+        let workers = start_workers(&store, registry, false);
+        store.push(job(3)).await.unwrap();
+        eventually(Duration::from_secs(20), "the first run", async || probe.count() == 1).await;
+        workers.stop().await;
+        let overview = store.overview(10).await.unwrap();
+        assert!(overview.dead.is_empty(), "{backend:?}: {overview:?}");
+        assert_eq!(overview.recent_failures.len(), 1, "{backend:?}: {overview:?}");
+        let failure = &overview.recent_failures[0];
+        assert!(!failure.dead);
+        assert!(failure.error.as_deref().unwrap_or_default().contains("upstream timed out"), "{failure:?}");
+    }
+}

@@ -94,7 +94,7 @@ async fn cleanup_deletes_old_finished_jobs_and_keeps_dead_pending_and_recent_one
             .await
             .unwrap();
     }
-    let task = FinishedJobRetention { db: app.state.db.clone(), keep: std::time::Duration::from_secs(7 * 86_400) };
+    let task = FinishedJobRetention { store: app.state.jobs.clone(), keep: std::time::Duration::from_secs(7 * 86_400) };
     assert_eq!(task.run(Utc::now()).await.unwrap(), 1);
     let table = if app.database.is_postgres() { "apalis.jobs" } else { "Jobs" };
     let left: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT id FROM {table} ORDER BY id")))

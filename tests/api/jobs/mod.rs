@@ -6,5 +6,5 @@ mod email;
 mod failure;
 mod kill;
 mod maintenance;
-mod support;
+pub mod support;
 mod worker_cli;

@@ -1,0 +1,143 @@
+//! Making and redeeming download links. Only a version's clean bytes are ever served: the
+//! scanner's metadata-free copy of an image, or a PDF that passed its checks.
+
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::Documents;
+use super::cipher::{DataKey, Variant, key_place, stream_place};
+use super::links::{self, Grant, Scope};
+use super::model::{FileKind, ScanStatus};
+use super::read::PlainReader;
+use super::rows::Access;
+use super::scans;
+use crate::audit::{self, Actor, Event};
+use crate::error::{ApiError, Problem};
+
+/// A link for `POST /v1/documents/{id}/download`: `url` is `<public url>/v1/files/<token>`.
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SignedLink {
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The decrypted file, for `GET /v1/files/{token}`.
+pub struct Download {
+    pub content_type: &'static str,
+    /// ASCII, safe in `Content-Disposition: attachment; filename="…"`.
+    pub filename: String,
+    pub size: i64,
+    pub body: PlainReader,
+}
+
+impl std::fmt::Debug for Download {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Download").field("content_type", &self.content_type).field("size", &self.size).finish()
+    }
+}
+
+impl Documents {
+    /// A link to `version` (default: the latest) of `document_id` for the user `user_id` reading
+    /// as `access` (owner: 404 unless it is theirs). 409 while that version is not clean.
+    #[tracing::instrument(skip_all, fields(%document_id))]
+    pub async fn link(
+        &self,
+        user_id: Uuid,
+        access: &Access,
+        document_id: Uuid,
+        version: Option<i64>,
+    ) -> Result<SignedLink, ApiError> {
+        let versions = self.versions(access, document_id).await?;
+        let chosen = versions.into_iter().find(|v| version.is_none_or(|n| v.version == n));
+        let version = chosen.ok_or_else(|| Problem::not_found("document version"))?;
+        if version.status != ScanStatus::Clean {
+            let detail = match version.status {
+                ScanStatus::PendingScan => "the document is still being scanned; try again shortly".to_owned(),
+                _ => format!("the document was rejected: {}", version.rejection_reason.unwrap_or_default()),
+            };
+            return Err(Problem::new(StatusCode::CONFLICT, "document-not-clean", detail).into());
+        }
+        let ttl = Duration::seconds(i64::try_from(self.settings.link_ttl_secs).unwrap_or(300));
+        let expires_at = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_else(Utc::now) + ttl;
+        let scope = match access {
+            Access::Owner(_) => Scope::Owner,
+            Access::Staff => Scope::Staff,
+        };
+        let token = links::sign(&self.keys.mac, &Grant { version_id: version.version_id, user_id, scope, expires_at });
+        Ok(SignedLink { url: format!("{}/v1/files/{token}", self.public_url), expires_at })
+    }
+
+    /// Redeems a link: the clean bytes of the exact version it names, audited. Every refusal —
+    /// expired, altered, someone else's (`presenter` is the authenticated caller, if any), no
+    /// longer readable — is the same 404.
+    #[tracing::instrument(skip_all)]
+    pub async fn download(&self, actor: &Actor, token: &str, presenter: Option<Uuid>) -> Result<Download, ApiError> {
+        let gone = || ApiError::from(Problem::not_found("file"));
+        let grant = links::verify(&self.keys.mac, token, Utc::now()).ok_or_else(gone)?;
+        if presenter.is_some_and(|p| p != grant.user_id) {
+            return Err(gone());
+        }
+        let mut conn = self.db.reader().acquire().await?;
+        let stored = scans::stored(&mut conn, grant.version_id).await?.ok_or_else(gone)?;
+        if grant.scope == Scope::Owner && stored.owner_id != grant.user_id {
+            return Err(gone());
+        }
+        let scan = scans::scan(&mut conn, grant.version_id).await?.filter(|s| s.status == "clean").ok_or_else(gone)?;
+        drop(conn);
+        let (Some(blob_key), Some(sealed_key), Some(content_type), Some(size)) =
+            (scan.clean_blob_key, scan.clean_data_key, scan.clean_content_type, scan.clean_size)
+        else {
+            return Err(anyhow::anyhow!("clean verdict without its file").into());
+        };
+        let kind = FileKind::from_mime(&content_type).ok_or_else(|| anyhow::anyhow!("unknown clean content type"))?;
+        // A PDF's clean file is its original.
+        let variant = if blob_key == stored.blob_key { Variant::Original } else { Variant::Clean };
+        let (document, version) = (stored.document_id.to_string(), grant.version_id.to_string());
+        let key = DataKey::unwrap(&self.keys.encryption, &sealed_key, &key_place(&document, &version, variant))
+            .map_err(anyhow::Error::from)?;
+        let body = PlainReader::open(self.store.as_ref(), &blob_key, &key, stream_place(&document, &version, variant))
+            .await
+            .map_err(anyhow::Error::from)?;
+
+        let mut tx = self.db.begin().await?;
+        let event = Event {
+            action: "document.download",
+            target_type: "document_version",
+            target_id: Some(version.clone()),
+            old: None,
+            new: Some(
+                json!({ "document_id": document, "user_id": grant.user_id, "as_staff": grant.scope == Scope::Staff }),
+            ),
+        };
+        audit::append(&mut tx, self.db.dialect(), actor, event).await?;
+        tx.commit().await?;
+        Ok(Download { content_type: kind.mime(), filename: filename(&stored.name, stored.version, kind), size, body })
+    }
+}
+
+/// `<name>-v<version>.<ext>`, the name reduced to ASCII letters, digits, `-` and `_`.
+pub fn filename(name: &str, version: i64, kind: FileKind) -> String {
+    let mut safe: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .take(64)
+        .collect();
+    if safe.trim_matches('_').is_empty() {
+        safe = "document".to_owned();
+    }
+    format!("{safe}-v{version}.{}", kind.extension())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filenames_are_safe_in_a_header() {
+        assert_eq!(filename("passport", 2, FileKind::Jpeg), "passport-v2.jpg");
+        assert_eq!(filename("a\"b/c\r\nd é", 1, FileKind::Pdf), "a_b_c__d__-v1.pdf");
+        assert_eq!(filename("///", 1, FileKind::Png), "document-v1.png");
+    }
+}

@@ -1,0 +1,113 @@
+//! KYC documents: upload (streamed, typed by content, encrypted chunk by chunk under a data key
+//! of each version's own), immutable versions, the scanner, and signed download links.
+//!
+//! The HTTP layer stays thin: `POST /v1/documents` parses the multipart fields and hands the
+//! `file` field's byte stream to [`Documents::upload`], which records the version and enqueues
+//! its `scan_document` job in one transaction; the job calls [`scan::scan_document`];
+//! `GET /v1/files/{token}` streams [`Documents::download`].
+
+pub mod blob;
+pub mod chunks;
+pub mod cipher;
+pub mod download;
+pub mod links;
+pub mod listing;
+pub mod local;
+pub mod model;
+pub mod read;
+pub mod rewrap;
+pub mod rows;
+pub mod scan;
+pub mod scans;
+pub mod settings;
+pub mod sniff;
+pub mod upload;
+pub mod upload_error;
+mod write;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::crypto::Keys;
+use crate::db::Db;
+use crate::error::{ApiError, Problem};
+pub use blob::DocumentStore;
+pub use local::LocalStore;
+pub use model::{DocumentType, DocumentVersion, FileKind, ScanStatus};
+pub use rows::Access;
+pub use scan::{ScanError, ScanOutcome, scan_document};
+pub use settings::{DocumentSettings, ScanSettings};
+pub use upload::{NewUpload, UploadError};
+
+/// The documents service: what handlers and the scan job are given.
+#[derive(Clone)]
+pub struct Documents {
+    pub db: Db,
+    pub store: Arc<dyn DocumentStore>,
+    pub keys: Arc<Keys>,
+    pub settings: DocumentSettings,
+    pub scan_settings: ScanSettings,
+    /// Base of signed links (`TRESOR_PUBLIC_URL`).
+    pub public_url: String,
+    /// Where each upload's `scan_document` job goes (in the upload's transaction when the queue
+    /// lives in the database).
+    pub jobs: tresor_jobs::Store,
+}
+
+impl std::fmt::Debug for Documents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Documents").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+impl Documents {
+    /// The service over the local store (`[documents] dir`, default `<data_dir>/documents`).
+    pub fn open(config: &Config, db: Db, keys: Arc<Keys>, jobs: tresor_jobs::Store) -> anyhow::Result<Self> {
+        let settings = config.settings.documents.clone();
+        let dir = match settings.dir.trim() {
+            "" => config.data_dir.join("documents"),
+            dir => std::path::PathBuf::from(dir),
+        };
+        let store = LocalStore::open(&dir).with_context(|| format!("opening the document folder {}", dir.display()))?;
+        Ok(Self {
+            db,
+            store: Arc::new(store),
+            keys,
+            settings,
+            scan_settings: config.settings.scan.clone(),
+            public_url: config.public_url.clone(),
+            jobs,
+        })
+    }
+
+    /// The latest version of each document `access` may read.
+    pub async fn list(&self, access: &Access) -> Result<Vec<DocumentVersion>, ApiError> {
+        Ok(rows::latest(&self.db, access).await?)
+    }
+
+    /// The latest version of one document; 404 when missing or not the caller's.
+    pub async fn get(&self, access: &Access, document_id: Uuid) -> Result<DocumentVersion, ApiError> {
+        self.versions(access, document_id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Problem::not_found("document").into())
+    }
+
+    /// Every version, newest first; 404 when missing or not the caller's.
+    pub async fn versions(&self, access: &Access, document_id: Uuid) -> Result<Vec<DocumentVersion>, ApiError> {
+        let versions = rows::versions(&self.db, access, document_id).await?;
+        if versions.is_empty() {
+            return Err(Problem::not_found("document").into());
+        }
+        Ok(versions)
+    }
+
+    /// Scans one version (the scan job's body).
+    pub async fn scan(&self, version_id: Uuid) -> Result<ScanOutcome, ScanError> {
+        scan_document(self.store.as_ref(), &self.db, &self.keys, &self.scan_settings, version_id).await
+    }
+}

@@ -1,0 +1,115 @@
+//! The SQL of stored files and scan verdicts (one code path for both engines).
+
+use sqlx::{AnyConnection, Row};
+use uuid::Uuid;
+
+use super::model::DocumentType;
+use super::rows::parse_uuid;
+use crate::db::time;
+
+/// What is needed to read a version's original file back.
+pub struct StoredVersion {
+    pub document_id: Uuid,
+    pub owner_id: Uuid,
+    pub document_type: DocumentType,
+    pub name: String,
+    pub version: i64,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub blob_key: String,
+    pub data_key: String,
+}
+
+pub async fn stored(conn: &mut AnyConnection, version_id: Uuid) -> Result<Option<StoredVersion>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT v.document_id, d.owner_id, d.document_type, d.name, v.version, v.content_type, v.size, v.sha256, \
+         v.blob_key, v.data_key FROM document_versions v JOIN documents d ON d.id = v.document_id WHERE v.id = $1",
+    )
+    .bind(version_id.to_string())
+    .fetch_optional(conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let kind: String = row.try_get("document_type")?;
+    Ok(Some(StoredVersion {
+        document_id: parse_uuid(&row.try_get::<String, _>("document_id")?)?,
+        owner_id: parse_uuid(&row.try_get::<String, _>("owner_id")?)?,
+        document_type: DocumentType::parse(&kind).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        name: row.try_get("name")?,
+        version: row.try_get("version")?,
+        content_type: row.try_get("content_type")?,
+        size: row.try_get("size")?,
+        sha256: row.try_get("sha256")?,
+        blob_key: row.try_get("blob_key")?,
+        data_key: row.try_get("data_key")?,
+    }))
+}
+
+/// A verdict as stored. `clean_*` are set only for clean versions.
+#[derive(Clone, Debug, Default)]
+pub struct ScanRow {
+    pub status: String,
+    pub rejection_reason: Option<String>,
+    pub finding: Option<String>,
+    pub clean_blob_key: Option<String>,
+    pub clean_data_key: Option<String>,
+    pub clean_content_type: Option<String>,
+    pub clean_size: Option<i64>,
+    pub clean_sha256: Option<String>,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub blur_score: Option<i64>,
+}
+
+pub async fn scan(conn: &mut AnyConnection, version_id: Uuid) -> Result<Option<ScanRow>, sqlx::Error> {
+    let Some(row) = sqlx::query(
+        "SELECT status, rejection_reason, finding, clean_blob_key, clean_data_key, clean_content_type, clean_size, \
+         clean_sha256, width, height, blur_score FROM document_scans WHERE version_id = $1",
+    )
+    .bind(version_id.to_string())
+    .fetch_optional(conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ScanRow {
+        status: row.try_get("status")?,
+        rejection_reason: row.try_get("rejection_reason")?,
+        finding: row.try_get("finding")?,
+        clean_blob_key: row.try_get("clean_blob_key")?,
+        clean_data_key: row.try_get("clean_data_key")?,
+        clean_content_type: row.try_get("clean_content_type")?,
+        clean_size: row.try_get("clean_size")?,
+        clean_sha256: row.try_get("clean_sha256")?,
+        width: row.try_get("width")?,
+        height: row.try_get("height")?,
+        blur_score: row.try_get("blur_score")?,
+    }))
+}
+
+/// Records a verdict once: `false` when the version already has one (another worker won).
+pub async fn insert_scan(conn: &mut AnyConnection, version_id: Uuid, row: &ScanRow) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO document_scans (version_id, status, rejection_reason, finding, clean_blob_key, clean_data_key, \
+         clean_content_type, clean_size, clean_sha256, width, height, blur_score, scanned_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (version_id) DO NOTHING",
+    )
+    .bind(version_id.to_string())
+    .bind(&row.status)
+    .bind(&row.rejection_reason)
+    .bind(&row.finding)
+    .bind(&row.clean_blob_key)
+    .bind(&row.clean_data_key)
+    .bind(&row.clean_content_type)
+    .bind(row.clean_size)
+    .bind(&row.clean_sha256)
+    .bind(row.width)
+    .bind(row.height)
+    .bind(row.blur_score)
+    .bind(time::to_db(time::now()))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,0 +1,37 @@
+//! `[documents]` and `[scan]` settings.
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentSettings {
+    /// Folder of the local store; empty = `<data_dir>/documents`.
+    pub dir: String,
+    /// Largest upload accepted, in bytes; refused as soon as the stream passes it.
+    pub max_upload_bytes: u64,
+    /// How long a signed download link stays valid.
+    pub link_ttl_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSettings {
+    /// Widest and tallest image the decoder will even start on.
+    pub max_image_width: u32,
+    pub max_image_height: u32,
+    /// Most pixels (width × height) an image may declare.
+    pub max_image_pixels: u64,
+    /// Most memory the decoder may allocate, in bytes.
+    pub max_decode_alloc_bytes: u64,
+    /// Identity documents must be at least this large (long side × short side, in pixels).
+    pub min_long_side: u32,
+    pub min_short_side: u32,
+    /// Identity photos whose variance of the Laplacian is below this are too blurry to read.
+    pub blur_threshold: f64,
+    /// Most bytes one compressed stream or text chunk may expand to while being inspected.
+    pub max_inflated_bytes: u64,
+    /// clamd's socket: a unix path (`/run/clamav/clamd.ctl`) or `host:port`; empty = not asked.
+    pub clamd: String,
+    /// Seconds to wait for clamd before the scan fails (and is retried).
+    pub clamd_timeout_secs: u64,
+}

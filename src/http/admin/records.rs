@@ -1,0 +1,167 @@
+//! What staff read: audit logs (and the chain check), security events, notifications, stats,
+//! job queues.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{PageQuery, cursor, limit};
+use crate::audit::query::AuditFilter;
+use crate::audit::{ChainReport, Entry};
+use crate::authz::{Requires, perm};
+use crate::error::{ApiError, Problem};
+use crate::notifications::Notification;
+use crate::staff::audit_read;
+use crate::staff::lists::{self, SecurityEventView, Stats};
+use crate::state::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    items: Vec<Entry>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Entries by this user or about them.
+    user_id: Option<Uuid>,
+    /// e.g. `user.locked`.
+    action: Option<String>,
+    /// RFC 3339, inclusive.
+    from: Option<DateTime<Utc>>,
+    /// RFC 3339, exclusive.
+    to: Option<DateTime<Utc>>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// The audit chain, newest first: `?user_id=&action=&from=&to=`.
+#[utoipa::path(operation_id = "admin_audit_logs", tag = "staff", params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, description = "`forbidden`, `mfa-required`", content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/v1/admin/audit-logs")]
+pub async fn audit_logs(
+    state: web::Data<AppState>,
+    staff: Requires<perm::AuditRead>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from >= to
+    {
+        return Err(Problem::bad_request("from must be before to").into());
+    }
+    let filter = AuditFilter { user_id: query.user_id, action: query.action.clone(), from: query.from, to: query.to };
+    let page = lists::audit_logs(&state, &filter, limit(query.limit)?, cursor(query.cursor.as_deref())?).await?;
+    let detail = json!({"user_id": query.user_id, "action": query.action, "from": query.from, "to": query.to});
+    audit_read(&state, &staff, "admin.audit_logs.list", "audit_log", None, detail).await?;
+    Ok(HttpResponse::Ok().json(AuditPage { items: page.items, next_cursor: page.next_cursor }))
+}
+
+/// Walk the tamper-evident chain: `{ok, checked, first_bad_id?}`.
+#[utoipa::path(operation_id = "admin_audit_verify", tag = "staff",
+    responses((status = 200, body = ChainReport), (status = 403, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/v1/admin/audit-logs/verify")]
+pub async fn audit_verify(
+    state: web::Data<AppState>,
+    staff: Requires<perm::AuditRead>,
+) -> Result<HttpResponse, ApiError> {
+    let report = crate::audit::verify(&state.db).await?;
+    let detail = json!({"ok": report.ok, "checked": report.checked});
+    audit_read(&state, &staff, "admin.audit_logs.verify", "audit_log", None, detail).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SecurityEventPage {
+    items: Vec<SecurityEventView>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SecurityEventQuery {
+    /// e.g. `login_failed`, `account_locked`, `refresh_token_reuse`, `rate_limited`, `mfa_failed`.
+    kind: Option<String>,
+    user_id: Option<Uuid>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// Failed sign-ins, lockouts, refresh-token reuse, rate-limit hits, failed MFA codes, newest first.
+#[utoipa::path(operation_id = "admin_security_events", tag = "staff", params(SecurityEventQuery),
+    responses((status = 200, body = SecurityEventPage), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/v1/admin/security-events")]
+pub async fn security_events(
+    state: web::Data<AppState>,
+    staff: Requires<perm::AuditRead>,
+    query: web::Query<SecurityEventQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = lists::security_events(
+        &state,
+        query.kind.as_deref(),
+        query.user_id,
+        limit(query.limit)?,
+        cursor(query.cursor.as_deref())?,
+    )
+    .await?;
+    let detail = json!({"kind": query.kind, "user_id": query.user_id, "results": page.items.len()});
+    audit_read(&state, &staff, "admin.security_events.list", "security_event", None, detail).await?;
+    Ok(HttpResponse::Ok().json(SecurityEventPage { items: page.items, next_cursor: page.next_cursor }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NotificationPage {
+    items: Vec<Notification>,
+    next_cursor: Option<String>,
+}
+
+/// Staff notifications (new KYC submissions, flagged transfers), newest first.
+#[utoipa::path(operation_id = "admin_notifications", tag = "staff", params(PageQuery),
+    responses((status = 200, body = NotificationPage), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/v1/admin/notifications")]
+pub async fn notifications(
+    state: web::Data<AppState>,
+    staff: Requires<perm::UsersRead>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = lists::notifications(&state, limit(query.limit)?, cursor(query.cursor.as_deref())?).await?;
+    let detail = json!({"results": page.items.len()});
+    audit_read(&state, &staff, "admin.notifications.list", "notification", None, detail).await?;
+    Ok(HttpResponse::Ok().json(NotificationPage { items: page.items, next_cursor: page.next_cursor }))
+}
+
+/// Counts: users by status and KYC status, transfers today, jobs queued and dead.
+#[utoipa::path(operation_id = "admin_stats", tag = "staff",
+    responses((status = 200, body = Stats), (status = 403, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/v1/admin/stats")]
+pub async fn stats(state: web::Data<AppState>, staff: Requires<perm::UsersRead>) -> Result<HttpResponse, ApiError> {
+    let stats = lists::stats(&state).await?;
+    audit_read(&state, &staff, "admin.stats.read", "stats", None, json!({})).await?;
+    Ok(HttpResponse::Ok().json(stats))
+}
+
+/// Queue depth per job type, recent failures and dead jobs with their errors.
+#[utoipa::path(operation_id = "admin_jobs", tag = "staff",
+    responses((status = 200, description = "`{queues: [{queue, waiting, running, dead}], recent_failures, dead}`"),
+        (status = 403, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[get("/v1/admin/jobs")]
+pub async fn jobs(state: web::Data<AppState>, staff: Requires<perm::JobsRead>) -> Result<HttpResponse, ApiError> {
+    let overview = state.jobs.overview(50).await.map_err(|e| anyhow::anyhow!("job overview: {e}"))?;
+    audit_read(&state, &staff, "admin.jobs.read", "jobs", None, json!({})).await?;
+    Ok(HttpResponse::Ok().json(overview))
+}

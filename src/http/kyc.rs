@@ -1,0 +1,42 @@
+//! `/v1/kyc`: submit for review, and where the caller stands.
+
+use actix_web::{HttpResponse, get, post, web};
+
+use super::authn::AuthUser;
+use super::client::Client;
+use crate::error::{ApiError, Problem};
+use crate::kyc::{self, KycState};
+use crate::state::AppState;
+
+/// Submit the caller's clean identity documents for staff review. Staff are notified.
+#[utoipa::path(
+    operation_id = "submit_kyc",
+    tag = "kyc",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "submitted; staff review it", body = KycState),
+        (status = 409, description = "`kyc-already-submitted` or `kyc-already-approved`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`kyc-documents-missing`: names what is missing (no identity document, still being scanned, rejected and why)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/kyc/submit")]
+pub async fn submit(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, ApiError> {
+    let actor = client.device(None).actor(Some(user.user_id));
+    let mut tx = state.db.begin().await?;
+    let submitted = kyc::submit(&mut tx, state.db.dialect(), &actor, user.user_id).await?;
+    kyc::effects::submitted(&mut tx, user.user_id).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Accepted().json(submitted))
+}
+
+/// The caller's KYC status.
+#[utoipa::path(
+    operation_id = "get_kyc",
+    tag = "kyc",
+    security(("bearer" = [])),
+    responses((status = 200, description = "where the caller stands", body = KycState))
+)]
+#[get("/v1/kyc")]
+pub async fn status(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(kyc::state(&state.db, user.user_id).await?))
+}

@@ -1,0 +1,52 @@
+//! KYC state: submissions and staff reviews in their own insert-only tables keyed by user id,
+//! mirrored into identity's `users.kyc_status`. The functions take the caller's transaction, so
+//! the HTTP layer queues the emails and the staff notification in the same transaction.
+
+pub mod effects;
+pub mod flow;
+pub mod queue;
+pub mod store;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use flow::{review, state, submit};
+pub use queue::{QueueEntry, queue};
+
+/// API.md `kyc_status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KycStatus {
+    NotStarted,
+    Submitted,
+    Approved,
+    Rejected,
+}
+
+impl KycStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotStarted => "not_started",
+            Self::Submitted => "submitted",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+/// `GET /v1/kyc`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct KycState {
+    pub status: KycStatus,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub rejection_reason: Option<String>,
+}
+
+/// A staff decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+}

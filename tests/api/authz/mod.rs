@@ -1,0 +1,8 @@
+//! Authorization (API.md, Roles and Staff): role bundles, grants with expiry, the guards, and
+//! the matrix of every staff endpoint × every role × with and without MFA.
+
+pub mod support;
+
+mod check;
+mod matrix;
+mod staff;

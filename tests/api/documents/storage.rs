@@ -1,0 +1,34 @@
+//! What lands on disk: ciphertext only, owner-only files.
+
+use tresor::documents::DocumentType;
+use uuid::Uuid;
+
+use super::fixtures::{self, document_image};
+use super::{app, files_under, uploaded};
+
+#[actix_web::test]
+async fn the_storage_folder_holds_none_of_the_uploaded_bytes_in_plaintext() {
+    let app = app().await;
+    let owner = Uuid::now_v7();
+    let marker = "TRESOR-PLAINTEXT-MARKER-7f3a9c";
+    let png = fixtures::png_with_text(&fixtures::png(&document_image(700, 500)), "tEXt", marker.as_bytes());
+    let pdf = fixtures::plain_pdf(marker);
+    let big = fixtures::plain_pdf(&marker.repeat(20_000));
+    for bytes in [&png, &pdf, &big] {
+        let version = uploaded(&app, owner, DocumentType::Other, bytes).await;
+        super::scan(&app, &version).await;
+    }
+    let files = files_under(&app.data_dir.path().join("documents"));
+    assert!(files.len() >= 4, "originals and the cleaned image: {files:?}");
+    for file in files {
+        let stored = std::fs::read(&file).unwrap();
+        let needle = marker.as_bytes();
+        assert!(!stored.windows(needle.len()).any(|w| w == needle), "{} holds plaintext", file.display());
+        assert!(!stored.windows(8).any(|w| w == b"\x89PNG\r\n\x1a\n" || w == b"%PDF-1.7"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o077, 0, "owner-only");
+        }
+    }
+}
