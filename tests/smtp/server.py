@@ -27,7 +27,7 @@ class Handler:
             self.reject_left -= 1
             return "451 Try again later"
         name = f"{time.time_ns()}-{uuid.uuid4().hex}.eml"
-        partial = os.path.join(self.out, "." + name)
+        partial = os.path.join(self.out, "." + name + ".part")
         with open(partial, "wb") as f:
             f.write(envelope.original_content or envelope.content)
         os.rename(partial, os.path.join(self.out, name))

@@ -199,7 +199,9 @@ impl SmtpServer {
         let mut files: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|e| e.path())
+            // Only finished messages: the server writes `.<name>.eml.part`, then renames it.
             .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .filter(|p| p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with('.')))
             .collect();
         files.sort();
         files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
