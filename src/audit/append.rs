@@ -1,4 +1,4 @@
-//! Appending links inside the caller's transaction.
+//! Appending links inside the caller's transaction, and staging entries for the linker.
 
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
@@ -6,6 +6,55 @@ use uuid::Uuid;
 use super::chain::Link;
 use super::{Actor, Entry, Event};
 use crate::db::{Dialect, batch, time};
+
+/// An entry's stored text columns, before it is linked (its own and the previous hash).
+pub(super) struct Staged {
+    pub id: String,
+    pub at: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+impl Staged {
+    fn new(id: Uuid, at: &str, actor: &Actor, event: &Event) -> Self {
+        Self {
+            id: id.to_string(),
+            at: at.to_owned(),
+            actor_id: actor.user_id.map(|u| u.to_string()),
+            action: event.action.to_owned(),
+            target_type: event.target_type.to_owned(),
+            target_id: event.target_id.clone(),
+            ip: actor.ip.clone(),
+            user_agent: actor.user_agent.clone(),
+            old_value: event.old.as_ref().map(serde_json::Value::to_string),
+            new_value: event.new.as_ref().map(serde_json::Value::to_string),
+        }
+    }
+
+    fn hash(&self, seq: i64, prev_hash: &str) -> String {
+        Link {
+            seq,
+            id: &self.id,
+            at: &self.at,
+            actor_id: self.actor_id.as_deref(),
+            action: &self.action,
+            target_type: &self.target_type,
+            target_id: self.target_id.as_deref(),
+            ip: self.ip.as_deref(),
+            user_agent: self.user_agent.as_deref(),
+            old_value: self.old_value.as_deref(),
+            new_value: self.new_value.as_deref(),
+            prev_hash,
+        }
+        .hash()
+    }
+}
 
 /// Appends `event` to the chain in the caller's transaction: if the change it describes rolls
 /// back, so does its audit entry.
@@ -19,10 +68,9 @@ pub async fn append(
     entries.pop().ok_or(sqlx::Error::RowNotFound)
 }
 
-/// Appends several events in order with one head lock and one multi-row insert (the ledger's
-/// group commits write one entry per money movement). Appends are serialized by locking the
-/// chain head (SQLite's write transaction already holds the database lock), so two writers
-/// cannot fork the chain.
+/// Appends several events in order with one head lock and one multi-row insert. Appends are
+/// serialized by locking the chain head (SQLite's write transaction already holds the database
+/// lock), so two writers cannot fork the chain.
 #[tracing::instrument(skip_all, fields(count = events.len()))]
 pub async fn append_many(
     conn: &mut AnyConnection,
@@ -32,40 +80,18 @@ pub async fn append_many(
     if events.is_empty() {
         return Ok(Vec::new());
     }
-    let head_sql = match dialect {
-        Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
-        Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
-    };
-    let head = sqlx::query(head_sql).fetch_one(&mut *conn).await?;
-    let mut seq: i64 = head.try_get("seq")?;
-    let mut prev_hash: String = head.try_get("hash")?;
-
     let at = time::now();
     let at_text = time::to_db(at);
-    let mut rows = Vec::with_capacity(events.len());
-    for (actor, event) in events {
-        seq += 1;
-        let id = Uuid::now_v7();
-        let id_text = id.to_string();
-        let actor_text = actor.user_id.map(|u| u.to_string());
-        let old_text = event.old.as_ref().map(serde_json::Value::to_string);
-        let new_text = event.new.as_ref().map(serde_json::Value::to_string);
-        let hash = Link {
-            seq,
-            id: &id_text,
-            at: &at_text,
-            actor_id: actor_text.as_deref(),
-            action: event.action,
-            target_type: event.target_type,
-            target_id: event.target_id.as_deref(),
-            ip: actor.ip.as_deref(),
-            user_agent: actor.user_agent.as_deref(),
-            old_value: old_text.as_deref(),
-            new_value: new_text.as_deref(),
-            prev_hash: &prev_hash,
-        }
-        .hash();
-        let entry = Entry {
+    let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
+    let staged: Vec<Staged> =
+        ids.iter().zip(&events).map(|(id, (actor, event))| Staged::new(*id, &at_text, actor, event)).collect();
+    let (first, hashes) = link(conn, dialect, &staged).await?;
+    let entries = events
+        .into_iter()
+        .zip(ids)
+        .zip(hashes)
+        .zip(first..)
+        .map(|((((actor, event), id), hash), seq)| Entry {
             seq,
             id,
             at,
@@ -77,38 +103,90 @@ pub async fn append_many(
             user_agent: actor.user_agent.clone(),
             old: event.old,
             new: event.new,
-            hash: hash.clone(),
-        };
-        rows.push((entry, id_text, actor_text, old_text, new_text, std::mem::replace(&mut prev_hash, hash)));
-    }
+            hash,
+        })
+        .collect();
+    Ok(entries)
+}
 
+/// Writes events to `audit_pending` in the caller's transaction, without taking the chain head:
+/// they commit (or roll back) with the change they describe, and the linker chains them soon
+/// after (see [`super::link_pending`]). For paths where the head lock would serialize commits.
+#[tracing::instrument(skip_all, fields(count = events.len()))]
+pub async fn stage_many(conn: &mut AnyConnection, events: Vec<(&Actor, Event)>) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let at_text = time::to_db(time::now());
+    let staged: Vec<Staged> =
+        events.iter().map(|(actor, event)| Staged::new(Uuid::now_v7(), &at_text, actor, event)).collect();
+    let sql = format!(
+        "INSERT INTO audit_pending (id, at, actor_id, action, target_type, target_id, ip, user_agent, \
+         old_value, new_value) VALUES {}",
+        batch::values(staged.len(), 10)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for row in staged {
+        query = query
+            .bind(row.id)
+            .bind(row.at)
+            .bind(row.actor_id)
+            .bind(row.action)
+            .bind(row.target_type)
+            .bind(row.target_id)
+            .bind(row.ip)
+            .bind(row.user_agent)
+            .bind(row.old_value)
+            .bind(row.new_value);
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Links `staged` after the current head, in order: locks the head, inserts the links and moves
+/// the head. Answers the first new sequence number and each link's hash.
+pub(super) async fn link(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    staged: &[Staged],
+) -> Result<(i64, Vec<String>), sqlx::Error> {
+    let head_sql = match dialect {
+        Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
+        Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
+    };
+    let head = sqlx::query(head_sql).fetch_one(&mut *conn).await?;
+    let head_seq: i64 = head.try_get("seq")?;
+    let mut prev_hash: String = head.try_get("hash")?;
     let sql = format!(
         "INSERT INTO audit_log (seq, id, at, actor_id, action, target_type, target_id, ip, user_agent, \
          old_value, new_value, prev_hash, hash) VALUES {}",
-        batch::values(rows.len(), 13)
+        batch::values(staged.len(), 13)
     );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for (entry, id_text, actor_text, old_text, new_text, prev) in &rows {
+    let mut hashes = Vec::with_capacity(staged.len());
+    for (row, seq) in staged.iter().zip(head_seq + 1..) {
+        let hash = row.hash(seq, &prev_hash);
         query = query
-            .bind(entry.seq)
-            .bind(id_text.clone())
-            .bind(at_text.clone())
-            .bind(actor_text.clone())
-            .bind(entry.action.clone())
-            .bind(entry.target_type.clone())
-            .bind(entry.target_id.clone())
-            .bind(entry.ip.clone())
-            .bind(entry.user_agent.clone())
-            .bind(old_text.clone())
-            .bind(new_text.clone())
-            .bind(prev.clone())
-            .bind(entry.hash.clone());
+            .bind(seq)
+            .bind(row.id.clone())
+            .bind(row.at.clone())
+            .bind(row.actor_id.clone())
+            .bind(row.action.clone())
+            .bind(row.target_type.clone())
+            .bind(row.target_id.clone())
+            .bind(row.ip.clone())
+            .bind(row.user_agent.clone())
+            .bind(row.old_value.clone())
+            .bind(row.new_value.clone())
+            .bind(std::mem::replace(&mut prev_hash, hash.clone()))
+            .bind(hash.clone());
+        hashes.push(hash);
     }
     query.execute(&mut *conn).await?;
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq)
+        .bind(head_seq + staged.len() as i64)
         .bind(&prev_hash)
         .execute(&mut *conn)
         .await?;
-    Ok(rows.into_iter().map(|row| row.0).collect())
+    Ok((head_seq + 1, hashes))
 }

@@ -1,15 +1,18 @@
 //! The tamper-evident audit chain that every capability writes to in the same transaction as
-//! the change it describes.
+//! the change it describes. The ledger's hot path stages its entries instead ([`stage_many`]),
+//! and the linker chains them right after commit ([`link_pending`]).
 
 mod append;
 mod chain;
+mod linker;
 pub mod query;
 mod verify;
 
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use append::{append, append_many};
+pub use append::{append, append_many, stage_many};
+pub use linker::{link_pending, run_linker};
 pub use verify::{ChainReport, verify};
 
 /// Who did something, from where: taken from the request at the edge, passed explicitly.

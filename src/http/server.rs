@@ -137,6 +137,10 @@ fn cors(origins: &[String]) -> Cors {
 }
 
 /// Re-reads the key rings every `every`, for as long as the server runs.
+/// How often the server chains the audit entries its money movements staged (readers of the
+/// chain link whatever is left first, so this bounds only how long an entry stays unchained).
+const AUDIT_LINK_EVERY: Duration = Duration::from_millis(100);
+
 async fn reload_keys(state: web::Data<AppState>, every: Duration) {
     let mut ticks = actix_web::rt::time::interval(every);
     ticks.tick().await;
@@ -182,6 +186,7 @@ impl Application {
         if !reload.is_zero() {
             actix_web::rt::spawn(reload_keys(data.clone(), reload));
         }
+        actix_web::rt::spawn(crate::audit::run_linker(data.db.clone(), AUDIT_LINK_EVERY));
         Ok(Self { port, server, state: data })
     }
 

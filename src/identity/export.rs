@@ -16,6 +16,7 @@ use crate::db::Db;
 #[tracing::instrument(skip_all, fields(user = %user_id))]
 pub async fn collect(db: &Db, keys: &Keys, user_id: Uuid) -> anyhow::Result<Option<Value>> {
     let Some(user) = store::users::find(db.reader(), user_id).await? else { return Ok(None) };
+    crate::audit::link_pending(db).await?;
     if user.email.is_none() {
         return Ok(None);
     }

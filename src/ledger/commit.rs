@@ -147,8 +147,7 @@ impl LedgerStore {
             plan::decide(&snapshot, batch, &saved, &counters, &self.limits, from_cache)?;
         let mut velocity = snapshot.velocity.clone();
         let flags = flags::detect(&mut velocity, batch, &steps, &self.limits, Utc::now().timestamp());
-        let context =
-            write::Context { dialect: self.db.dialect(), ring: &self.keys.encryption, account, flags: &flags };
+        let context = write::Context { ring: &self.keys.encryption, account, flags: &flags };
         let written = write::apply(&mut tx, &context, &snapshot, batch, &steps).await?;
         tx.commit().await?;
 

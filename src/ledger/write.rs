@@ -15,7 +15,7 @@ use super::transaction::{Transaction, TransactionKind};
 use super::{balances, notify, rows};
 use crate::audit::{self, Event};
 use crate::crypto::KeyRing;
-use crate::db::{Dialect, time};
+use crate::db::time;
 
 pub struct Written {
     /// The account's balance and version after the batch, when it changed.
@@ -38,7 +38,6 @@ pub struct Entry<'a> {
 
 /// Where a batch is written and what else it must record.
 pub struct Context<'a> {
-    pub dialect: Dialect,
     pub ring: &'a KeyRing,
     pub account: Uuid,
     pub flags: &'a [(usize, Flag)],
@@ -97,7 +96,7 @@ pub async fn apply(
         notify::record(conn, context.ring, &snapshot.number, &entries, context.flags).await?;
     }
     let events = entries.iter().map(|entry| (&entry.command.actor, audit_event(account, entry))).collect();
-    audit::append_many(conn, context.dialect, events).await?;
+    audit::stage_many(conn, events).await?;
     Ok(Written { balance, version, responses })
 }
 

@@ -1,0 +1,116 @@
+//! Staged audit entries (the ledger's hot path) and the linker that chains them, on the test's
+//! database (SQLite or PostgreSQL).
+
+use tresor::audit::query::{AuditFilter, Direction, page};
+use tresor::audit::{self, Actor, Event};
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::ledger::{caller, deposit, open};
+
+fn event(n: usize) -> Event {
+    Event {
+        action: "test.staged",
+        target_type: "thing",
+        target_id: Some(n.to_string()),
+        old: None,
+        new: Some(serde_json::json!({"n": n})),
+    }
+}
+
+async fn stage(app: &TestApp, from: usize, count: usize) {
+    let db = &app.state.db;
+    let actor = Actor { user_id: Some(uuid::Uuid::now_v7()), ip: Some("127.0.0.1".into()), user_agent: None };
+    let mut tx = db.begin().await.unwrap();
+    audit::stage_many(&mut tx, (from..from + count).map(|n| (&actor, event(n))).collect()).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(app.state.db.reader()).await.unwrap()
+}
+
+async fn staged_targets(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("SELECT target_id FROM audit_log WHERE action = 'test.staged' ORDER BY seq")
+        .fetch_all(app.state.db.reader())
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn staged_entries_are_chained_once_each_by_racing_linkers() {
+    let app = spawn_app().await;
+    let writers = (0..30).map(|n| stage(&app, n * 50, 50));
+    let linkers = (0..4).map(|_| audit::link_pending(&app.state.db));
+    let (_, linked) =
+        futures::future::join(futures::future::join_all(writers), futures::future::join_all(linkers)).await;
+    for result in linked {
+        result.unwrap();
+    }
+    audit::link_pending(&app.state.db).await.unwrap();
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_pending").await, 0);
+    let mut targets = staged_targets(&app).await;
+    assert_eq!(targets.len(), 1500, "every staged entry is linked, none twice");
+    targets.sort_by_key(|t| t.parse::<usize>().unwrap());
+    targets.dedup();
+    assert_eq!(targets.len(), 1500);
+    let report = audit::verify(&app.state.db).await.unwrap();
+    assert!(report.ok, "{report:?}");
+}
+
+#[actix_web::test]
+async fn entries_staged_in_one_transaction_keep_their_order_in_the_chain() {
+    let app = spawn_app().await;
+    stage(&app, 0, 5).await;
+    assert_eq!(audit::link_pending(&app.state.db).await.unwrap(), 5);
+    assert_eq!(staged_targets(&app).await, ["0", "1", "2", "3", "4"]);
+    assert_eq!(audit::link_pending(&app.state.db).await.unwrap(), 0, "nothing is linked twice");
+}
+
+#[actix_web::test]
+async fn a_rolled_back_transaction_stages_nothing() {
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let actor = Actor::system();
+    let mut tx = db.begin().await.unwrap();
+    audit::stage_many(&mut tx, vec![(&actor, event(1))]).await.unwrap();
+    tx.rollback().await.unwrap();
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_pending").await, 0);
+    assert_eq!(audit::link_pending(db).await.unwrap(), 0);
+}
+
+#[actix_web::test]
+async fn the_database_refuses_to_change_a_staged_entry() {
+    let app = spawn_app().await;
+    stage(&app, 0, 1).await;
+    let update = sqlx::query("UPDATE audit_pending SET action = 'forged'").execute(app.state.db.writer()).await;
+    assert!(update.is_err(), "an update of a staged entry must be refused");
+}
+
+#[actix_web::test]
+async fn a_money_movement_is_in_the_audit_log_as_soon_as_it_is_answered() {
+    let app = spawn_app().await;
+    let alice = caller();
+    let account = open(&app, &alice, "EUR").await;
+    let outcome = deposit(&app, &alice, &account, 1_234).await;
+    assert_eq!(outcome.status, 201, "{}", outcome.body);
+    // No waiting for the background linker: a reader links what is staged before it reads.
+    let filter = AuditFilter { action: Some("ledger.deposit".into()), ..AuditFilter::default() };
+    let entries = page(&app.state.db, &filter, Direction::NewestBefore(None), 10).await.unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].target_id.as_deref(), Some(account.id.to_string().as_str()));
+    assert_eq!(entries[0].new.as_ref().unwrap()["amount"], 1_234);
+    let report = audit::verify(&app.state.db).await.unwrap();
+    assert!(report.ok, "{report:?}");
+}
+
+#[actix_web::test]
+async fn the_server_links_staged_entries_in_the_background() {
+    let app = spawn_app().await;
+    stage(&app, 0, 3).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while count(&app, "SELECT COUNT(*) FROM audit_pending").await > 0 {
+        assert!(std::time::Instant::now() < deadline, "the staged entries were never linked");
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(staged_targets(&app).await.len(), 3);
+}
