@@ -93,13 +93,15 @@ async fn serve_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let database = TestDatabase::create(dir.path()).await;
     let port = free_port();
-    let mut child = cli_command(dir.path(), &database.url)
-        .env("TRESOR_BIND", format!("127.0.0.1:{port}"))
-        .env("TRESOR__SERVER__WORKERS", "1")
-        .arg("serve")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = crate::identity::support::Running(
+        cli_command(dir.path(), &database.url)
+            .env("TRESOR_BIND", format!("127.0.0.1:{port}"))
+            .env("TRESOR__SERVER__WORKERS", "1")
+            .arg("serve")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let client = reqwest::Client::new();
     let ready = format!("http://127.0.0.1:{port}/health/ready");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -111,11 +113,11 @@ async fn serve_stops_cleanly_on_sigterm() {
         assert!(Instant::now() < deadline, "server did not become ready");
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
-    let kill = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let kill = std::process::Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     assert!(kill.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
         assert!(Instant::now() < deadline, "server did not stop after SIGTERM");

@@ -2,7 +2,7 @@
 //! jobs: after a restart every message arrives, each recipient sees one Message-ID, none is lost.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use tresor::mail;
@@ -10,23 +10,27 @@ use tresor_jobs::email::{Email, Template};
 
 use super::support::{SmtpOptions, SmtpServer, eventually, header};
 use crate::helpers::{TestApp, cli_command, spawn_app};
+use crate::identity::support::Running;
 
 const MESSAGES: usize = 24;
 
-fn worker(app: &TestApp, smtp: &SmtpServer) -> Child {
-    cli_command(app.data_dir.path(), &app.database.url)
-        .env("SMTP_URL", smtp.url())
-        .env("TRESOR__JOBS__EMBEDDED", "false")
-        .env("TRESOR__JOBS__POLL_INTERVAL_MS", "50")
-        .env("TRESOR__JOBS__HEARTBEAT_SECS", "1")
-        .env("TRESOR__JOBS__MISSED_HEARTBEATS", "2")
-        .env("TRESOR__JOBS__QUEUES__SEND_EMAIL__CONCURRENCY", "2")
-        .env("TRESOR__JOBS__QUEUES__SEND_EMAIL__BATCH_SIZE", "6")
-        .args(["worker", "--queues", "send_email"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tresor worker starts")
+/// A `tresor worker` process, killed when the test ends however it ends.
+fn worker(app: &TestApp, smtp: &SmtpServer) -> Running {
+    Running(
+        cli_command(app.data_dir.path(), &app.database.url)
+            .env("SMTP_URL", smtp.url())
+            .env("TRESOR__JOBS__EMBEDDED", "false")
+            .env("TRESOR__JOBS__POLL_INTERVAL_MS", "50")
+            .env("TRESOR__JOBS__HEARTBEAT_SECS", "1")
+            .env("TRESOR__JOBS__MISSED_HEARTBEATS", "2")
+            .env("TRESOR__JOBS__QUEUES__SEND_EMAIL__CONCURRENCY", "2")
+            .env("TRESOR__JOBS__QUEUES__SEND_EMAIL__BATCH_SIZE", "6")
+            .args(["worker", "--queues", "send_email"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("tresor worker starts"),
+    )
 }
 
 #[actix_web::test]
@@ -52,8 +56,8 @@ async fn a_worker_killed_mid_batch_loses_no_mail_and_resends_with_the_same_messa
 
     let mut first = worker(&app, &smtp);
     eventually(Duration::from_secs(30), "some messages to arrive", async || smtp.received().len() >= 4).await;
-    first.kill().unwrap(); // SIGKILL: no shutdown, no acknowledgements flushed
-    first.wait().unwrap();
+    first.0.kill().unwrap(); // SIGKILL: no shutdown, no acknowledgements flushed
+    first.0.wait().unwrap();
     let before_restart = smtp.received().len();
     assert!(before_restart < MESSAGES, "the kill landed mid-batch ({before_restart} of {MESSAGES} arrived)");
 
@@ -69,8 +73,8 @@ async fn a_worker_killed_mid_batch_loses_no_mail_and_resends_with_the_same_messa
     eventually(Duration::from_secs(60), "every message after the restart", async || seen().len() == MESSAGES).await;
     // Let the restarted worker finish anything it re-runs, then compare.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    second.kill().unwrap();
-    second.wait().unwrap();
+    second.0.kill().unwrap();
+    second.0.wait().unwrap();
     for (to, ids) in seen() {
         assert_eq!(ids.len(), 1, "{to} saw one Message-ID");
         assert_eq!(ids.iter().next(), expected.get(&to), "{to}: the Message-ID derives from its job");

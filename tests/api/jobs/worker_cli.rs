@@ -55,21 +55,23 @@ async fn serve_runs_the_workers_in_process_and_stops_them_on_sigterm() {
     tx.commit().await.unwrap();
 
     let port = free_port();
-    let mut serve = cli_command(app.data_dir.path(), &app.database.url)
-        .env("TRESOR_BIND", format!("127.0.0.1:{port}"))
-        .env("TRESOR__SERVER__WORKERS", "1")
-        .env("TRESOR__JOBS__POLL_INTERVAL_MS", "50")
-        .arg("serve")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut serve = crate::identity::support::Running(
+        cli_command(app.data_dir.path(), &app.database.url)
+            .env("TRESOR_BIND", format!("127.0.0.1:{port}"))
+            .env("TRESOR__SERVER__WORKERS", "1")
+            .env("TRESOR__JOBS__POLL_INTERVAL_MS", "50")
+            .arg("serve")
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let path = app.data_dir.path().join("mail").join(format!("{id}.eml"));
     eventually(Duration::from_secs(30), "the embedded worker to write the mail", async || path.exists()).await;
-    let kill = std::process::Command::new("kill").args(["-TERM", &serve.id().to_string()]).status().unwrap();
+    let kill = std::process::Command::new("kill").args(["-TERM", &serve.0.id().to_string()]).status().unwrap();
     assert!(kill.success());
     let mut status = None;
     eventually(Duration::from_secs(20), "serve to stop", async || {
-        status = serve.try_wait().unwrap();
+        status = serve.0.try_wait().unwrap();
         status.is_some()
     })
     .await;
