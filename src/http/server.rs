@@ -157,6 +157,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    linker: actix_web::rt::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -186,8 +187,8 @@ impl Application {
         if !reload.is_zero() {
             actix_web::rt::spawn(reload_keys(data.clone(), reload));
         }
-        actix_web::rt::spawn(crate::audit::run_linker(data.db.clone(), AUDIT_LINK_EVERY));
-        Ok(Self { port, server, state: data })
+        let linker = actix_web::rt::spawn(crate::audit::run_linker(data.db.clone(), AUDIT_LINK_EVERY));
+        Ok(Self { port, server, state: data, linker })
     }
 
     pub fn port(&self) -> u16 {
@@ -200,7 +201,14 @@ impl Application {
 
     /// Serves until SIGTERM or SIGINT, then stops accepting and lets in-flight requests finish
     /// (up to `server.shutdown_timeout_secs`).
+    /// Staged audit entries are linked once more after the last request, so a stopped server
+    /// leaves none waiting.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.linker.abort();
+        if let Err(error) = crate::audit::link_pending(&self.state.db).await {
+            tracing::warn!(error = %error, "linking staged audit entries at shutdown failed; the next start links them");
+        }
+        served
     }
 }

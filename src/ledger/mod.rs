@@ -5,6 +5,7 @@ pub mod accounts;
 mod balances;
 pub mod command;
 pub mod commit;
+pub mod directory;
 pub mod flags;
 pub mod history;
 pub mod idempotency;

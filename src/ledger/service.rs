@@ -13,6 +13,7 @@ use super::account::{Account, AccountKind};
 use super::accounts;
 use super::command::{Command, Idempotency, LedgerError, Movement, Outcome};
 use super::commit::LedgerStore;
+use super::directory::{Directory, Facts};
 use super::limits::{Engine, LedgerSettings};
 use super::money::{Amount, Currency};
 use super::number::AccountNumber;
@@ -36,6 +37,7 @@ pub struct Ledger {
     db: Db,
     settings: LedgerSettings,
     store: LedgerStore,
+    directory: Directory,
     registry: Registry<Uuid, AccountActor<LedgerStore>>,
 }
 
@@ -61,7 +63,7 @@ impl Ledger {
         let actors = store.clone();
         let registry =
             Registry::new(Arc::new(Shards::per_core()), move |id| AccountActor::new(*id, actors.clone(), tuning));
-        Self { db, settings, store, registry }
+        Self { db, settings, store, directory: Directory::default(), registry }
     }
 
     pub fn settings(&self) -> &LedgerSettings {
@@ -112,11 +114,8 @@ impl Ledger {
         request: MoneyRequest,
         key: Option<Idempotency>,
     ) -> Result<Outcome, ApiError> {
-        let owned = self.owned(caller, account).await?;
-        if let Some(replay) = self.replay(key.as_ref()).await? {
-            return Ok(replay);
-        }
-        let cash = accounts::cash_account(&self.db, owned.currency).await?;
+        let owned = self.owned_facts(caller, account).await?;
+        let cash = self.directory.cash(&self.db, owned.currency).await?;
         let command = Command {
             movement,
             amount: request.amount,
@@ -140,13 +139,29 @@ impl Ledger {
         request: MoneyRequest,
         key: Option<Idempotency>,
     ) -> Result<Outcome, ApiError> {
-        let source = self.owned(caller, from).await?;
-        if let Some(replay) = self.replay(key.as_ref()).await? {
-            return Ok(replay);
+        let source = self.owned_facts(caller, from).await?;
+        // A repeated key gets its saved response even when the request would now be refused
+        // before reaching the actor (e.g. the session no longer passes step-up); a fresh key
+        // goes straight to the actor, whose transaction finds any saved response itself.
+        match self.transfer_command(caller, &source, to, request, key.clone()).await {
+            Ok(command) => self.execute(source.id, command).await,
+            Err(error) => self.replay(key.as_ref()).await?.ok_or(error),
         }
+    }
+
+    async fn transfer_command(
+        &self,
+        caller: &Caller,
+        source: &Facts,
+        to: &str,
+        request: MoneyRequest,
+        key: Option<Idempotency>,
+    ) -> Result<Command, ApiError> {
         let number: AccountNumber =
             to.parse().map_err(|e: &str| unprocessable("invalid-account-number", format!("to_account_number: {e}")))?;
-        let destination = accounts::find_by_number(&self.db, &number)
+        let destination = self
+            .directory
+            .by_number(&self.db, &number)
             .await?
             .ok_or_else(|| unprocessable("account-not-found", format!("no account has the number {number}")))?;
         if destination.id == source.id {
@@ -172,7 +187,7 @@ impl Ledger {
             )
             .into());
         }
-        let command = Command {
+        Ok(Command {
             movement: Movement::Transfer,
             amount: request.amount,
             currency: source.currency,
@@ -182,11 +197,15 @@ impl Ledger {
             initiated_by: caller.user_id,
             idempotency: key,
             actor: caller.actor.clone(),
-        };
-        self.execute(source.id, command).await
+        })
     }
 
-    /// The fast path for a repeated key: answer from the record without reaching the actor.
+    /// The caller's account's unchanging facts, or 404 — also when it is someone else's.
+    async fn owned_facts(&self, caller: &Caller, id: Uuid) -> Result<Facts, ApiError> {
+        self.directory.owned(&self.db, caller.user_id, id).await?.ok_or_else(|| Problem::not_found("account").into())
+    }
+
+    /// The saved response of a repeated key, if there is one.
     async fn replay(&self, key: Option<&Idempotency>) -> Result<Option<Outcome>, ApiError> {
         let Some(key) = key else { return Ok(None) };
         let row: Option<(String, i64, String)> =

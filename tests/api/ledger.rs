@@ -136,6 +136,29 @@ async fn step_up_is_satisfied_by_a_session_that_passed_mfa() {
 }
 
 #[actix_web::test]
+async fn a_replayed_large_transfer_gets_its_saved_response_without_a_fresh_step_up() {
+    let app = spawn_app().await;
+    let (mut alice, bob) = (caller(), caller());
+    let (a, b) = (open(&app, &alice, "USD").await, open(&app, &bob, "USD").await);
+    let big = app.state.ledger.settings().step_up_threshold + 1;
+    deposit(&app, &alice, &a, big).await;
+    let body = serde_json::json!({"from_account_id": a.id, "to_account_number": b.number, "amount": big});
+    let key = || Some(scoped(alice.user_id, "big-1", "POST", "/v1/transfers", &body));
+    alice.mfa = true;
+    let sent = app.state.ledger.transfer(&alice, a.id, b.number.as_str(), money(big), key()).await.unwrap();
+    assert_eq!(sent.status, 201, "{}", sent.body);
+    alice.mfa = false;
+    let again = app.state.ledger.transfer(&alice, a.id, b.number.as_str(), money(big), key()).await.unwrap();
+    assert!(again.replayed);
+    assert_eq!((again.status, &again.body), (201, &sent.body));
+    assert_eq!(balance(&app, &bob, &b).await, big, "one effect");
+    // A new key is a new request, and this session has not stepped up.
+    let fresh = Some(scoped(alice.user_id, "big-2", "POST", "/v1/transfers", &body));
+    let refused = app.state.ledger.transfer(&alice, a.id, b.number.as_str(), money(big), fresh).await;
+    assert_eq!(api_slug(refused.unwrap_err()), "mfa-step-up-required");
+}
+
+#[actix_web::test]
 async fn daily_outgoing_limit_counts_withdrawals_and_transfers_together() {
     let app = spawn_app_with_limits(300, 500).await;
     let (alice, bob) = (caller(), caller());
@@ -192,8 +215,9 @@ async fn the_same_key_and_request_replays_the_first_response_and_another_request
     assert_eq!(balance(&app, &alice, &a).await, 700, "one effect");
 
     let other = Some(scoped(alice.user_id, "k-1", "POST", &path, &serde_json::json!({"amount": 701})));
-    let reused = app.state.ledger.deposit(&alice, a.id, money(701), other).await;
-    assert_eq!(api_slug(reused.unwrap_err()), "idempotency-key-reused");
+    let reused = app.state.ledger.deposit(&alice, a.id, money(701), other).await.unwrap();
+    assert_eq!((reused.status, slug(&reused).as_str()), (422, "idempotency-key-reused"));
+    assert_eq!(balance(&app, &alice, &a).await, 700, "no second effect");
 
     // Refusals are kept too: the same request gets the same 422 again, not a second try.
     let path_w = format!("/v1/accounts/{}/withdrawals", a.id);
