@@ -24,7 +24,7 @@ use super::command::{Command, LedgerError, Outcome};
 use super::flags;
 use super::limits::LedgerSettings;
 use super::plan::{self, Plan, Saved, Snapshot, Stale};
-use super::write;
+use super::{balances, write};
 use crate::db::{Db, Dialect, batch, time};
 
 const ATTEMPTS: usize = 5;
@@ -147,7 +147,8 @@ impl LedgerStore {
             plan::decide(&snapshot, batch, &saved, &counters, &self.limits, from_cache)?;
         let mut velocity = snapshot.velocity.clone();
         let flags = flags::detect(&mut velocity, batch, &steps, &self.limits, Utc::now().timestamp());
-        let context = write::Context { ring: &self.keys.encryption, account, flags: &flags };
+        let context =
+            write::Context { dialect: self.db.dialect(), ring: &self.keys.encryption, account, flags: &flags };
         let written = write::apply(&mut tx, &context, &snapshot, batch, &steps).await?;
         tx.commit().await?;
 
@@ -165,24 +166,15 @@ impl LedgerStore {
 
 /// Locks every row the batch touches, in ascending id order.
 async fn lock(conn: &mut AnyConnection, dialect: Dialect, account: Uuid, batch: &[Command]) -> Result<(), sqlx::Error> {
-    if dialect == Dialect::Sqlite {
-        return Ok(());
-    }
-    let mut ids: Vec<String> = batch
+    let mut ids: Vec<Uuid> = batch
         .iter()
         .filter(|c| c.movement == super::command::Movement::Transfer)
-        .map(|c| c.counter_account.to_string())
-        .chain([account.to_string()])
+        .map(|c| c.counter_account)
+        .chain([account])
         .collect();
     ids.sort();
     ids.dedup();
-    let sql = format!("SELECT id FROM accounts WHERE id IN ({}) ORDER BY id FOR UPDATE", batch::list(1, ids.len()));
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in &ids {
-        query = query.bind(id);
-    }
-    query.fetch_all(&mut *conn).await?;
-    Ok(())
+    balances::lock(conn, dialect, &ids).await
 }
 
 async fn load(conn: &mut AnyConnection, account: Uuid, today: chrono::NaiveDate) -> Result<Snapshot, sqlx::Error> {

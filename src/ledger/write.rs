@@ -15,7 +15,7 @@ use super::transaction::{Transaction, TransactionKind};
 use super::{balances, notify, rows};
 use crate::audit::{self, Event};
 use crate::crypto::KeyRing;
-use crate::db::time;
+use crate::db::{Dialect, time};
 
 pub struct Written {
     /// The account's balance and version after the batch, when it changed.
@@ -38,6 +38,7 @@ pub struct Entry<'a> {
 
 /// Where a batch is written and what else it must record.
 pub struct Context<'a> {
+    pub dialect: Dialect,
     pub ring: &'a KeyRing,
     pub account: Uuid,
     pub flags: &'a [(usize, Flag)],
@@ -55,7 +56,7 @@ pub async fn apply(
     let (mut balance, mut version) = (None, None);
     let mut entries = Vec::with_capacity(applied.len());
     if !applied.is_empty() {
-        let balances = balances::update(conn, account, snapshot.version, batch, &applied).await?;
+        let balances = balances::update(conn, context.dialect, account, snapshot.version, batch, &applied).await?;
         let source = balances.source;
         balance = Some(source.balance);
         version = Some(source.version);

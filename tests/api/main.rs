@@ -16,6 +16,7 @@ mod identity;
 mod jobs;
 mod kyc;
 mod ledger;
+mod ledger_batches;
 mod ledger_http;
 mod ledger_processes;
 mod ledger_props;
