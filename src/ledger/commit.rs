@@ -24,7 +24,7 @@ use super::command::{Command, LedgerError, Outcome};
 use super::flags;
 use super::limits::LedgerSettings;
 use super::plan::{self, Plan, Saved, Snapshot, Stale};
-use super::{balances, write};
+use super::{balances, notify, write};
 use crate::db::{Db, Dialect, batch, time};
 
 const ATTEMPTS: usize = 5;
@@ -142,13 +142,18 @@ impl LedgerStore {
             None => load(&mut tx, account, today).await?,
         };
         let saved = saved_responses(&mut tx, batch).await?;
-        let counters = counter_statuses(&mut tx, batch).await?;
+        let counters = counters(&mut tx, batch).await?;
         let Plan { steps, outgoing_today } =
-            plan::decide(&snapshot, batch, &saved, &counters, &self.limits, from_cache)?;
+            plan::decide(&snapshot, batch, &saved, &counters.statuses, &self.limits, from_cache)?;
         let mut velocity = snapshot.velocity.clone();
         let flags = flags::detect(&mut velocity, batch, &steps, &self.limits, Utc::now().timestamp());
-        let context =
-            write::Context { dialect: self.db.dialect(), ring: &self.keys.encryption, account, flags: &flags };
+        let context = write::Context {
+            dialect: self.db.dialect(),
+            ring: &self.keys.encryption,
+            account,
+            flags: &flags,
+            recipients: &counters.recipients,
+        };
         let written = write::apply(&mut tx, &context, &snapshot, batch, &steps).await?;
         tx.commit().await?;
 
@@ -228,10 +233,14 @@ async fn saved_responses(conn: &mut AnyConnection, batch: &[Command]) -> Result<
         .collect()
 }
 
-async fn counter_statuses(
-    conn: &mut AnyConnection,
-    batch: &[Command],
-) -> Result<HashMap<Uuid, AccountStatus>, sqlx::Error> {
+/// What the batch needs to know of each transfer's destination: its status (for the plan) and
+/// whom to email (for `notify`), in one read.
+pub struct Counters {
+    pub statuses: HashMap<Uuid, AccountStatus>,
+    pub recipients: notify::Recipients,
+}
+
+async fn counters(conn: &mut AnyConnection, batch: &[Command]) -> Result<Counters, sqlx::Error> {
     let mut ids: Vec<String> = batch
         .iter()
         .filter(|c| c.movement == super::command::Movement::Transfer)
@@ -239,19 +248,29 @@ async fn counter_statuses(
         .collect();
     ids.sort();
     ids.dedup();
+    let mut counters = Counters { statuses: HashMap::new(), recipients: HashMap::new() };
     if ids.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(counters);
     }
-    let sql = format!("SELECT id, status FROM accounts WHERE is_system = 0 AND id IN ({})", batch::list(1, ids.len()));
+    // The owner is emailed only while active and not erased.
+    let sql = format!(
+        "SELECT a.id, a.status, u.email, u.full_name FROM accounts a \
+         LEFT JOIN users u ON u.id = a.user_id AND u.status = 'active' AND u.email IS NOT NULL \
+         WHERE a.is_system = 0 AND a.id IN ({})",
+        batch::list(1, ids.len())
+    );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in &ids {
         query = query.bind(id);
     }
-    let rows = query.fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|row| {
-            let id = super::account::parse_uuid(&row.try_get::<String, _>("id")?)?;
-            Ok((id, AccountStatus::parse(&row.try_get::<String, _>("status")?)?))
-        })
-        .collect()
+    for row in query.fetch_all(&mut *conn).await? {
+        let id = super::account::parse_uuid(&row.try_get::<String, _>("id")?)?;
+        counters.statuses.insert(id, AccountStatus::parse(&row.try_get::<String, _>("status")?)?);
+        let email: Option<String> = row.try_get("email")?;
+        let name: Option<String> = row.try_get("full_name")?;
+        if let (Some(email), Some(name)) = (email, name) {
+            counters.recipients.insert(id, (email, name));
+        }
+    }
+    Ok(counters)
 }

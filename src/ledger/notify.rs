@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use serde_json::json;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use tresor_jobs::email::{Email, Template};
 use uuid::Uuid;
 
@@ -12,7 +12,6 @@ use super::command::Movement;
 use super::flags::Flag;
 use super::write::Entry;
 use crate::crypto::KeyRing;
-use crate::db::batch;
 use crate::security_events::{self, SecurityEvent};
 use crate::{mail, notifications};
 
@@ -23,16 +22,19 @@ fn masked(number: &str) -> String {
     format!("•••• {}", &number[number.len().saturating_sub(4)..])
 }
 
+/// The email and name of each credited account's owner (active users only), by account.
+pub type Recipients = HashMap<Uuid, (String, String)>;
+
 pub async fn record(
     conn: &mut AnyConnection,
     ring: &KeyRing,
+    recipients: &Recipients,
     source_number: &str,
     entries: &[Entry<'_>],
     flags: &[(usize, Flag)],
 ) -> Result<(), sqlx::Error> {
     let transfers: Vec<&Entry<'_>> = entries.iter().filter(|e| e.command.movement == Movement::Transfer).collect();
     if !transfers.is_empty() {
-        let recipients = recipients(conn, &transfers).await?;
         let mails: Vec<Email> = transfers
             .iter()
             .filter_map(|entry| {
@@ -69,30 +71,4 @@ pub async fn record(
             .await?;
     }
     Ok(())
-}
-
-/// The email and name of each credited account's owner (active users only).
-async fn recipients(
-    conn: &mut AnyConnection,
-    transfers: &[&Entry<'_>],
-) -> Result<HashMap<Uuid, (String, String)>, sqlx::Error> {
-    let mut ids: Vec<String> = transfers.iter().map(|e| e.command.counter_account.to_string()).collect();
-    ids.sort();
-    ids.dedup();
-    let sql = format!(
-        "SELECT a.id, u.email, u.full_name FROM accounts a JOIN users u ON u.id = a.user_id \
-         WHERE u.status = 'active' AND u.email IS NOT NULL AND a.id IN ({})",
-        batch::list(1, ids.len())
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for id in &ids {
-        query = query.bind(id);
-    }
-    let rows = query.fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|row| {
-            let id = super::account::parse_uuid(&row.try_get::<String, _>("id")?)?;
-            Ok((id, (row.try_get("email")?, row.try_get("full_name")?)))
-        })
-        .collect()
 }

@@ -42,6 +42,8 @@ pub struct Context<'a> {
     pub ring: &'a KeyRing,
     pub account: Uuid,
     pub flags: &'a [(usize, Flag)],
+    /// Whom to email about each credited account.
+    pub recipients: &'a notify::Recipients,
 }
 
 pub async fn apply(
@@ -94,7 +96,7 @@ pub async fn apply(
     let responses = responses(batch, steps, &entries, at);
     rows::insert_idempotency(conn, batch, steps, &responses, &time::to_db(at)).await?;
     if !entries.is_empty() {
-        notify::record(conn, context.ring, &snapshot.number, &entries, context.flags).await?;
+        notify::record(conn, context.ring, context.recipients, &snapshot.number, &entries, context.flags).await?;
     }
     let events = entries.iter().map(|entry| (&entry.command.actor, audit_event(account, entry))).collect();
     audit::stage_many(conn, events).await?;
