@@ -20,12 +20,14 @@ use tresor_actors::{AccountStore, Committed};
 use uuid::Uuid;
 
 use super::account::AccountStatus;
+use super::combiner::Combiner;
+use super::command::Movement;
 use super::command::{Command, LedgerError, Outcome};
 use super::flags;
 use super::limits::LedgerSettings;
 use super::plan::{self, Plan, Saved, Snapshot, Stale};
 use super::{balances, notify, write};
-use crate::db::{Db, Dialect, batch, time};
+use crate::db::{Db, batch, time};
 
 const ATTEMPTS: usize = 5;
 
@@ -35,6 +37,9 @@ pub struct LedgerStore {
     pub db: Db,
     pub limits: LedgerSettings,
     pub keys: std::sync::Arc<crate::crypto::Keys>,
+    /// Commits ready batches of many accounts together (`[ledger] committers`); without it,
+    /// each actor's batch is its own transaction.
+    combiner: Option<Combiner>,
 }
 
 impl AccountStore for LedgerStore {
@@ -50,6 +55,9 @@ impl AccountStore for LedgerStore {
         cached: Option<Snapshot>,
         batch: Vec<Command>,
     ) -> BoxFuture<'static, Result<Committed<Self>, LedgerError>> {
+        if let Some(combiner) = &self.combiner {
+            return combiner.submit(Job { account, cached, batch });
+        }
         let store = self.clone();
         Box::pin(async move { store.commit_batch(account, cached, batch).await })
     }
@@ -83,24 +91,51 @@ impl From<Stale> for Retry {
     }
 }
 
+/// One account's batch, as its actor hands it over.
+pub struct Job {
+    pub account: Uuid,
+    /// The actor's snapshot from its last commit; `None` reads the account afresh.
+    pub cached: Option<Snapshot>,
+    pub batch: Vec<Command>,
+}
+
 impl LedgerStore {
+    /// A store whose actors each commit their own batches.
+    pub fn new(db: Db, limits: LedgerSettings, keys: std::sync::Arc<crate::crypto::Keys>) -> Self {
+        Self { db, limits, keys, combiner: None }
+    }
+
+    /// A store whose actors' ready batches are committed together by `committers` tasks on the
+    /// current actix system (see `combiner`).
+    pub fn combined(db: Db, limits: LedgerSettings, keys: std::sync::Arc<crate::crypto::Keys>) -> Self {
+        let alone = Self::new(db, limits, keys);
+        if alone.limits.committers == 0 {
+            return alone;
+        }
+        let combiner = Combiner::start(alone.clone(), alone.limits.committers, alone.limits.combine_max);
+        Self { combiner: Some(combiner), ..alone }
+    }
+
+    /// Commits one account's batch, deciding it again on fresh data while it is stale.
     #[tracing::instrument(skip_all, fields(%account, commands = batch.len()))]
-    async fn commit_batch(
+    pub(super) async fn commit_batch(
         &self,
         account: Uuid,
-        mut cached: Option<Snapshot>,
+        cached: Option<Snapshot>,
         batch: Vec<Command>,
     ) -> Result<Committed<Self>, LedgerError> {
         metrics::histogram!("ledger_group_commit_size").record(batch.len() as f64);
-        // Optimistic first: the cached snapshot and conditional updates, no row locks. When
-        // another process moved one of these accounts in between (several `serve` processes on
-        // one PostgreSQL), the retries lock the rows first, so a busy account cannot starve.
-        for attempt in 0..ATTEMPTS {
-            match self.attempt(account, cached.take(), &batch, attempt > 0).await {
-                Ok(committed) => return Ok(committed),
-                Err(Retry::Stale) => metrics::counter!("ledger_stale_retries_total").increment(1),
+        let mut job = Job { account, cached, batch };
+        for _ in 0..ATTEMPTS {
+            match self.attempt(std::slice::from_ref(&job)).await {
+                Ok(mut results) => match results.pop().flatten() {
+                    Some(committed) => return Ok(committed),
+                    None => job.cached = None,
+                },
+                Err(Retry::Stale) => job.cached = None,
                 Err(Retry::Failed(error)) => return Err(error),
             }
+            metrics::counter!("ledger_stale_retries_total").increment(1);
         }
         Err(LedgerError::Contended)
     }
@@ -110,76 +145,85 @@ impl LedgerStore {
     /// holds the write lock), with no actor, no cache and no batching.
     #[tracing::instrument(skip_all, fields(%account))]
     pub async fn commit_locked(&self, account: Uuid, command: Command) -> Result<Outcome, LedgerError> {
-        let batch = [command];
-        for _ in 0..ATTEMPTS {
-            match self.attempt(account, None, &batch, true).await {
-                Ok(mut committed) => {
-                    return committed.outcomes.pop().unwrap_or(Err(LedgerError::Contended));
-                }
-                Err(Retry::Stale) => metrics::counter!("ledger_stale_retries_total").increment(1),
-                Err(Retry::Failed(error)) => return Err(error),
-            }
-        }
-        Err(LedgerError::Contended)
+        let mut committed = self.commit_batch(account, None, vec![command]).await?;
+        committed.outcomes.pop().unwrap_or(Err(LedgerError::Contended))
     }
 
-    async fn attempt(
-        &self,
-        account: Uuid,
-        cached: Option<Snapshot>,
-        batch: &[Command],
-        lock_rows: bool,
-    ) -> Result<Committed<Self>, Retry> {
+    /// One transaction for the batches of several accounts (each account at most once): every
+    /// row they touch locked first in ascending id order, each batch decided against its
+    /// snapshot, all written with one statement per table. Answers one result per job, `None`
+    /// for a stale one (nothing of it was written: decide it again on fresh data).
+    pub async fn attempt(&self, jobs: &[Job]) -> Result<Vec<Option<Committed<Self>>>, Retry> {
         let mut tx = self.db.begin().await?;
-        if lock_rows {
-            lock(&mut tx, self.db.dialect(), account, batch).await?;
-        }
+        let commands: Vec<&Command> = jobs.iter().flat_map(|job| &job.batch).collect();
+        let touched: Vec<Uuid> = jobs
+            .iter()
+            .map(|job| job.account)
+            .chain(commands.iter().filter(|c| c.movement == Movement::Transfer).map(|c| c.counter_account))
+            .collect();
+        balances::lock(&mut tx, self.db.dialect(), &touched).await?;
         let today = Utc::now().date_naive();
-        let from_cache = cached.is_some();
-        let snapshot = match cached {
-            Some(s) if s.day == today => s,
-            Some(s) => Snapshot { day: today, outgoing_today: 0, ..s },
-            None => load(&mut tx, account, today).await?,
-        };
-        let saved = saved_responses(&mut tx, batch).await?;
-        let counters = counters(&mut tx, batch).await?;
-        let Plan { steps, outgoing_today } =
-            plan::decide(&snapshot, batch, &saved, &counters.statuses, &self.limits, from_cache)?;
-        let mut velocity = snapshot.velocity.clone();
-        let flags = flags::detect(&mut velocity, batch, &steps, &self.limits, Utc::now().timestamp());
-        let context = write::Context {
-            dialect: self.db.dialect(),
-            ring: &self.keys.encryption,
-            account,
-            flags: &flags,
-            recipients: &counters.recipients,
-        };
-        let written = write::apply(&mut tx, &context, &snapshot, batch, &steps).await?;
+        let mut snapshots = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            snapshots.push(match job.cached.clone() {
+                Some(s) if s.day == today => s,
+                Some(s) => Snapshot { day: today, outgoing_today: 0, ..s },
+                None => load(&mut tx, job.account, today).await?,
+            });
+        }
+        let saved = saved_responses(&mut tx, &commands).await?;
+        let counters = counters(&mut tx, &commands).await?;
+        let now = Utc::now().timestamp();
+        // Per job: its plan, or `None` when its cached balance was too low to decide on.
+        let mut plans = Vec::with_capacity(jobs.len());
+        for (job, snapshot) in jobs.iter().zip(&snapshots) {
+            let from_cache = job.cached.is_some();
+            plans.push(
+                match plan::decide(snapshot, &job.batch, &saved, &counters.statuses, &self.limits, from_cache) {
+                    Ok(Plan { steps, outgoing_today }) => {
+                        let mut velocity = snapshot.velocity.clone();
+                        let flags = flags::detect(&mut velocity, &job.batch, &steps, &self.limits, now);
+                        Some((steps, outgoing_today, velocity, flags))
+                    }
+                    Err(Stale) => None,
+                },
+            );
+        }
+        let decided: Vec<write::Decided<'_>> = jobs
+            .iter()
+            .zip(&snapshots)
+            .zip(&plans)
+            .filter_map(|((job, snapshot), plan)| {
+                let (steps, _, _, flags) = plan.as_ref()?;
+                Some(write::Decided { account: job.account, snapshot, batch: &job.batch, steps, flags })
+            })
+            .collect();
+        let mut written =
+            write::apply(&mut tx, &self.keys.encryption, &counters.recipients, &decided).await?.into_iter();
         tx.commit().await?;
 
-        let snapshot = Snapshot {
-            balance: written.balance.unwrap_or(snapshot.balance),
-            version: written.version.unwrap_or(snapshot.version),
-            outgoing_today,
-            velocity,
-            ..snapshot
-        };
-        let outcomes = written.responses.into_iter().map(Ok).collect();
-        Ok(Committed { snapshot: Some(snapshot), outcomes })
+        let mut results = Vec::with_capacity(jobs.len());
+        for (snapshot, plan) in snapshots.into_iter().zip(plans) {
+            let Some((_, outgoing_today, velocity, _)) = plan else {
+                results.push(None);
+                continue;
+            };
+            let Some(written) = written.next().flatten() else {
+                results.push(None);
+                continue;
+            };
+            let snapshot = Snapshot {
+                balance: written.balance.unwrap_or(snapshot.balance),
+                version: written.version.unwrap_or(snapshot.version),
+                outgoing_today,
+                velocity,
+                ..snapshot
+            };
+            let outcomes = written.responses.into_iter().map(Ok).collect();
+            results.push(Some(Committed { snapshot: Some(snapshot), outcomes }));
+        }
+        Ok(results)
     }
-}
-
-/// Locks every row the batch touches, in ascending id order.
-async fn lock(conn: &mut AnyConnection, dialect: Dialect, account: Uuid, batch: &[Command]) -> Result<(), sqlx::Error> {
-    let mut ids: Vec<Uuid> = batch
-        .iter()
-        .filter(|c| c.movement == super::command::Movement::Transfer)
-        .map(|c| c.counter_account)
-        .chain([account])
-        .collect();
-    ids.sort();
-    ids.dedup();
-    balances::lock(conn, dialect, &ids).await
 }
 
 async fn load(conn: &mut AnyConnection, account: Uuid, today: chrono::NaiveDate) -> Result<Snapshot, sqlx::Error> {
@@ -206,7 +250,7 @@ async fn load(conn: &mut AnyConnection, account: Uuid, today: chrono::NaiveDate)
     })
 }
 
-async fn saved_responses(conn: &mut AnyConnection, batch: &[Command]) -> Result<HashMap<String, Saved>, sqlx::Error> {
+async fn saved_responses(conn: &mut AnyConnection, batch: &[&Command]) -> Result<HashMap<String, Saved>, sqlx::Error> {
     let scopes: Vec<&str> = batch.iter().filter_map(|c| c.idempotency.as_ref()).map(|k| k.scope.as_str()).collect();
     if scopes.is_empty() {
         return Ok(HashMap::new());
@@ -240,7 +284,7 @@ pub struct Counters {
     pub recipients: notify::Recipients,
 }
 
-async fn counters(conn: &mut AnyConnection, batch: &[Command]) -> Result<Counters, sqlx::Error> {
+async fn counters(conn: &mut AnyConnection, batch: &[&Command]) -> Result<Counters, sqlx::Error> {
     let mut ids: Vec<String> = batch
         .iter()
         .filter(|c| c.movement == super::command::Movement::Transfer)

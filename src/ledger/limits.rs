@@ -21,6 +21,11 @@ pub struct LedgerSettings {
     pub group_commit_max: usize,
     /// Seconds an idle account actor lives before it stops.
     pub actor_idle_secs: u64,
+    /// Tasks that commit the batches of many account actors together, one transaction each
+    /// (0: every actor commits its own batch in its own transaction).
+    pub committers: usize,
+    /// Most account batches one of those transactions carries.
+    pub combine_max: usize,
     /// `actors` (per-account actors with group commit), or `locked`: one transaction per request
     /// with row locks and no actors — the baseline the benchmark compares against.
     pub engine: Engine,

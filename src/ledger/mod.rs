@@ -3,6 +3,7 @@
 pub mod account;
 pub mod accounts;
 mod balances;
+mod combiner;
 pub mod command;
 pub mod commit;
 pub mod directory;

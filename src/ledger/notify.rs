@@ -9,7 +9,6 @@ use tresor_jobs::email::{Email, Template};
 use uuid::Uuid;
 
 use super::command::Movement;
-use super::flags::Flag;
 use super::write::Entry;
 use crate::crypto::KeyRing;
 use crate::security_events::{self, SecurityEvent};
@@ -29,33 +28,29 @@ pub async fn record(
     conn: &mut AnyConnection,
     ring: &KeyRing,
     recipients: &Recipients,
-    source_number: &str,
     entries: &[Entry<'_>],
-    flags: &[(usize, Flag)],
 ) -> Result<(), sqlx::Error> {
-    let transfers: Vec<&Entry<'_>> = entries.iter().filter(|e| e.command.movement == Movement::Transfer).collect();
-    if !transfers.is_empty() {
-        let mails: Vec<Email> = transfers
-            .iter()
-            .filter_map(|entry| {
-                let (to, name) = recipients.get(&entry.command.counter_account)?;
-                let command = entry.command;
-                Some(Email {
-                    to: to.clone(),
-                    template: Template::TransferReceived,
-                    data: json!({
-                        "amount": command.currency.display(command.amount.minor_units()),
-                        "from": masked(source_number),
-                        "reference": entry.reference,
-                        "full_name": name,
-                    }),
-                })
+    let mails: Vec<Email> = entries
+        .iter()
+        .filter(|e| e.command.movement == Movement::Transfer)
+        .filter_map(|entry| {
+            let (to, name) = recipients.get(&entry.command.counter_account)?;
+            let command = entry.command;
+            Some(Email {
+                to: to.clone(),
+                template: Template::TransferReceived,
+                data: json!({
+                    "amount": command.currency.display(command.amount.minor_units()),
+                    "from": masked(entry.account_number),
+                    "reference": entry.reference,
+                    "full_name": name,
+                }),
             })
-            .collect();
-        mail::queue_many(conn, ring, mails).await?;
-    }
-    for (index, flag) in flags {
-        let Some(entry) = entries.iter().find(|e| e.index == *index) else { continue };
+        })
+        .collect();
+    mail::queue_many(conn, ring, mails).await?;
+    for entry in entries {
+        let Some(flag) = entry.flag else { continue };
         let command = entry.command;
         let amount = command.currency.display(command.amount.minor_units());
         let event = SecurityEvent {

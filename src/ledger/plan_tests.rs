@@ -12,6 +12,8 @@ fn limits() -> LedgerSettings {
         velocity_max_transfers: 20,
         velocity_window_secs: 60,
         group_commit_max: 64,
+        committers: 0,
+        combine_max: 1,
         actor_idle_secs: 60,
         engine: crate::ledger::limits::Engine::Actors,
     }

@@ -5,7 +5,6 @@ use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::command::{Command, Idempotency, Movement, Outcome};
-use super::plan::Step;
 use super::write::Entry;
 use crate::db::batch;
 
@@ -17,12 +16,7 @@ fn kind_of(command: &Command) -> &'static str {
     }
 }
 
-pub async fn insert_entries(
-    conn: &mut AnyConnection,
-    account: Uuid,
-    entries: &[Entry<'_>],
-    at: &str,
-) -> Result<(), sqlx::Error> {
+pub async fn insert_entries(conn: &mut AnyConnection, entries: &[Entry<'_>], at: &str) -> Result<(), sqlx::Error> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -55,7 +49,7 @@ pub async fn insert_entries(
     for entry in entries {
         let command = entry.command;
         let transfer = command.movement == Movement::Transfer;
-        let (this, other) = (account.to_string(), command.counter_account.to_string());
+        let (this, other) = (entry.account.to_string(), command.counter_account.to_string());
         query = query
             .bind(Uuid::now_v7().to_string())
             .bind(entry.id.to_string())
@@ -78,19 +72,12 @@ pub async fn insert_entries(
     Ok(())
 }
 
+/// Keeps each response under its idempotency key.
 pub async fn insert_idempotency(
     conn: &mut AnyConnection,
-    batch: &[Command],
-    steps: &[Step],
-    responses: &[Outcome],
+    kept: &[(&Idempotency, Outcome)],
     at: &str,
 ) -> Result<(), sqlx::Error> {
-    let kept: Vec<(&Idempotency, &Outcome)> = steps
-        .iter()
-        .enumerate()
-        .filter(|(_, step)| matches!(step, Step::Apply | Step::Refuse { save: true, .. }))
-        .filter_map(|(i, _)| batch[i].idempotency.as_ref().map(|key| (key, &responses[i])))
-        .collect();
     if kept.is_empty() {
         return Ok(());
     }

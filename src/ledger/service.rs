@@ -55,7 +55,7 @@ impl Ledger {
 
     /// Starts the actor shards (one arbiter per core). Call inside the actix System.
     pub fn start(db: Db, settings: LedgerSettings, keys: Arc<Keys>) -> Self {
-        let store = LedgerStore { db: db.clone(), limits: settings.clone(), keys };
+        let store = LedgerStore::combined(db.clone(), settings.clone(), keys);
         let tuning = Tuning {
             max_batch: settings.group_commit_max,
             idle_timeout: Duration::from_secs(settings.actor_idle_secs),

@@ -1,31 +1,51 @@
-//! Writing a decided batch: balances (ascending id order), journal entries, postings,
-//! idempotency records and audit entries — multi-row statements, one transaction.
+//! Writing decided batches — of one account or of several in one transaction: balances (see
+//! `balances`), journal entries, postings, idempotency records, mail and audit entries, each a
+//! multi-row statement over every batch.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
+use super::balances::{self, After, Change};
 use super::command::{Command, Movement, Outcome};
 use super::commit::Retry;
 use super::flags::Flag;
 use super::plan::{Snapshot, Step};
 use super::reference::new_reference;
 use super::transaction::{Transaction, TransactionKind};
-use super::{balances, notify, rows};
+use super::{notify, rows};
 use crate::audit::{self, Event};
 use crate::crypto::KeyRing;
-use crate::db::{Dialect, time};
+use crate::db::time;
 
+/// One account's batch, decided.
+pub struct Decided<'a> {
+    pub account: Uuid,
+    pub snapshot: &'a Snapshot,
+    pub batch: &'a [Command],
+    pub steps: &'a [Step],
+    pub flags: &'a [(usize, Flag)],
+}
+
+impl Decided<'_> {
+    fn applied(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.steps.len()).filter(|i| matches!(self.steps[*i], Step::Apply))
+    }
+}
+
+/// What a batch's account became, and one response per command, in order.
 pub struct Written {
     /// The account's balance and version after the batch, when it changed.
     pub balance: Option<i64>,
     pub version: Option<i64>,
-    /// One response per command, in order.
     pub responses: Vec<Outcome>,
 }
 
 pub struct Entry<'a> {
+    pub account: Uuid,
+    /// The source account's number (for the recipient's email).
+    pub account_number: &'a str,
     pub index: usize,
     pub command: &'a Command,
     pub id: Uuid,
@@ -34,73 +54,112 @@ pub struct Entry<'a> {
     pub seq: i64,
     pub counter_balance_after: Option<i64>,
     pub counter_seq: Option<i64>,
+    pub flag: Option<Flag>,
 }
 
-/// Where a batch is written and what else it must record.
-pub struct Context<'a> {
-    pub dialect: Dialect,
-    pub ring: &'a KeyRing,
-    pub account: Uuid,
-    pub flags: &'a [(usize, Flag)],
-    /// Whom to email about each credited account.
-    pub recipients: &'a notify::Recipients,
-}
-
+/// Writes every decided batch in the caller's transaction. Answers one result per batch: `None`
+/// when its account did not pass its fence (stale: nothing of it was written; decide it again).
 pub async fn apply(
     conn: &mut AnyConnection,
-    context: &Context<'_>,
-    snapshot: &Snapshot,
-    batch: &[Command],
-    steps: &[Step],
-) -> Result<Written, Retry> {
-    let account = context.account;
-    let applied: Vec<usize> = (0..steps.len()).filter(|i| matches!(steps[*i], Step::Apply)).collect();
-    let (mut balance, mut version) = (None, None);
+    ring: &KeyRing,
+    recipients: &notify::Recipients,
+    decided: &[Decided<'_>],
+) -> Result<Vec<Option<Written>>, Retry> {
+    let changes: Vec<Change> = decided
+        .iter()
+        .filter(|d| d.applied().next().is_some())
+        .map(|d| Change {
+            account: d.account,
+            delta: d.applied().map(|i| d.batch[i].delta()).sum(),
+            postings: d.applied().count() as i64,
+            fence: d.applied().any(|i| d.batch[i].is_debit()).then_some(d.snapshot.version),
+        })
+        .collect();
+    let sources = balances::change_sources(conn, &changes).await?;
+    let stale = |d: &Decided<'_>| d.applied().next().is_some() && !sources.contains_key(&d.account);
+    let mut credits: BTreeMap<Uuid, (i64, i64)> = BTreeMap::new();
+    for d in decided.iter().filter(|d| !stale(d)) {
+        for i in d.applied().filter(|i| d.batch[*i].movement == Movement::Transfer) {
+            let credit = credits.entry(d.batch[i].counter_account).or_default();
+            credit.0 += d.batch[i].amount.minor_units();
+            credit.1 += 1;
+        }
+    }
+    let counters = balances::credit(conn, &credits).await?;
+
+    // Walk each credited account forward from its state before the credits, batch by batch.
+    let mut counter_running: HashMap<Uuid, (i64, i64)> =
+        counters.iter().map(|(id, after)| (*id, (after.balance - after.added, after.seq - after.postings))).collect();
+    let mut entries = Vec::new();
+    for d in decided.iter().filter(|d| !stale(d)) {
+        let Some(source) = sources.get(&d.account) else { continue };
+        entries.extend(entries_of(d, source, &mut counter_running));
+    }
+    let at = time::now();
+    let at_text = time::to_db(at);
+    rows::insert_entries(conn, &entries, &at_text).await?;
+    let mut written = Vec::with_capacity(decided.len());
+    let mut kept = Vec::new();
+    for d in decided {
+        if stale(d) {
+            written.push(None);
+            continue;
+        }
+        let mine: Vec<&Entry<'_>> = entries.iter().filter(|e| e.account == d.account).collect();
+        let responses = responses(d, &mine, at);
+        for (index, step) in d.steps.iter().enumerate() {
+            if let (Step::Apply | Step::Refuse { save: true, .. }, Some(key)) = (step, &d.batch[index].idempotency) {
+                kept.push((key, responses[index].clone()));
+            }
+        }
+        let source = sources.get(&d.account);
+        written.push(Some(Written {
+            balance: source.map(|s| s.balance),
+            version: source.map(|s| s.version),
+            responses,
+        }));
+    }
+    rows::insert_idempotency(conn, &kept, &at_text).await?;
+    notify::record(conn, ring, recipients, &entries).await?;
+    let events = entries.iter().map(|entry| (&entry.command.actor, audit_event(entry))).collect();
+    audit::stage_many(conn, events).await?;
+    Ok(written)
+}
+
+/// The entries of one batch: its account walks back from `source` (its state after the batch)
+/// to each posting's balance and number; each credited account walks forward in
+/// `counter_running`.
+fn entries_of<'a>(d: &Decided<'a>, source: &After, counter_running: &mut HashMap<Uuid, (i64, i64)>) -> Vec<Entry<'a>> {
+    let applied: Vec<usize> = d.applied().collect();
+    let mut running = source.balance - source.added;
+    let first_seq = source.seq - applied.len() as i64 + 1;
     let mut entries = Vec::with_capacity(applied.len());
-    if !applied.is_empty() {
-        let balances = balances::update(conn, context.dialect, account, snapshot.version, batch, &applied).await?;
-        let source = balances.source;
-        balance = Some(source.balance);
-        version = Some(source.version);
-        // Walk forward from the state before the batch to each posting's balance and number.
-        let total: i64 = applied.iter().map(|i| batch[*i].delta()).sum();
-        let mut running = source.balance - total;
-        let first_seq = source.seq - applied.len() as i64 + 1;
-        let mut counter_running: HashMap<Uuid, (i64, i64)> = balances
-            .counters
-            .iter()
-            .map(|(id, after)| (*id, (after.balance - after.credited, after.seq - after.postings)))
-            .collect();
-        for (seq, &index) in (first_seq..).zip(&applied) {
-            let command = &batch[index];
-            running += command.delta();
-            let counter = counter_running.get_mut(&command.counter_account).map(|(balance, seq)| {
+    for (seq, &index) in (first_seq..).zip(&applied) {
+        let command = &d.batch[index];
+        running += command.delta();
+        let counter = (command.movement == Movement::Transfer)
+            .then(|| counter_running.get_mut(&command.counter_account))
+            .flatten()
+            .map(|(balance, seq)| {
                 *balance += command.amount.minor_units();
                 *seq += 1;
                 (*balance, *seq)
             });
-            entries.push(Entry {
-                index,
-                command,
-                id: Uuid::now_v7(),
-                reference: new_reference(),
-                balance_after: running,
-                seq,
-                counter_balance_after: counter.map(|c| c.0),
-                counter_seq: counter.map(|c| c.1),
-            });
-        }
+        entries.push(Entry {
+            account: d.account,
+            account_number: &d.snapshot.number,
+            index,
+            command,
+            id: Uuid::now_v7(),
+            reference: new_reference(),
+            balance_after: running,
+            seq,
+            counter_balance_after: counter.map(|c| c.0),
+            counter_seq: counter.map(|c| c.1),
+            flag: d.flags.iter().find(|(i, _)| *i == index).map(|(_, flag)| *flag),
+        });
     }
-    let at = time::now();
-    rows::insert_entries(conn, account, &entries, &time::to_db(at)).await?;
-    let responses = responses(batch, steps, &entries, at);
-    rows::insert_idempotency(conn, batch, steps, &responses, &time::to_db(at)).await?;
-    if !entries.is_empty() {
-        notify::record(conn, context.ring, context.recipients, &snapshot.number, &entries, context.flags).await?;
-    }
-    let events = entries.iter().map(|entry| (&entry.command.actor, audit_event(account, entry))).collect();
-    audit::stage_many(conn, events).await?;
-    Ok(Written { balance, version, responses })
+    entries
 }
 
 fn transaction_kind(movement: Movement) -> TransactionKind {
@@ -111,19 +170,14 @@ fn transaction_kind(movement: Movement) -> TransactionKind {
     }
 }
 
-fn responses(
-    batch: &[Command],
-    steps: &[Step],
-    entries: &[Entry<'_>],
-    at: chrono::DateTime<chrono::Utc>,
-) -> Vec<Outcome> {
-    let by_index: HashMap<usize, &Entry<'_>> = entries.iter().map(|e| (e.index, e)).collect();
-    let mut out: Vec<Outcome> = Vec::with_capacity(steps.len());
-    for (index, step) in steps.iter().enumerate() {
+fn responses(d: &Decided<'_>, entries: &[&Entry<'_>], at: chrono::DateTime<chrono::Utc>) -> Vec<Outcome> {
+    let by_index: HashMap<usize, &Entry<'_>> = entries.iter().map(|e| (e.index, *e)).collect();
+    let mut out: Vec<Outcome> = Vec::with_capacity(d.steps.len());
+    for (index, step) in d.steps.iter().enumerate() {
         let outcome = match step {
             Step::Apply => {
                 let entry = by_index[&index];
-                let command = &batch[index];
+                let command = &d.batch[index];
                 let kind = transaction_kind(command.movement);
                 let transaction = Transaction {
                     id: entry.id,
@@ -152,7 +206,7 @@ fn responses(
     out
 }
 
-fn audit_event(account: Uuid, entry: &Entry<'_>) -> Event {
+fn audit_event(entry: &Entry<'_>) -> Event {
     let command = entry.command;
     Event {
         action: match command.movement {
@@ -161,7 +215,7 @@ fn audit_event(account: Uuid, entry: &Entry<'_>) -> Event {
             Movement::Transfer => "ledger.transfer",
         },
         target_type: "account",
-        target_id: Some(account.to_string()),
+        target_id: Some(entry.account.to_string()),
         old: None,
         new: Some(serde_json::json!({
             "entry_id": entry.id,
