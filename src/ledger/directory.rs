@@ -69,6 +69,11 @@ impl Directory {
         Ok(id)
     }
 
+    /// An account this process just opened (so its first transfer does not ask again).
+    pub fn opened(&self, account: &Account) {
+        self.remember(account);
+    }
+
     fn remember(&self, account: &Account) -> Facts {
         let facts = Facts::from(account);
         if self.by_id.len() >= CAPACITY || self.by_number.len() >= CAPACITY {

@@ -83,6 +83,7 @@ impl Ledger {
         let mut tx = self.db.begin().await?;
         let account = accounts::open(&mut tx, self.db.dialect(), &caller.actor, caller.user_id, kind, currency).await?;
         tx.commit().await?;
+        self.directory.opened(&account);
         Ok(account)
     }
 

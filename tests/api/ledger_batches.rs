@@ -13,7 +13,9 @@ use tresor::ledger::plan::Snapshot;
 use tresor::ledger::service::Caller;
 use tresor_actors::AccountStore;
 
-use crate::helpers::{TestApp, spawn_app};
+use figment::providers::Serialized;
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 use crate::ledger::{assert_books_balance, caller, deposit, money, open};
 
 fn store(app: &TestApp) -> LedgerStore {
@@ -178,11 +180,21 @@ async fn a_stale_batch_in_a_shared_transaction_writes_nothing_while_the_others_c
     assert_books_balance(&app).await;
 }
 
+/// 300 concurrent transfers over 20 accounts through the ledger service: each takes effect once
+/// and the books balance, with the batches of many accounts committed together or each alone.
 #[actix_web::test]
 async fn transfers_spread_over_many_accounts_at_once_each_take_effect_once() {
-    let app = spawn_app().await;
+    spread_transfers(&spawn_app().await).await;
+}
+
+#[actix_web::test]
+async fn transfers_spread_over_many_accounts_each_take_effect_once_without_the_combiner() {
+    spread_transfers(&spawn_app_with(|f| f.merge(Serialized::default("ledger.committers", 0))).await).await;
+}
+
+async fn spread_transfers(app: &TestApp) {
     const N: usize = 20;
-    let (owners, accounts) = funded(&app, N, 10_000).await;
+    let (owners, accounts) = funded(app, N, 10_000).await;
     let ledger = &app.state.ledger;
     let transfers = (0..300).map(|n| {
         let (from, to) = (n % N, (n * 7 + 3) % N);
@@ -193,13 +205,13 @@ async fn transfers_spread_over_many_accounts_at_once_each_take_effect_once() {
     let outcomes = futures::future::join_all(transfers).await;
     let created = outcomes.iter().filter(|o| o.as_ref().is_ok_and(|o| o.status == 201)).count();
     assert_eq!(created, 300, "{:?}", outcomes.iter().find(|o| !o.as_ref().is_ok_and(|o| o.status == 201)));
-    assert_eq!(count_transfers(&app).await, 300);
+    assert_eq!(count_transfers(app).await, 300);
     let mut total = 0;
     for account in &accounts {
-        let balance = balance(&app, account).await;
+        let balance = balance(app, account).await;
         assert!(balance >= 0);
         total += balance;
     }
     assert_eq!(total, 10_000 * N as i64);
-    assert_books_balance(&app).await;
+    assert_books_balance(app).await;
 }
