@@ -55,6 +55,7 @@ impl AccountStore for LedgerStore {
         cached: Option<Snapshot>,
         batch: Vec<Command>,
     ) -> BoxFuture<'static, Result<Committed<Self>, LedgerError>> {
+        metrics::histogram!("ledger_group_commit_size").record(batch.len() as f64);
         if let Some(combiner) = &self.combiner {
             return combiner.submit(Job { account, cached, batch });
         }
@@ -124,7 +125,6 @@ impl LedgerStore {
         cached: Option<Snapshot>,
         batch: Vec<Command>,
     ) -> Result<Committed<Self>, LedgerError> {
-        metrics::histogram!("ledger_group_commit_size").record(batch.len() as f64);
         let mut job = Job { account, cached, batch };
         for _ in 0..ATTEMPTS {
             match self.attempt(std::slice::from_ref(&job)).await {

@@ -184,7 +184,11 @@ async fn a_stale_batch_in_a_shared_transaction_writes_nothing_while_the_others_c
 /// and the books balance, with the batches of many accounts committed together or each alone.
 #[actix_web::test]
 async fn transfers_spread_over_many_accounts_at_once_each_take_effect_once() {
-    spread_transfers(&spawn_app().await).await;
+    let app = spawn_app().await;
+    spread_transfers(&app).await;
+    let metrics = app.metrics().await.text().await.unwrap();
+    assert!(metrics.contains("ledger_combined_batches"), "the shared transactions are measured");
+    assert!(metrics.contains("ledger_group_commit_size"));
 }
 
 #[actix_web::test]
