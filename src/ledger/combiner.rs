@@ -13,11 +13,16 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tresor_actors::Committed;
+use uuid::Uuid;
 
 use super::command::LedgerError;
 use super::commit::{Job, LedgerStore};
 
 type Answer = Result<Committed<LedgerStore>, LedgerError>;
+
+/// Most commands in one shared transaction: its largest statement (two postings of eight values
+/// per command) then binds 16,384 values, within SQLite's 32,766 and PostgreSQL's 65,535.
+const MAX_COMMANDS: usize = 1024;
 
 struct Pending {
     job: Job,
@@ -54,8 +59,7 @@ impl Combiner {
 }
 
 async fn commit_ready(store: LedgerStore, ready: Arc<Mutex<mpsc::UnboundedReceiver<Pending>>>, max_jobs: usize) {
-    // A second batch of an account already in the group waits for the next transaction (an
-    // actor has one batch in flight, but a restarted actor may overlap its predecessor's).
+    // What did not fit in the last group goes first into the next.
     let mut carried: Vec<Pending> = Vec::new();
     loop {
         let mut group = std::mem::take(&mut carried);
@@ -74,12 +78,32 @@ async fn commit_ready(store: LedgerStore, ready: Arc<Mutex<mpsc::UnboundedReceiv
                 }
             }
         }
-        let mut accounts = HashSet::new();
-        let (group, again): (Vec<Pending>, Vec<Pending>) =
-            group.into_iter().partition(|pending| accounts.insert(pending.job.account));
+        let (group, again) = admit(group, |pending| (pending.job.account, pending.job.batch.len()));
         carried = again;
         commit_group(&store, group).await;
     }
+}
+
+/// Splits what is ready into this transaction's group and what waits for the next: an account
+/// at most once (an actor has one batch in flight, but a restarted actor may overlap its
+/// predecessor's), and at most `MAX_COMMANDS` commands unless one batch alone is larger (so
+/// every multi-row statement stays within both engines' limit on bound values).
+fn admit<T>(ready: Vec<T>, of: impl Fn(&T) -> (Uuid, usize)) -> (Vec<T>, Vec<T>) {
+    let mut accounts = HashSet::new();
+    let mut commands = 0;
+    let (mut group, mut again) = (Vec::new(), Vec::new());
+    for item in ready {
+        let (account, size) = of(&item);
+        let fits = group.is_empty() || commands + size <= MAX_COMMANDS;
+        if fits && !accounts.contains(&account) {
+            accounts.insert(account);
+            commands += size;
+            group.push(item);
+        } else {
+            again.push(item);
+        }
+    }
+    (group, again)
 }
 
 async fn commit_group(store: &LedgerStore, group: Vec<Pending>) {
@@ -108,4 +132,24 @@ async fn commit_group(store: &LedgerStore, group: Vec<Pending>) {
         let _ = reply.send(store.commit_batch(job.account, None, job.batch).await);
     });
     futures::future::join_all(retries).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::{MAX_COMMANDS, admit};
+
+    #[test]
+    fn a_group_takes_each_account_once_and_stays_under_the_command_cap() {
+        let (a, b, c) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let ready = vec![(a, 600), (b, 600), (c, 10), (a, 1)];
+        let (group, again) = admit(ready, |item| *item);
+        assert_eq!(group, [(a, 600), (c, 10)], "b does not fit, a's second batch waits");
+        assert_eq!(again, [(b, 600), (a, 1)]);
+        let (group, again) = admit(again, |item| *item);
+        assert_eq!((group, again), (vec![(b, 600), (a, 1)], vec![]));
+        let (group, _) = admit(vec![(a, MAX_COMMANDS * 2)], |item| *item);
+        assert_eq!(group.len(), 1, "a batch larger than the cap still goes, alone");
+    }
 }
