@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::authn::AuthUser;
 use super::client::Client;
 use super::money::{MoneyBody, caller, idempotency_key, money_request, respond};
+use super::paging::{self, PageQuery};
 use crate::error::{ApiError, Problem};
 use crate::ledger::account::{Account, AccountKind};
 use crate::ledger::command::Movement;
@@ -26,7 +27,7 @@ pub struct OpenAccount {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AccountList {
     pub items: Vec<Account>,
-    /// Always null: all of the caller's accounts fit one page.
+    /// The `cursor` of the next page; null on the last.
     pub next_cursor: Option<String>,
 }
 
@@ -34,15 +35,6 @@ pub struct AccountList {
 pub struct TransactionPage {
     pub items: Vec<Transaction>,
     pub next_cursor: Option<String>,
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    /// 1 to 200, default 50.
-    pub limit: Option<u32>,
-    /// The previous page's `next_cursor`.
-    pub cursor: Option<String>,
 }
 
 fn problem(status: StatusCode, slug: &str, detail: &str) -> ApiError {
@@ -81,11 +73,24 @@ pub async fn open(
 
 /// The caller's accounts.
 #[utoipa::path(
-    operation_id = "list_accounts",tag = "accounts", security(("bearer" = [])), responses((status = 200, description = "the caller's accounts", body = AccountList)))]
+    operation_id = "list_accounts",
+    tag = "accounts",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "the caller's accounts, oldest first", body = AccountList),
+        (status = 400, description = "bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 #[get("/v1/accounts")]
-pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let items = crate::ledger::accounts::list_owned(&state.db, user.user_id).await?;
-    Ok(HttpResponse::Ok().json(AccountList { items, next_cursor: None }))
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let all = crate::ledger::accounts::list_owned(&state.db, user.user_id).await?;
+    let (items, next_cursor) = paging::page(all, &query, |account| account.id.to_string())?;
+    Ok(HttpResponse::Ok().json(AccountList { items, next_cursor }))
 }
 
 /// One of the caller's accounts (404 when it is not theirs).
@@ -201,17 +206,8 @@ pub async fn transactions(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let account = state.ledger.owned(&caller(&user, &client), *id).await?;
-    let limit = match query.limit {
-        None => 50,
-        Some(limit @ 1..=200) => limit,
-        Some(_) => return Err(Problem::bad_request("limit must be between 1 and 200").into()),
-    };
-    let cursor = match &query.cursor {
-        None => None,
-        Some(raw) => {
-            Some(raw.parse::<i64>().map_err(|_| Problem::bad_request("cursor is not one this server issued"))?)
-        }
-    };
+    let limit = paging::limit(query.limit)?;
+    let cursor = paging::cursor::<i64>(query.cursor.as_deref())?;
     let page = history::page(&state.db, account.id, limit, cursor).await?;
     Ok(HttpResponse::Ok().json(TransactionPage { items: page.items, next_cursor: page.next_cursor }))
 }

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::authn::AuthUser;
 use super::client::Client;
+use super::paging::{self, PageQuery};
 use super::upload_form;
 use crate::documents::download::SignedLink;
 use crate::documents::{Access, DocumentVersion, NewUpload};
@@ -21,7 +22,7 @@ const FRAMING_ALLOWANCE: u64 = 64 * 1024;
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DocumentList {
     pub items: Vec<DocumentVersion>,
-    /// Always null: every document of the caller fits one page.
+    /// The `cursor` of the next page; null on the last.
     pub next_cursor: Option<String>,
 }
 
@@ -99,12 +100,21 @@ pub async fn upload(
     operation_id = "list_documents",
     tag = "documents",
     security(("bearer" = [])),
-    responses((status = 200, description = "the caller's documents, latest version of each", body = DocumentList))
+    params(PageQuery),
+    responses(
+        (status = 200, description = "the caller's documents, latest version of each, oldest document first", body = DocumentList),
+        (status = 400, description = "bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/v1/documents")]
-pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let items = state.documents.list(&Access::Owner(user.user_id)).await?;
-    Ok(HttpResponse::Ok().json(DocumentList { items, next_cursor: None }))
+pub async fn list(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let all = state.documents.list(&Access::Owner(user.user_id)).await?;
+    let (items, next_cursor) = paging::page(all, &query, |v| v.id.to_string())?;
+    Ok(HttpResponse::Ok().json(DocumentList { items, next_cursor }))
 }
 
 /// One of the caller's documents (its latest version); 404 when it is not theirs.
@@ -127,8 +137,10 @@ pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uuid>
     operation_id = "list_document_versions",
     tag = "documents",
     security(("bearer" = [])),
+    params(PageQuery),
     responses(
         (status = 200, description = "every version, newest first", body = DocumentList),
+        (status = 400, description = "bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such document of the caller's", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -137,9 +149,11 @@ pub async fn versions(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = state.documents.versions(&Access::Owner(user.user_id), *id).await?;
-    Ok(HttpResponse::Ok().json(DocumentList { items, next_cursor: None }))
+    let all = state.documents.versions(&Access::Owner(user.user_id), *id).await?;
+    let (items, next_cursor) = paging::page(all, &query, |v| v.version.to_string())?;
+    Ok(HttpResponse::Ok().json(DocumentList { items, next_cursor }))
 }
 
 /// A download link valid 5 minutes, for the caller and one version only (the latest, or the

@@ -20,6 +20,7 @@ pub mod mfa;
 pub mod middleware;
 pub mod money;
 pub mod ops;
+pub mod paging;
 pub mod passwords;
 pub mod registration;
 mod server;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, assert_problem, spawn_app};
 use crate::identity::support::SignedIn;
 
-async fn approved(app: &TestApp) -> SignedIn {
+pub async fn approved(app: &TestApp) -> SignedIn {
     let customer = app.signed_in().await;
     app.approve_kyc(&customer.user.id).await;
     customer

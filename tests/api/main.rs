@@ -24,3 +24,4 @@ mod mail;
 mod mfa;
 mod notifications;
 mod openapi;
+mod paging;
