@@ -1,15 +1,17 @@
-//! Committing a batch of one account's commands in one transaction — the database side of the
-//! account actor, and the place where correctness is enforced:
+//! Committing account batches — the database side of the account actors, and the place where
+//! correctness is enforced. One transaction carries one account's batch, or the ready batches
+//! of several accounts (see `combiner`):
 //!
-//! - the actor's account is debited with a conditional update (`version` unchanged and the
-//!   balance stays ≥ 0); if another process debited it meanwhile, the update matches no row and
-//!   the batch is retried on fresh data;
+//! - every row the transaction touches is locked first, in ascending id order (PostgreSQL), so
+//!   crossing transfers cannot deadlock;
+//! - each debited account moves with a conditional update (`version` unchanged and the balance
+//!   stays ≥ 0); if another process debited it meanwhile, the update matches no row and that
+//!   batch writes nothing and is decided again on fresh data;
 //! - credits (deposits, incoming transfers) add to the row without bumping `version`, so they
 //!   never invalidate another actor's cache; a cached balance is only ever too low, and a refusal
 //!   for lack of funds is re-decided on a fresh read;
-//! - every row is updated in ascending id order, so crossing transfers cannot deadlock;
-//! - entries, postings, idempotency records and audit entries go in with the balances, in the
-//!   same transaction.
+//! - entries, postings, idempotency records, mail and staged audit entries go in with the
+//!   balances, in the same transaction.
 
 use std::collections::HashMap;
 
@@ -83,12 +85,6 @@ impl From<sqlx::Error> for Retry {
             sqlx::Error::Database(e) if e.is_unique_violation() => Self::Stale,
             _ => Self::Failed(error.into()),
         }
-    }
-}
-
-impl From<Stale> for Retry {
-    fn from(_: Stale) -> Self {
-        Self::Stale
     }
 }
 

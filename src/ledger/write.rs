@@ -98,6 +98,11 @@ pub async fn apply(
     let at = time::now();
     let at_text = time::to_db(at);
     rows::insert_entries(conn, &entries, &at_text).await?;
+    // An account is in one batch of a transaction, so its entries are that batch's.
+    let mut by_account: HashMap<Uuid, HashMap<usize, &Entry<'_>>> = HashMap::new();
+    for entry in &entries {
+        by_account.entry(entry.account).or_default().insert(entry.index, entry);
+    }
     let mut written = Vec::with_capacity(decided.len());
     let mut kept = Vec::new();
     for d in decided {
@@ -105,7 +110,7 @@ pub async fn apply(
             written.push(None);
             continue;
         }
-        let mine: Vec<&Entry<'_>> = entries.iter().filter(|e| e.account == d.account).collect();
+        let mine = by_account.remove(&d.account).unwrap_or_default();
         let responses = responses(d, &mine, at);
         for (index, step) in d.steps.iter().enumerate() {
             if let (Step::Apply | Step::Refuse { save: true, .. }, Some(key)) = (step, &d.batch[index].idempotency) {
@@ -170,8 +175,12 @@ fn transaction_kind(movement: Movement) -> TransactionKind {
     }
 }
 
-fn responses(d: &Decided<'_>, entries: &[&Entry<'_>], at: chrono::DateTime<chrono::Utc>) -> Vec<Outcome> {
-    let by_index: HashMap<usize, &Entry<'_>> = entries.iter().map(|e| (e.index, *e)).collect();
+/// One response per command of `d`; `by_index` holds its entries by command index.
+fn responses(
+    d: &Decided<'_>,
+    by_index: &HashMap<usize, &Entry<'_>>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Vec<Outcome> {
     let mut out: Vec<Outcome> = Vec::with_capacity(d.steps.len());
     for (index, step) in d.steps.iter().enumerate() {
         let outcome = match step {
