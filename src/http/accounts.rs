@@ -194,6 +194,7 @@ async fn move_cash(
     params(PageQuery),
     responses(
         (status = 200, description = "a page of transactions", body = TransactionPage),
+        (status = 400, description = "bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such account of the caller's", body = Problem, content_type = "application/problem+json"),
     )
 )]
