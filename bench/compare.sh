@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Alternating ledger runs under several settings, to choose between them on a noisy machine:
+#   bench/compare.sh WORKLOAD SECONDS ROUNDS VARIANT...
+# WORKLOAD is hot (1,000 accounts) or uniform (10,000). Each VARIANT is a space-separated list of
+# environment assignments for `tresor serve`, e.g. "TRESOR__LEDGER__COMMITTERS=2"; TRESOR_BIN in
+# a variant runs another build of the server (default target/release/tresor). Every round runs
+# each variant once, on a fresh PostgreSQL database, and prints one line per run.
+set -Eeuo pipefail
+cd "$(dirname "$0")/.."
+workload=$1 seconds=$2 rounds=$3
+shift 3
+export PGOPTIONS=--client-min-messages=warning
+pg_base=${PG_BASE:-postgres://postgres:postgres@127.0.0.1:5432}
+port=${PORT_UNDER_TEST:-18182}
+accounts=$([ "$workload" = hot ] && echo 1000 || echo 10000)
+cargo build --release --quiet -p tresor -p tresor-bench
+work=$(mktemp -d)
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+run() { # variant
+    local variant=$1 db="tresor_compare_$$"
+    psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -qc "CREATE DATABASE $db"
+    rm -rf "$work/data"
+    (
+        export DATABASE_URL="$pg_base/$db" TRESOR_DATA_DIR="$work/data" TRESOR_BIND="127.0.0.1:$port" \
+            RUST_LOG=error TRESOR__LEDGER__DAILY_OUTGOING=9000000000000 TRESOR__DATABASE__MAX_CONNECTIONS=16 \
+            TRESOR__RATE_LIMITS__LOGIN_IP=off TRESOR__RATE_LIMITS__LOGIN_IP_EMAIL=off \
+            TRESOR__RATE_LIMITS__TRANSFERS=off TRESOR__RATE_LIMITS__REGISTER=off
+        # shellcheck disable=SC2086 # a variant is a list of assignments
+        export $variant
+        bin=${TRESOR_BIN:-target/release/tresor}
+        "$bin" migrate >/dev/null
+        "$bin" serve & server=$!
+        for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.1; done
+        target/release/tresor-load --base-url "http://127.0.0.1:$port" --tresor "$bin" --users 50 \
+            --accounts "$accounts" --workload "$workload" --concurrency 64 --duration "$seconds" \
+            --label "$variant" 2>/dev/null | grep "transfers in"
+        kill -TERM "$server"; wait "$server" 2>/dev/null || true
+    )
+    psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+}
+
+echo "machine: $(nproc) cores, $(uname -sr); $workload, $seconds s per run, $rounds rounds"
+for _ in $(seq 1 "$rounds"); do
+    for variant in "$@"; do
+        run "$variant"
+    done
+done
