@@ -15,7 +15,7 @@ port=${PORT_UNDER_TEST:-18182}
 accounts=$([ "$workload" = hot ] && echo 1000 || echo 10000)
 cargo build --release --quiet -p tresor -p tresor-bench
 work=$(mktemp -d)
-trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'if [ -n "${server:-}" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
 run() { # variant
     local variant=$1 db="tresor_compare_$$"

@@ -12,7 +12,7 @@ port=${PORT_UNDER_TEST:-18181}
 
 cargo build --release --quiet -p tresor -p tresor-bench
 work=$(mktemp -d)
-trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'if [ -n "${server:-}" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
 run() { # engine workload accounts concurrency
     local engine=$1 workload=$2 accounts=$3 concurrency=$4 db
