@@ -5,7 +5,8 @@ use uuid::Uuid;
 
 use super::chain::Link;
 use super::{Actor, Entry, Event};
-use crate::db::{Dialect, batch, time};
+use crate::db::insert::Insert;
+use crate::db::{Dialect, time};
 
 /// An entry's stored text columns, before it is linked (its own and the previous hash).
 pub(super) struct Staged {
@@ -120,27 +121,25 @@ pub async fn stage_many(conn: &mut AnyConnection, events: Vec<(&Actor, Event)>) 
     let at_text = time::to_db(time::now());
     let staged: Vec<Staged> =
         events.iter().map(|(actor, event)| Staged::new(Uuid::now_v7(), &at_text, actor, event)).collect();
-    let sql = format!(
-        "INSERT INTO audit_pending (id, at, actor_id, action, target_type, target_id, ip, user_agent, \
-         old_value, new_value) VALUES {}",
-        batch::values(staged.len(), 10)
+    let mut rows = Insert::new(
+        "audit_pending",
+        &["id", "at", "actor_id", "action", "target_type", "target_id", "ip", "user_agent", "old_value", "new_value"],
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for row in staged {
-        query = query
-            .bind(row.id)
-            .bind(row.at)
-            .bind(row.actor_id)
-            .bind(row.action)
-            .bind(row.target_type)
-            .bind(row.target_id)
-            .bind(row.ip)
-            .bind(row.user_agent)
-            .bind(row.old_value)
-            .bind(row.new_value);
+        rows.row([
+            row.id.into(),
+            row.at.into(),
+            row.actor_id.into(),
+            row.action.into(),
+            row.target_type.into(),
+            row.target_id.into(),
+            row.ip.into(),
+            row.user_agent.into(),
+            row.old_value.into(),
+            row.new_value.into(),
+        ]);
     }
-    query.execute(&mut *conn).await?;
-    Ok(())
+    rows.execute(conn).await
 }
 
 /// Links `staged` after the current head, in order: locks the head, inserts the links and moves
@@ -157,32 +156,45 @@ pub(super) async fn link(
     let head = sqlx::query(head_sql).fetch_one(&mut *conn).await?;
     let head_seq: i64 = head.try_get("seq")?;
     let mut prev_hash: String = head.try_get("hash")?;
-    let sql = format!(
-        "INSERT INTO audit_log (seq, id, at, actor_id, action, target_type, target_id, ip, user_agent, \
-         old_value, new_value, prev_hash, hash) VALUES {}",
-        batch::values(staged.len(), 13)
+    let mut rows = Insert::new(
+        "audit_log",
+        &[
+            "seq",
+            "id",
+            "at",
+            "actor_id",
+            "action",
+            "target_type",
+            "target_id",
+            "ip",
+            "user_agent",
+            "old_value",
+            "new_value",
+            "prev_hash",
+            "hash",
+        ],
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     let mut hashes = Vec::with_capacity(staged.len());
     for (row, seq) in staged.iter().zip(head_seq + 1..) {
         let hash = row.hash(seq, &prev_hash);
-        query = query
-            .bind(seq)
-            .bind(row.id.clone())
-            .bind(row.at.clone())
-            .bind(row.actor_id.clone())
-            .bind(row.action.clone())
-            .bind(row.target_type.clone())
-            .bind(row.target_id.clone())
-            .bind(row.ip.clone())
-            .bind(row.user_agent.clone())
-            .bind(row.old_value.clone())
-            .bind(row.new_value.clone())
-            .bind(std::mem::replace(&mut prev_hash, hash.clone()))
-            .bind(hash.clone());
+        rows.row([
+            seq.into(),
+            row.id.clone().into(),
+            row.at.clone().into(),
+            row.actor_id.clone().into(),
+            row.action.clone().into(),
+            row.target_type.clone().into(),
+            row.target_id.clone().into(),
+            row.ip.clone().into(),
+            row.user_agent.clone().into(),
+            row.old_value.clone().into(),
+            row.new_value.clone().into(),
+            std::mem::replace(&mut prev_hash, hash.clone()).into(),
+            hash.clone().into(),
+        ]);
         hashes.push(hash);
     }
-    query.execute(&mut *conn).await?;
+    rows.execute(&mut *conn).await?;
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(head_seq + staged.len() as i64)
         .bind(&prev_hash)

@@ -6,6 +6,7 @@
 //! locks), [`Dialect`] says which SQL to send.
 
 pub mod batch;
+pub mod insert;
 mod migrate;
 mod pool;
 pub mod time;

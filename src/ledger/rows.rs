@@ -1,12 +1,12 @@
 //! Inserting a batch's rows: journal entries and their postings, and idempotency records —
-//! multi-row statements, one per table.
+//! one multi-row statement per table.
 
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::command::{Command, Idempotency, Movement, Outcome};
 use super::write::Entry;
-use crate::db::batch;
+use crate::db::insert::Insert;
 
 fn kind_of(command: &Command) -> &'static str {
     match command.movement {
@@ -17,59 +17,52 @@ fn kind_of(command: &Command) -> &'static str {
 }
 
 pub async fn insert_entries(conn: &mut AnyConnection, entries: &[Entry<'_>], at: &str) -> Result<(), sqlx::Error> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        "INSERT INTO journal_entries (id, reference, kind, currency, amount, description, initiated_by, created_at) \
-         VALUES {}",
-        batch::values(entries.len(), 8)
+    let mut journal = Insert::new(
+        "journal_entries",
+        &["id", "reference", "kind", "currency", "amount", "description", "initiated_by", "created_at"],
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut postings = Insert::new(
+        "postings",
+        &["id", "entry_id", "account_id", "seq", "amount", "balance_after", "counterparty_account_id", "created_at"],
+    );
     for entry in entries {
         let command = entry.command;
-        query = query
-            .bind(entry.id.to_string())
-            .bind(entry.reference.clone())
-            .bind(kind_of(command))
-            .bind(command.currency.code())
-            .bind(command.amount.minor_units())
-            .bind(command.description.clone())
-            .bind(command.initiated_by.to_string())
-            .bind(at.to_owned());
-    }
-    query.execute(&mut *conn).await?;
-
-    let sql = format!(
-        "INSERT INTO postings (id, entry_id, account_id, seq, amount, balance_after, counterparty_account_id, \
-         created_at) VALUES {}",
-        batch::values(entries.len() * 2, 8)
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for entry in entries {
-        let command = entry.command;
+        let id = entry.id.to_string();
+        journal.row([
+            id.clone().into(),
+            entry.reference.clone().into(),
+            kind_of(command).into(),
+            command.currency.code().into(),
+            command.amount.minor_units().into(),
+            command.description.clone().into(),
+            command.initiated_by.to_string().into(),
+            at.into(),
+        ]);
         let transfer = command.movement == Movement::Transfer;
         let (this, other) = (entry.account.to_string(), command.counter_account.to_string());
-        query = query
-            .bind(Uuid::now_v7().to_string())
-            .bind(entry.id.to_string())
-            .bind(this.clone())
-            .bind(Some(entry.seq))
-            .bind(command.delta())
-            .bind(Some(entry.balance_after))
-            .bind(transfer.then(|| other.clone()))
-            .bind(at.to_owned())
-            .bind(Uuid::now_v7().to_string())
-            .bind(entry.id.to_string())
-            .bind(other)
-            .bind(entry.counter_seq)
-            .bind(-command.delta())
-            .bind(entry.counter_balance_after)
-            .bind(transfer.then_some(this))
-            .bind(at.to_owned());
+        postings.row([
+            Uuid::now_v7().to_string().into(),
+            id.clone().into(),
+            this.clone().into(),
+            Some(entry.seq).into(),
+            command.delta().into(),
+            Some(entry.balance_after).into(),
+            transfer.then(|| other.clone()).into(),
+            at.into(),
+        ]);
+        postings.row([
+            Uuid::now_v7().to_string().into(),
+            id.into(),
+            other.into(),
+            entry.counter_seq.into(),
+            (-command.delta()).into(),
+            entry.counter_balance_after.into(),
+            transfer.then_some(this).into(),
+            at.into(),
+        ]);
     }
-    query.execute(&mut *conn).await?;
-    Ok(())
+    journal.execute(&mut *conn).await?;
+    postings.execute(conn).await
 }
 
 /// Keeps each response under its idempotency key.
@@ -78,22 +71,15 @@ pub async fn insert_idempotency(
     kept: &[(&Idempotency, Outcome)],
     at: &str,
 ) -> Result<(), sqlx::Error> {
-    if kept.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        "INSERT INTO idempotency_keys (scope, fingerprint, status, body, created_at) VALUES {}",
-        batch::values(kept.len(), 5)
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut rows = Insert::new("idempotency_keys", &["scope", "fingerprint", "status", "body", "created_at"]);
     for (key, response) in kept {
-        query = query
-            .bind(key.scope.clone())
-            .bind(key.fingerprint.clone())
-            .bind(i64::from(response.status))
-            .bind(response.body.clone())
-            .bind(at.to_owned());
+        rows.row([
+            key.scope.clone().into(),
+            key.fingerprint.clone().into(),
+            i64::from(response.status).into(),
+            response.body.clone().into(),
+            at.into(),
+        ]);
     }
-    query.execute(&mut *conn).await?;
-    Ok(())
+    rows.execute(conn).await
 }

@@ -10,6 +10,7 @@ use tresor_jobs::{Deferred, SendEmail, Store};
 use uuid::Uuid;
 
 use crate::crypto::{KeyRing, aead};
+use crate::db::insert::Insert;
 use crate::db::time;
 
 /// What is sealed in an outbox row.
@@ -51,11 +52,7 @@ pub async fn queue_many(
         return Ok(Vec::new());
     }
     let created_at = time::to_db(time::now());
-    let sql = format!(
-        "INSERT INTO email_outbox (id, template, payload, created_at) VALUES {}",
-        crate::db::batch::values(emails.len(), 4)
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut rows = Insert::new("email_outbox", &["id", "template", "payload", "created_at"]);
     let mut ids = Vec::with_capacity(emails.len());
     for email in emails {
         let id = Uuid::now_v7();
@@ -63,10 +60,10 @@ pub async fn queue_many(
         let payload = serde_json::to_vec(&Sealed { to: email.to, data: email.data })
             .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         let sealed = aead::seal(ring, &payload, &associated(&id));
-        query = query.bind(id.to_string()).bind(template).bind(sealed).bind(created_at.clone());
+        rows.row([id.to_string().into(), template.into(), sealed.into(), created_at.as_str().into()]);
         ids.push(id);
     }
-    query.execute(conn).await?;
+    rows.execute(conn).await?;
     Ok(ids)
 }
 
