@@ -1,9 +1,8 @@
 //! Opening the pools with each engine's settings.
 
 use std::path::Path;
-use std::str::FromStr;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 
 use super::PoolSettings;
@@ -36,20 +35,11 @@ pub async fn sqlite(url: &str, settings: &PoolSettings) -> Result<(AnyPool, AnyP
     Ok((writer, reader))
 }
 
-/// Prepared statements kept per PostgreSQL connection. The ledger's multi-row statements have
-/// one text per row count, so the default of 100 would evict and prepare them again and again.
-const PG_STATEMENT_CACHE: &str = "1024";
-
 pub async fn postgres(url: &str, settings: &PoolSettings) -> Result<AnyPool, sqlx::Error> {
-    let mut options = AnyConnectOptions::from_str(url)?;
-    let set = options.database_url.query_pairs().any(|(key, _)| key == "statement-cache-capacity");
-    if !set {
-        options.database_url.query_pairs_mut().append_pair("statement-cache-capacity", PG_STATEMENT_CACHE);
-    }
     AnyPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
-        .connect_with(options)
+        .connect(url)
         .await
 }
 
