@@ -9,7 +9,7 @@
 use serde_json::Value as Json;
 use sqlx::AnyConnection;
 
-use super::batch;
+use super::{Dialect, batch};
 
 /// One value of a row.
 #[derive(Clone, Debug, PartialEq)]
@@ -90,7 +90,7 @@ impl Insert {
             return Ok(());
         }
         let columns = self.columns.join(", ");
-        if conn.backend_name() == "PostgreSQL" {
+        if Dialect::of(conn) == Dialect::Postgres {
             let sql = format!(
                 "INSERT INTO {} ({columns}) SELECT {} FROM jsonb_array_elements($1::jsonb) AS r",
                 self.table,

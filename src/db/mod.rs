@@ -30,6 +30,11 @@ impl Dialect {
         if url.starts_with("sqlite:") { Self::Sqlite } else { Self::Postgres }
     }
 
+    /// The engine behind a connection, for code that holds a connection but not the [`Db`].
+    pub fn of(conn: &sqlx::AnyConnection) -> Self {
+        if conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME { Self::Postgres } else { Self::Sqlite }
+    }
+
     /// The suffix that locks selected rows until commit. SQLite needs none: its write
     /// transactions start with `BEGIN IMMEDIATE` and so already hold the database's write lock.
     pub fn for_update(self) -> &'static str {

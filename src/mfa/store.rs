@@ -4,6 +4,7 @@ use crate::identity::rekey::{SealedColumn, reseal_column};
 use sqlx::{Any, AnyConnection, Executor, Row};
 use uuid::Uuid;
 
+use crate::db::insert::Insert;
 use crate::db::{batch, time};
 use crate::identity::store::parse_id;
 
@@ -105,20 +106,17 @@ pub async fn replace_backup_codes(
         .bind(user_id.to_string())
         .execute(&mut *conn)
         .await?;
-    if hashes.is_empty() {
-        return Ok(());
-    }
-    let sql = format!(
-        "INSERT INTO mfa_backup_codes (id, user_id, code_hash, created_at) VALUES {}",
-        batch::values(hashes.len(), 4)
-    );
     let now = time::to_db(time::now());
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut rows = Insert::new("mfa_backup_codes", &["id", "user_id", "code_hash", "created_at"]);
     for hash in hashes {
-        query = query.bind(Uuid::now_v7().to_string()).bind(user_id.to_string()).bind(hash.clone()).bind(now.clone());
+        rows.row([
+            Uuid::now_v7().to_string().into(),
+            user_id.to_string().into(),
+            hash.clone().into(),
+            now.as_str().into(),
+        ]);
     }
-    query.execute(conn).await?;
-    Ok(())
+    rows.execute(conn).await
 }
 
 /// Uses up the unused backup code whose hash is one of `candidates`; the codes left after it,
