@@ -110,14 +110,11 @@ pub async fn append_many(
     Ok(entries)
 }
 
-/// Writes events to `audit_pending` in the caller's transaction, without taking the chain head:
-/// they commit (or roll back) with the change they describe, and the linker chains them soon
-/// after (see [`super::link_pending`]). For paths where the head lock would serialize commits.
-#[tracing::instrument(skip_all, fields(count = events.len()))]
-pub async fn stage_many(conn: &mut AnyConnection, events: Vec<(&Actor, Event)>) -> Result<(), sqlx::Error> {
-    if events.is_empty() {
-        return Ok(());
-    }
+/// The `audit_pending` rows of `events`, for the caller to insert in its transaction: staged
+/// entries take no chain head, commit (or roll back) with the change they describe, and the
+/// linker chains them soon after (see [`super::link_pending`]). For paths where the head lock
+/// would serialize commits.
+pub fn staged_rows(events: Vec<(&Actor, Event)>) -> Insert {
     let at_text = time::to_db(time::now());
     let staged: Vec<Staged> =
         events.iter().map(|(actor, event)| Staged::new(Uuid::now_v7(), &at_text, actor, event)).collect();
@@ -139,7 +136,7 @@ pub async fn stage_many(conn: &mut AnyConnection, events: Vec<(&Actor, Event)>) 
             row.new_value.into(),
         ]);
     }
-    rows.execute(conn).await
+    rows
 }
 
 /// Links `staged` after the current head, in order: locks the head, inserts the links and moves

@@ -1,4 +1,4 @@
-//! The linker: chains the entries staged in `audit_pending` (by [`super::stage_many`]) onto the
+//! The linker: chains the entries staged in `audit_pending` (by [`super::staged_rows`]) onto the
 //! audit log. Every `serve` process runs it in the background, and every reader of the chain
 //! runs it first, so what a reader sees includes every committed change. Linkers in several
 //! processes serialize on the chain head; each entry is linked exactly once because it is

@@ -1,5 +1,5 @@
 //! The tamper-evident audit chain that every capability writes to in the same transaction as
-//! the change it describes. The ledger's hot path stages its entries instead ([`stage_many`]),
+//! the change it describes. The ledger's hot path stages its entries instead ([`staged_rows`]),
 //! and the linker chains them right after commit ([`link_pending`]).
 
 mod append;
@@ -11,7 +11,7 @@ mod verify;
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use append::{append, append_many, stage_many};
+pub use append::{append, append_many, staged_rows};
 pub use linker::{link_pending, run_linker};
 pub use verify::{ChainReport, verify};
 

@@ -102,6 +102,18 @@ impl Db {
         }
     }
 
+    /// Starts a write transaction whose every statement looks rows up by key, so a plan made
+    /// for any values is as good as one made for these: on PostgreSQL each prepared statement is
+    /// then planned once per connection (`plan_cache_mode = force_generic_plan` for this
+    /// transaction, set in the round trip that begins it) instead of at every execution — the
+    /// ledger's multi-row statements took longer to plan than to run.
+    pub async fn begin_keyed(&self) -> Result<Tx, sqlx::Error> {
+        match self.dialect {
+            Dialect::Sqlite => self.begin().await,
+            Dialect::Postgres => self.writer.begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan").await,
+        }
+    }
+
     /// Answers whether the database takes a query now; `/health/ready` asks this.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.reader).await.map(|_| ())

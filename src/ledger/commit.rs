@@ -150,8 +150,7 @@ impl LedgerStore {
     /// snapshot, all written with one statement per table. Answers one result per job, `None`
     /// for a stale one (nothing of it was written: decide it again on fresh data).
     pub async fn attempt(&self, jobs: &[Job]) -> Result<Vec<Option<Committed<Self>>>, Retry> {
-        let mut tx = self.db.begin().await?;
-        generic_plans(&mut tx, self.db.dialect()).await?;
+        let mut tx = self.db.begin_keyed().await?;
         let commands: Vec<&Command> = jobs.iter().flat_map(|job| &job.batch).collect();
         let touched: Vec<Uuid> = jobs
             .iter()
@@ -221,17 +220,6 @@ impl LedgerStore {
         }
         Ok(results)
     }
-}
-
-/// Every statement of a ledger transaction looks rows up by key, so a plan made for any values
-/// is as good as one made for these: PostgreSQL then plans each prepared statement once per
-/// connection instead of at every execution (the multi-row statements take longer to plan than
-/// to run).
-async fn generic_plans(conn: &mut AnyConnection, dialect: crate::db::Dialect) -> Result<(), sqlx::Error> {
-    if dialect == crate::db::Dialect::Postgres {
-        sqlx::raw_sql("SET LOCAL plan_cache_mode = force_generic_plan").execute(&mut *conn).await?;
-    }
-    Ok(())
 }
 
 async fn load(conn: &mut AnyConnection, account: Uuid, today: chrono::NaiveDate) -> Result<Snapshot, sqlx::Error> {

@@ -1,5 +1,6 @@
 //! What a committed batch tells people, in the same transaction: the recipient of each transfer
-//! is emailed; flagged transfers become a security event and a staff notification.
+//! is emailed (`emails`, rows the batch inserts with its others); flagged transfers become a
+//! security event and a staff notification (`flagged`).
 
 use std::collections::HashMap;
 
@@ -11,6 +12,7 @@ use uuid::Uuid;
 use super::command::Movement;
 use super::write::Entry;
 use crate::crypto::KeyRing;
+use crate::db::insert::Insert;
 use crate::security_events::{self, SecurityEvent};
 use crate::{mail, notifications};
 
@@ -24,12 +26,8 @@ fn masked(number: &str) -> String {
 /// The email and name of each credited account's owner (active users only), by account.
 pub type Recipients = HashMap<Uuid, (String, String)>;
 
-pub async fn record(
-    conn: &mut AnyConnection,
-    ring: &KeyRing,
-    recipients: &Recipients,
-    entries: &[Entry<'_>],
-) -> Result<(), sqlx::Error> {
+/// The outbox rows emailing each transfer's recipient (active, not erased owners only).
+pub fn emails(ring: &KeyRing, recipients: &Recipients, entries: &[Entry<'_>]) -> Result<Insert, sqlx::Error> {
     let mails: Vec<Email> = entries
         .iter()
         .filter(|e| e.command.movement == Movement::Transfer)
@@ -48,7 +46,11 @@ pub async fn record(
             })
         })
         .collect();
-    mail::queue_many(conn, ring, mails).await?;
+    mail::outbox_rows(ring, mails)
+}
+
+/// Records a security event and a staff notification for each flagged entry.
+pub async fn flagged(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Result<(), sqlx::Error> {
     for entry in entries {
         let Some(flag) = entry.flag else { continue };
         let command = entry.command;

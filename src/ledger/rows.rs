@@ -1,7 +1,6 @@
-//! Inserting a batch's rows: journal entries and their postings, and idempotency records —
-//! one multi-row statement per table.
+//! A batch's rows: journal entries and their postings, and idempotency records — one
+//! multi-row insert per table, for the caller to write with the batch's other rows.
 
-use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::command::{Command, Idempotency, Movement, Outcome};
@@ -16,7 +15,8 @@ fn kind_of(command: &Command) -> &'static str {
     }
 }
 
-pub async fn insert_entries(conn: &mut AnyConnection, entries: &[Entry<'_>], at: &str) -> Result<(), sqlx::Error> {
+/// The journal entries and their postings (in that order: postings name their entry).
+pub fn entries(entries: &[Entry<'_>], at: &str) -> [Insert; 2] {
     let mut journal = Insert::new(
         "journal_entries",
         &["id", "reference", "kind", "currency", "amount", "description", "initiated_by", "created_at"],
@@ -61,16 +61,11 @@ pub async fn insert_entries(conn: &mut AnyConnection, entries: &[Entry<'_>], at:
             at.into(),
         ]);
     }
-    journal.execute(&mut *conn).await?;
-    postings.execute(conn).await
+    [journal, postings]
 }
 
 /// Keeps each response under its idempotency key.
-pub async fn insert_idempotency(
-    conn: &mut AnyConnection,
-    kept: &[(&Idempotency, Outcome)],
-    at: &str,
-) -> Result<(), sqlx::Error> {
+pub fn idempotency(kept: &[(&Idempotency, Outcome)], at: &str) -> Insert {
     let mut rows = Insert::new("idempotency_keys", &["scope", "fingerprint", "status", "body", "created_at"]);
     for (key, response) in kept {
         rows.row([
@@ -81,5 +76,5 @@ pub async fn insert_idempotency(
             at.into(),
         ]);
     }
-    rows.execute(conn).await
+    rows
 }

@@ -1,6 +1,6 @@
 //! Writing decided batches — of one account or of several in one transaction: balances (see
-//! `balances`), journal entries, postings, idempotency records, mail and audit entries, each a
-//! multi-row statement over every batch.
+//! `balances`), then journal entries, postings, idempotency records, mail and audit entries, a
+//! multi-row insert per table over every batch, all sent as one statement.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,7 +17,7 @@ use super::transaction::{Transaction, TransactionKind};
 use super::{notify, rows};
 use crate::audit::{self, Event};
 use crate::crypto::KeyRing;
-use crate::db::time;
+use crate::db::{insert, time};
 
 /// One account's batch, decided.
 pub struct Decided<'a> {
@@ -97,7 +97,6 @@ pub async fn apply(
     }
     let at = time::now();
     let at_text = time::to_db(at);
-    rows::insert_entries(conn, &entries, &at_text).await?;
     // An account is in one batch of a transaction, so its entries are that batch's.
     let mut by_account: HashMap<Uuid, HashMap<usize, &Entry<'_>>> = HashMap::new();
     for entry in &entries {
@@ -124,10 +123,17 @@ pub async fn apply(
             responses,
         }));
     }
-    rows::insert_idempotency(conn, &kept, &at_text).await?;
-    notify::record(conn, ring, recipients, &entries).await?;
+    let [journal, postings] = rows::entries(&entries, &at_text);
     let events = entries.iter().map(|entry| (&entry.command.actor, audit_event(entry))).collect();
-    audit::stage_many(conn, events).await?;
+    let rows = [
+        journal,
+        postings,
+        rows::idempotency(&kept, &at_text),
+        notify::emails(ring, recipients, &entries)?,
+        audit::staged_rows(events),
+    ];
+    insert::execute_all(conn, rows).await?;
+    notify::flagged(conn, &entries).await?;
     Ok(written)
 }
 

@@ -41,19 +41,12 @@ pub async fn queue(conn: &mut AnyConnection, ring: &KeyRing, email: Email) -> Re
     Ok(id)
 }
 
-/// Queues several messages with one statement (a ledger batch emails every recipient). No job
-/// is enqueued here: the sweeper hands unsent rows to `send_email` within its interval.
-pub async fn queue_many(
-    conn: &mut AnyConnection,
-    ring: &KeyRing,
-    emails: Vec<Email>,
-) -> Result<Vec<Uuid>, sqlx::Error> {
-    if emails.is_empty() {
-        return Ok(Vec::new());
-    }
+/// The outbox rows of several messages, sealed, for the caller to insert in its transaction
+/// (a ledger batch emails every recipient, with its other rows). No job is enqueued: the sweeper
+/// hands unsent rows to `send_email` within its interval.
+pub fn outbox_rows(ring: &KeyRing, emails: Vec<Email>) -> Result<Insert, sqlx::Error> {
     let created_at = time::to_db(time::now());
     let mut rows = Insert::new("email_outbox", &["id", "template", "payload", "created_at"]);
-    let mut ids = Vec::with_capacity(emails.len());
     for email in emails {
         let id = Uuid::now_v7();
         let template = email.template.name();
@@ -61,10 +54,8 @@ pub async fn queue_many(
             .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         let sealed = aead::seal(ring, &payload, &associated(&id));
         rows.row([id.to_string().into(), template.into(), sealed.into(), created_at.as_str().into()]);
-        ids.push(id);
     }
-    rows.execute(conn).await?;
-    Ok(ids)
+    Ok(rows)
 }
 
 /// Queues `email` and its `send_email` job in the caller's transaction. On the database

@@ -21,7 +21,7 @@ async fn stage(app: &TestApp, from: usize, count: usize) {
     let db = &app.state.db;
     let actor = Actor { user_id: Some(uuid::Uuid::now_v7()), ip: Some("127.0.0.1".into()), user_agent: None };
     let mut tx = db.begin().await.unwrap();
-    audit::stage_many(&mut tx, (from..from + count).map(|n| (&actor, event(n))).collect()).await.unwrap();
+    audit::staged_rows((from..from + count).map(|n| (&actor, event(n))).collect()).execute(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -74,7 +74,7 @@ async fn a_rolled_back_transaction_stages_nothing() {
     let db = &app.state.db;
     let actor = Actor::system();
     let mut tx = db.begin().await.unwrap();
-    audit::stage_many(&mut tx, vec![(&actor, event(1))]).await.unwrap();
+    audit::staged_rows(vec![(&actor, event(1))]).execute(&mut tx).await.unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_pending").await, 0);
     assert_eq!(audit::link_pending(db).await.unwrap(), 0);
@@ -86,7 +86,7 @@ async fn the_database_refuses_to_change_a_staged_entry() {
     let db = &app.state.db;
     // In the staging transaction itself, so the server's linker cannot take the row first.
     let mut tx = db.begin().await.unwrap();
-    audit::stage_many(&mut tx, vec![(&Actor::system(), event(1))]).await.unwrap();
+    audit::staged_rows(vec![(&Actor::system(), event(1))]).execute(&mut tx).await.unwrap();
     let update = sqlx::query("UPDATE audit_pending SET action = 'forged'").execute(&mut *tx).await;
     assert!(update.is_err(), "an update of a staged entry must be refused");
 }
