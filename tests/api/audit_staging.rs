@@ -119,3 +119,20 @@ async fn the_server_links_staged_entries_in_the_background() {
     }
     assert_eq!(staged_targets(&app).await.len(), 3);
 }
+
+#[actix_web::test]
+async fn a_staged_entry_cannot_be_deleted_before_it_is_linked() {
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    // In the staging transaction itself, so the server's linker cannot take the row first.
+    let mut tx = db.begin().await.unwrap();
+    audit::staged_rows(vec![(&Actor::system(), event(1))]).execute(&mut tx).await.unwrap();
+    let delete = sqlx::query("DELETE FROM audit_pending").execute(&mut *tx).await;
+    let error = delete.expect_err("deleting a staged entry that is not in the chain must be refused");
+    assert!(error.to_string().contains("only once linked"), "{error}");
+    drop(tx);
+    if db.dialect() == tresor::db::Dialect::Postgres {
+        let truncate = sqlx::query("TRUNCATE audit_pending").execute(db.writer()).await;
+        assert!(truncate.is_err(), "truncating the staged entries must be refused");
+    }
+}
