@@ -222,14 +222,14 @@ impl LedgerStore {
     }
 }
 
+/// The account's row and what has left it today, in one read.
 async fn load(conn: &mut AnyConnection, account: Uuid, today: chrono::NaiveDate) -> Result<Snapshot, sqlx::Error> {
-    let row = sqlx::query("SELECT number, balance, version, status FROM accounts WHERE id = $1")
-        .bind(account.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
     let since = time::to_db(today.and_time(chrono::NaiveTime::MIN).and_utc());
-    let outgoing: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(-amount), 0) AS BIGINT) FROM postings WHERE account_id = $1 AND amount < 0 AND created_at >= $2",
+    let row = sqlx::query(
+        "SELECT number, balance, version, status, \
+         (SELECT CAST(COALESCE(SUM(-p.amount), 0) AS BIGINT) FROM postings p \
+          WHERE p.account_id = accounts.id AND p.amount < 0 AND p.created_at >= $2) AS outgoing_today \
+         FROM accounts WHERE id = $1",
     )
     .bind(account.to_string())
     .bind(since)
@@ -240,7 +240,7 @@ async fn load(conn: &mut AnyConnection, account: Uuid, today: chrono::NaiveDate)
         version: row.try_get("version")?,
         status: AccountStatus::parse(&row.try_get::<String, _>("status")?)?,
         day: today,
-        outgoing_today: outgoing,
+        outgoing_today: row.try_get("outgoing_today")?,
         velocity: flags::Velocity::default(),
         number: row.try_get("number")?,
     })
