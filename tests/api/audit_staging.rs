@@ -80,13 +80,18 @@ async fn a_rolled_back_transaction_stages_nothing() {
     assert_eq!(audit::link_pending(db).await.unwrap(), 0);
 }
 
+/// A transaction holding one staged entry: tampering is tried in it, so the server's linker
+/// cannot take the row first.
+async fn staging(app: &TestApp) -> tresor::db::Tx {
+    let mut tx = app.state.db.begin().await.unwrap();
+    audit::staged_rows(vec![(&Actor::system(), event(1))]).execute(&mut tx).await.unwrap();
+    tx
+}
+
 #[actix_web::test]
 async fn the_database_refuses_to_change_a_staged_entry() {
     let app = spawn_app().await;
-    let db = &app.state.db;
-    // In the staging transaction itself, so the server's linker cannot take the row first.
-    let mut tx = db.begin().await.unwrap();
-    audit::staged_rows(vec![(&Actor::system(), event(1))]).execute(&mut tx).await.unwrap();
+    let mut tx = staging(&app).await;
     let update = sqlx::query("UPDATE audit_pending SET action = 'forged'").execute(&mut *tx).await;
     assert!(update.is_err(), "an update of a staged entry must be refused");
 }
@@ -124,9 +129,7 @@ async fn the_server_links_staged_entries_in_the_background() {
 async fn a_staged_entry_cannot_be_deleted_before_it_is_linked() {
     let app = spawn_app().await;
     let db = &app.state.db;
-    // In the staging transaction itself, so the server's linker cannot take the row first.
-    let mut tx = db.begin().await.unwrap();
-    audit::staged_rows(vec![(&Actor::system(), event(1))]).execute(&mut tx).await.unwrap();
+    let mut tx = staging(&app).await;
     let delete = sqlx::query("DELETE FROM audit_pending").execute(&mut *tx).await;
     let error = delete.expect_err("deleting a staged entry that is not in the chain must be refused");
     assert!(error.to_string().contains("only once linked"), "{error}");
