@@ -7,6 +7,8 @@
 # each variant once, on a fresh PostgreSQL database, and prints one line per run.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/ledger_env.sh
+. bench/ledger_env.sh
 workload=$1 seconds=$2 rounds=$3
 shift 3
 export PGOPTIONS=--client-min-messages=warning
@@ -22,10 +24,8 @@ run() { # variant
     psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -qc "CREATE DATABASE $db"
     rm -rf "$work/data"
     (
-        export DATABASE_URL="$pg_base/$db" TRESOR_DATA_DIR="$work/data" TRESOR_BIND="127.0.0.1:$port" \
-            RUST_LOG=error TRESOR__LEDGER__DAILY_OUTGOING=9000000000000 TRESOR__DATABASE__MAX_CONNECTIONS=16 \
-            TRESOR__RATE_LIMITS__LOGIN_IP=off TRESOR__RATE_LIMITS__LOGIN_IP_EMAIL=off \
-            TRESOR__RATE_LIMITS__TRANSFERS=off TRESOR__RATE_LIMITS__REGISTER=off
+        ledger_env "$work/data" "$port"
+        export DATABASE_URL="$pg_base/$db" RUST_LOG=error
         # shellcheck disable=SC2086 # a variant is a list of assignments
         export $variant
         bin=${TRESOR_BIN:-target/release/tresor}

@@ -5,6 +5,8 @@
 # Needs PostgreSQL on 127.0.0.1 for the postgres variant (as .ci/run starts it).
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/ledger_env.sh
+. bench/ledger_env.sh
 engine_db=${1:-postgres}
 seconds=${2:-20}
 pg_base=${PG_BASE:-postgres://postgres:postgres@127.0.0.1:5432}
@@ -24,11 +26,8 @@ run() { # engine workload accounts concurrency
         rm -rf "$work/data"
         export DATABASE_URL="sqlite://$work/data/tresor.db"
     fi
-    export TRESOR_DATA_DIR="$work/data" TRESOR_BIND="127.0.0.1:$port" RUST_LOG=warn \
-        TRESOR__LEDGER__ENGINE="$engine" TRESOR__LEDGER__DAILY_OUTGOING=9000000000000 \
-        TRESOR__DATABASE__MAX_CONNECTIONS=16 \
-        TRESOR__RATE_LIMITS__LOGIN_IP=off TRESOR__RATE_LIMITS__LOGIN_IP_EMAIL=off \
-        TRESOR__RATE_LIMITS__TRANSFERS=off TRESOR__RATE_LIMITS__REGISTER=off
+    ledger_env "$work/data" "$port"
+    export RUST_LOG=warn TRESOR__LEDGER__ENGINE="$engine"
     target/release/tresor migrate
     target/release/tresor serve & server=$!
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.1; done

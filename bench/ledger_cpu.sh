@@ -8,6 +8,8 @@
 # Needs PostgreSQL on 127.0.0.1 (as .ci/run starts it) with its processes owned by `postgres`.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/ledger_env.sh
+. bench/ledger_env.sh
 concurrency=${1:-64} workload=${2:-uniform} window=${3:-8}
 accounts=$([ "$workload" = hot ] && echo 1000 || echo 10000)
 pg_base=${PG_BASE:-postgres://postgres:postgres@127.0.0.1:5432}
@@ -38,11 +40,8 @@ run() { # engine
     local engine=$1 db="tresor_cpu_$$"
     psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -qc "CREATE DATABASE $db"
     rm -rf "$work/data"
-    export DATABASE_URL="$pg_base/$db" TRESOR_DATA_DIR="$work/data" TRESOR_BIND="127.0.0.1:$port" \
-        RUST_LOG=error TRESOR__LEDGER__ENGINE="$engine" TRESOR__LEDGER__DAILY_OUTGOING=9000000000000 \
-        TRESOR__DATABASE__MAX_CONNECTIONS=16 \
-        TRESOR__RATE_LIMITS__LOGIN_IP=off TRESOR__RATE_LIMITS__LOGIN_IP_EMAIL=off \
-        TRESOR__RATE_LIMITS__TRANSFERS=off TRESOR__RATE_LIMITS__REGISTER=off
+    ledger_env "$work/data" "$port"
+    export DATABASE_URL="$pg_base/$db" RUST_LOG=error TRESOR__LEDGER__ENGINE="$engine"
     target/release/tresor migrate >/dev/null
     target/release/tresor serve & server=$!
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.1; done
