@@ -51,7 +51,7 @@ fn child(step: &str, path: &str) {
 }
 
 /// Where the scan's time goes: limited decode, blur score, re-encode.
-fn stages(jpeg: &[u8], settings: &tresor::documents::ScanSettings) -> String {
+fn stages(jpeg: &[u8], settings: &tresor::config::ScanSettings) -> String {
     use tresor::documents::scan::{blur, picture};
     let t = Instant::now();
     let image = picture::decode(jpeg, FileKind::Jpeg, settings).unwrap();

@@ -2,6 +2,8 @@
 //! hosting conventions (`PORT`, `DATABASE_URL`, ...), then `TRESOR__SECTION__KEY` variables.
 //! Every section denies unknown keys, so a typo is a startup error rather than a silent default.
 
+mod documents;
+mod exports;
 mod identity;
 mod jobs;
 mod security;
@@ -13,6 +15,8 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use documents::{DocumentSettings, ScanSettings};
+pub use exports::ExportSettings;
 pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
 pub use jobs::{JobBackend, JobsSettings, QueueConfig, SchedulesConfig};
 pub use security::{AuthzSettings, MfaSettings};
@@ -64,9 +68,9 @@ pub struct Settings {
     pub identity: IdentitySettings,
     pub passwords: PasswordSettings,
     pub rate_limits: RateLimitSettings,
-    pub documents: crate::documents::DocumentSettings,
-    pub scan: crate::documents::ScanSettings,
-    pub exports: crate::exports::ExportSettings,
+    pub documents: DocumentSettings,
+    pub scan: ScanSettings,
+    pub exports: ExportSettings,
     pub mfa: MfaSettings,
     pub authz: AuthzSettings,
 }

@@ -19,7 +19,6 @@ pub mod rewrap;
 pub mod rows;
 pub mod scan;
 pub mod scans;
-pub mod settings;
 pub mod sniff;
 pub mod upload;
 pub mod upload_error;
@@ -30,7 +29,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use uuid::Uuid;
 
-use crate::config::Config;
+use crate::config::{Config, DocumentSettings, ScanSettings};
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::{ApiError, Problem};
@@ -39,7 +38,6 @@ pub use local::LocalStore;
 pub use model::{DocumentType, DocumentVersion, FileKind, ScanStatus};
 pub use rows::Access;
 pub use scan::{ScanError, ScanOutcome, scan_document};
-pub use settings::{DocumentSettings, ScanSettings};
 pub use upload::{NewUpload, UploadError};
 
 /// The documents service: what handlers and the scan job are given.

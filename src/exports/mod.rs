@@ -10,22 +10,6 @@ pub mod link;
 mod maintenance;
 pub mod store;
 
-use serde::Deserialize;
-
 pub use build::{Download, Exporter, Request, download, request};
 pub use maintenance::{ExpiredExports, ExportSweeper};
 pub use store::{Export, ExportKind, ExportStatus, Format};
-
-/// The `[exports]` section.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExportSettings {
-    /// How long a finished export (and its link) stays downloadable.
-    pub ttl_hours: u32,
-}
-
-impl ExportSettings {
-    pub fn ttl(&self) -> chrono::Duration {
-        chrono::Duration::hours(i64::from(self.ttl_hours))
-    }
-}

@@ -1,12 +1,12 @@
 //! The scan of one file's bytes: pure, synchronous, CPU-bound (run it off the async threads).
 
 use super::super::model::{DocumentType, FileKind};
-use super::super::settings::ScanSettings;
 use super::super::sniff::sniff;
 use super::containers::{ContainerError, Part, jpeg_parts, png_parts};
 use super::picture::{self, PictureProblem};
 use super::verdict::{Passed, Reason, Rejection, Verdict};
 use super::{blur, pdf, signatures};
+use crate::config::ScanSettings;
 
 /// Checks `bytes`, uploaded as `kind` for a document of type `document_type`.
 pub fn inspect(bytes: &[u8], kind: FileKind, document_type: DocumentType, settings: &ScanSettings) -> Verdict {

@@ -29,7 +29,7 @@ use super::cipher::{DataKey, Variant, key_place, stream_place};
 use super::model::{FileKind, ScanStatus};
 use super::read::PlainReader;
 use super::scans::{self, StoredVersion};
-use super::settings::ScanSettings;
+use crate::config::ScanSettings;
 use crate::crypto::Keys;
 use crate::db::Db;
 

@@ -10,7 +10,7 @@ use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use jpeg_encoder::ColorType;
 
 use super::super::model::FileKind;
-use super::super::settings::ScanSettings;
+use crate::config::ScanSettings;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum PictureProblem {

@@ -5,8 +5,8 @@ use image::{ImageFormat, RgbImage};
 use proptest::prelude::*;
 
 use super::inspect::inspect;
+use crate::config::ScanSettings;
 use crate::documents::model::{DocumentType, FileKind};
-use crate::documents::settings::ScanSettings;
 
 fn settings() -> ScanSettings {
     ScanSettings {

@@ -1,4 +1,4 @@
-//! `[documents]` and `[scan]` settings.
+//! `[documents]` and `[scan]` settings, read by the documents service and its scanner.
 
 use serde::Deserialize;
 
