@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use crate::db::{Db, time};
@@ -46,17 +46,46 @@ pub async fn notify(
     Ok(id)
 }
 
+/// A row of `staff_notifications`, as stored.
+#[derive(sqlx::FromRow)]
+struct NotificationRow {
+    id: String,
+    at: String,
+    kind: String,
+    subject_type: String,
+    subject_id: String,
+    message: String,
+}
+
+impl NotificationRow {
+    // Ids and times decode here until `crate::db::decode` is the one place for both.
+    fn decode(self) -> Result<Notification, sqlx::Error> {
+        Ok(Notification {
+            id: Uuid::parse_str(&self.id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            at: time::from_db(&self.at)?,
+            kind: self.kind,
+            subject_type: self.subject_type,
+            subject_id: self.subject_id,
+            message: self.message,
+        })
+    }
+}
+
 /// Newest first; `before` is the id the previous page ended at.
+#[tracing::instrument(skip_all)]
 pub async fn list(db: &Db, limit: u32, before: Option<Uuid>) -> Result<Vec<Notification>, sqlx::Error> {
-    let rows = match before {
-        None => sqlx::query(
-            "SELECT id, at, kind, subject_type, subject_id, message FROM staff_notifications ORDER BY id DESC LIMIT $1",
-        )
-        .bind(i64::from(limit))
-        .fetch_all(db.reader())
-        .await?,
+    let rows: Vec<NotificationRow> = match before {
+        None => {
+            sqlx::query_as(
+                "SELECT id, at, kind, subject_type, subject_id, message FROM staff_notifications \
+                 ORDER BY id DESC LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(db.reader())
+            .await?
+        }
         Some(before) => {
-            sqlx::query(
+            sqlx::query_as(
                 "SELECT id, at, kind, subject_type, subject_id, message FROM staff_notifications WHERE id < $1 \
                  ORDER BY id DESC LIMIT $2",
             )
@@ -66,16 +95,5 @@ pub async fn list(db: &Db, limit: u32, before: Option<Uuid>) -> Result<Vec<Notif
             .await?
         }
     };
-    rows.iter()
-        .map(|row| {
-            Ok(Notification {
-                id: Uuid::parse_str(&row.try_get::<String, _>("id")?).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                at: time::from_db(&row.try_get::<String, _>("at")?)?,
-                kind: row.try_get("kind")?,
-                subject_type: row.try_get("subject_type")?,
-                subject_id: row.try_get("subject_id")?,
-                message: row.try_get("message")?,
-            })
-        })
-        .collect()
+    rows.into_iter().map(NotificationRow::decode).collect()
 }

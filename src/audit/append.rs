@@ -1,83 +1,45 @@
 //! Appending links inside the caller's transaction, and staging entries for the linker.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::chain::Link;
-use super::{Actor, Entry, Event};
+use super::staged::Staged;
+use super::{Actor, Entry, Event, store};
 use crate::db::insert::Insert;
 use crate::db::{Dialect, time};
 
-/// An entry's stored text columns, before it is linked (its own and the previous hash).
-pub(super) struct Staged {
-    pub id: String,
-    pub at: String,
-    pub actor_id: Option<String>,
-    pub action: String,
-    pub target_type: String,
-    pub target_id: Option<String>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-}
-
-impl Staged {
-    fn new(id: Uuid, at: &str, actor: &Actor, event: &Event) -> Self {
-        Self {
-            id: id.to_string(),
-            at: at.to_owned(),
-            actor_id: actor.user_id.map(|u| u.to_string()),
-            action: event.action.to_owned(),
-            target_type: event.target_type.to_owned(),
-            target_id: event.target_id.clone(),
-            ip: actor.ip.clone(),
-            user_agent: actor.user_agent.clone(),
-            old_value: event.old.as_ref().map(serde_json::Value::to_string),
-            new_value: event.new.as_ref().map(serde_json::Value::to_string),
-        }
-    }
-
-    fn hash(&self, seq: i64, prev_hash: &str) -> String {
-        Link {
-            seq,
-            id: &self.id,
-            at: &self.at,
-            actor_id: self.actor_id.as_deref(),
-            action: &self.action,
-            target_type: &self.target_type,
-            target_id: self.target_id.as_deref(),
-            ip: self.ip.as_deref(),
-            user_agent: self.user_agent.as_deref(),
-            old_value: self.old_value.as_deref(),
-            new_value: self.new_value.as_deref(),
-            prev_hash,
-        }
-        .hash()
-    }
-}
-
 /// Appends `event` to the chain in the caller's transaction: if the change it describes rolls
 /// back, so does its audit entry.
+pub async fn record(conn: &mut AnyConnection, actor: &Actor, event: Event) -> Result<Entry, sqlx::Error> {
+    let mut entries = record_many(conn, vec![(actor, event)]).await?;
+    entries.pop().ok_or(sqlx::Error::RowNotFound)
+}
+
+/// [`record`] with the dialect argument its older callers pass; the connection already says
+/// which engine it is, so the argument is unused.
 pub async fn append(
     conn: &mut AnyConnection,
-    dialect: Dialect,
+    _dialect: Dialect,
     actor: &Actor,
     event: Event,
 ) -> Result<Entry, sqlx::Error> {
-    let mut entries = append_many(conn, dialect, vec![(actor, event)]).await?;
-    entries.pop().ok_or(sqlx::Error::RowNotFound)
+    record(conn, actor, event).await
+}
+
+/// [`record_many`] with the unused dialect argument of its older callers.
+pub async fn append_many(
+    conn: &mut AnyConnection,
+    _dialect: Dialect,
+    events: Vec<(&Actor, Event)>,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    record_many(conn, events).await
 }
 
 /// Appends several events in order with one head lock and one multi-row insert. Appends are
 /// serialized by locking the chain head (SQLite's write transaction already holds the database
 /// lock), so two writers cannot fork the chain.
 #[tracing::instrument(skip_all, fields(count = events.len()))]
-pub async fn append_many(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-    events: Vec<(&Actor, Event)>,
-) -> Result<Vec<Entry>, sqlx::Error> {
+pub async fn record_many(conn: &mut AnyConnection, events: Vec<(&Actor, Event)>) -> Result<Vec<Entry>, sqlx::Error> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
@@ -86,7 +48,7 @@ pub async fn append_many(
     let ids: Vec<Uuid> = events.iter().map(|_| Uuid::now_v7()).collect();
     let staged: Vec<Staged> =
         ids.iter().zip(&events).map(|(id, (actor, event))| Staged::new(*id, &at_text, actor, event)).collect();
-    let (first, hashes) = link(conn, dialect, &staged).await?;
+    let (first, hashes) = link(conn, &staged).await?;
     let entries = events
         .into_iter()
         .zip(ids)
@@ -116,13 +78,9 @@ pub async fn append_many(
 /// would serialize commits.
 pub fn staged_rows(events: Vec<(&Actor, Event)>) -> Insert {
     let at_text = time::to_db(time::now());
-    let staged: Vec<Staged> =
-        events.iter().map(|(actor, event)| Staged::new(Uuid::now_v7(), &at_text, actor, event)).collect();
-    let mut rows = Insert::new(
-        "audit_pending",
-        &["id", "at", "actor_id", "action", "target_type", "target_id", "ip", "user_agent", "old_value", "new_value"],
-    );
-    for row in staged {
+    let mut rows = store::pending_rows();
+    for (actor, event) in &events {
+        let row = Staged::new(Uuid::now_v7(), &at_text, actor, event);
         rows.row([
             row.id.into(),
             row.at.into(),
@@ -141,38 +99,12 @@ pub fn staged_rows(events: Vec<(&Actor, Event)>) -> Insert {
 
 /// Links `staged` after the current head, in order: locks the head, inserts the links and moves
 /// the head. Answers the first new sequence number and each link's hash.
-pub(super) async fn link(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-    staged: &[Staged],
-) -> Result<(i64, Vec<String>), sqlx::Error> {
-    let head_sql = match dialect {
-        Dialect::Sqlite => "SELECT seq, hash FROM audit_head WHERE id = 1",
-        Dialect::Postgres => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
-    };
-    let head = sqlx::query(head_sql).fetch_one(&mut *conn).await?;
-    let head_seq: i64 = head.try_get("seq")?;
-    let mut prev_hash: String = head.try_get("hash")?;
-    let mut rows = Insert::new(
-        "audit_log",
-        &[
-            "seq",
-            "id",
-            "at",
-            "actor_id",
-            "action",
-            "target_type",
-            "target_id",
-            "ip",
-            "user_agent",
-            "old_value",
-            "new_value",
-            "prev_hash",
-            "hash",
-        ],
-    );
+pub(super) async fn link(conn: &mut AnyConnection, staged: &[Staged]) -> Result<(i64, Vec<String>), sqlx::Error> {
+    let head = store::lock_head(&mut *conn).await?;
+    let mut prev_hash = head.hash;
+    let mut rows = store::link_rows();
     let mut hashes = Vec::with_capacity(staged.len());
-    for (row, seq) in staged.iter().zip(head_seq + 1..) {
+    for (row, seq) in staged.iter().zip(head.seq + 1..) {
         let hash = row.hash(seq, &prev_hash);
         rows.row([
             seq.into(),
@@ -191,11 +123,7 @@ pub(super) async fn link(
         ]);
         hashes.push(hash);
     }
-    rows.execute(&mut *conn).await?;
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(head_seq + staged.len() as i64)
-        .bind(&prev_hash)
-        .execute(&mut *conn)
-        .await?;
-    Ok((head_seq + 1, hashes))
+    store::insert_links(&mut *conn, rows).await?;
+    store::move_head(&mut *conn, head.seq + staged.len() as i64, &prev_hash).await?;
+    Ok((head.seq + 1, hashes))
 }

@@ -6,12 +6,14 @@ mod append;
 mod chain;
 mod linker;
 pub mod query;
+mod staged;
+mod store;
 mod verify;
 
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use append::{append, append_many, staged_rows};
+pub use append::{append, append_many, record, record_many, staged_rows};
 pub use linker::{link_pending, run_linker};
 pub use verify::{ChainReport, verify};
 

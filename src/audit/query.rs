@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::Entry;
+use super::store::{self, LinkRow, PageQuery};
 use crate::db::{Db, time};
 
 /// Which entries: by the user who acted or the user acted on, by action, by time (`from`
@@ -29,29 +29,24 @@ pub enum Direction {
     OldestAfter(i64),
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, sqlx::Error> {
-    Uuid::parse_str(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
-
 pub fn json_of(raw: Option<String>) -> Option<serde_json::Value> {
     raw.and_then(|r| serde_json::from_str(&r).ok())
 }
 
-fn entry(row: &sqlx::any::AnyRow) -> Result<Entry, sqlx::Error> {
-    let actor: Option<String> = row.try_get("actor_id")?;
+fn entry(row: LinkRow) -> Result<Entry, sqlx::Error> {
     Ok(Entry {
-        seq: row.try_get("seq")?,
-        id: parse_id(&row.try_get::<String, _>("id")?)?,
-        at: time::from_db(&row.try_get::<String, _>("at")?)?,
-        actor_id: actor.as_deref().map(parse_id).transpose()?,
-        action: row.try_get("action")?,
-        target_type: row.try_get("target_type")?,
-        target_id: row.try_get("target_id")?,
-        ip: row.try_get("ip")?,
-        user_agent: row.try_get("user_agent")?,
-        old: json_of(row.try_get("old_value")?),
-        new: json_of(row.try_get("new_value")?),
-        hash: row.try_get("hash")?,
+        seq: row.seq,
+        id: store::uuid(&row.id)?,
+        at: store::at(&row.at)?,
+        actor_id: row.actor_id.as_deref().map(store::uuid).transpose()?,
+        action: row.action,
+        target_type: row.target_type,
+        target_id: row.target_id,
+        ip: row.ip,
+        user_agent: row.user_agent,
+        old: json_of(row.old_value),
+        new: json_of(row.new_value),
+        hash: row.hash,
     })
 }
 
@@ -83,22 +78,6 @@ pub async fn page(db: &Db, filter: &AuditFilter, direction: Direction, limit: u3
         Direction::NewestBefore(before) => (before.map(|s| ("<", s)), "DESC"),
         Direction::OldestAfter(after) => (Some((">", after)), "ASC"),
     };
-    if let Some((op, _)) = seq {
-        clauses.push(format!("seq {op} ${}", binds.len() + 1));
-    }
-    let sql = format!(
-        "SELECT seq, id, at, actor_id, action, target_type, target_id, ip, user_agent, old_value, new_value, hash \
-         FROM audit_log WHERE {} ORDER BY seq {order} LIMIT {}",
-        clauses.join(" AND "),
-        i64::from(limit)
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for value in binds {
-        query = query.bind(value);
-    }
-    if let Some((_, value)) = seq {
-        query = query.bind(value);
-    }
-    let rows = query.fetch_all(db.reader()).await?;
-    rows.iter().map(entry).collect()
+    let rows = store::entries(db.reader(), PageQuery { clauses, texts: binds, seq, order, limit }).await?;
+    rows.into_iter().map(entry).collect()
 }

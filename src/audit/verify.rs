@@ -1,9 +1,9 @@
 //! Walking the chain from the first link to the head.
 
 use serde::Serialize;
-use sqlx::Row;
 
 use super::chain::{GENESIS, Link};
+use super::store::{self, LinkRow};
 use crate::db::Db;
 
 const PAGE: i64 = 1000;
@@ -35,73 +35,54 @@ pub async fn verify(db: &Db) -> Result<ChainReport, sqlx::Error> {
     let mut expected_seq = 1_i64;
     let mut last_id: Option<String> = None;
     loop {
-        let rows = sqlx::query(
-            "SELECT seq, id, at, actor_id, action, target_type, target_id, ip, user_agent, \
-             old_value, new_value, prev_hash, hash FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(expected_seq)
-        .bind(PAGE)
-        .fetch_all(db.reader())
-        .await?;
+        let rows = store::links(db.reader(), expected_seq, PAGE).await?;
         let fetched = rows.len();
         for row in rows {
-            let seq: i64 = row.try_get("seq")?;
-            let id: String = row.try_get("id")?;
-            let stored_hash: String = row.try_get("hash")?;
             let checked = expected_seq - 1;
-            if seq != expected_seq {
-                let problem = format!("link {expected_seq} is missing (found {seq} next)");
-                return Ok(ChainReport::bad(checked, Some(id), problem));
+            if row.seq != expected_seq {
+                let problem = format!("link {expected_seq} is missing (found {} next)", row.seq);
+                return Ok(ChainReport::bad(checked, Some(row.id), problem));
             }
-            let (at, action, target_type): (String, String, String) =
-                (row.try_get("at")?, row.try_get("action")?, row.try_get("target_type")?);
-            let opt = |name: &str| row.try_get::<Option<String>, _>(name);
-            let (actor_id, target_id, ip, user_agent, old_value, new_value) = (
-                opt("actor_id")?,
-                opt("target_id")?,
-                opt("ip")?,
-                opt("user_agent")?,
-                opt("old_value")?,
-                opt("new_value")?,
-            );
-            let prev_hash: String = row.try_get("prev_hash")?;
-            if prev_hash != expected_prev {
-                let problem = format!("link {seq} does not point back to link {}", seq - 1);
-                return Ok(ChainReport::bad(checked, Some(id), problem));
+            if row.prev_hash != expected_prev {
+                let problem = format!("link {} does not point back to link {}", row.seq, row.seq - 1);
+                return Ok(ChainReport::bad(checked, Some(row.id), problem));
             }
-            let recomputed = Link {
-                seq,
-                id: &id,
-                at: &at,
-                actor_id: actor_id.as_deref(),
-                action: &action,
-                target_type: &target_type,
-                target_id: target_id.as_deref(),
-                ip: ip.as_deref(),
-                user_agent: user_agent.as_deref(),
-                old_value: old_value.as_deref(),
-                new_value: new_value.as_deref(),
-                prev_hash: &prev_hash,
+            if recomputed(&row) != row.hash {
+                let problem = format!("link {} was altered: its content does not match its hash", row.seq);
+                return Ok(ChainReport::bad(checked, Some(row.id), problem));
             }
-            .hash();
-            if recomputed != stored_hash {
-                let problem = format!("link {seq} was altered: its content does not match its hash");
-                return Ok(ChainReport::bad(checked, Some(id), problem));
-            }
-            expected_prev = stored_hash;
+            expected_prev = row.hash;
             expected_seq += 1;
-            last_id = Some(id);
+            last_id = Some(row.id);
         }
         if fetched < PAGE as usize {
             break;
         }
     }
     let checked = expected_seq - 1;
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(db.reader()).await?;
-    let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
-    if head_seq != checked || head_hash != expected_prev {
-        let problem = format!("the chain ends at link {checked} but its head says link {head_seq}");
+    let head = store::head(db.reader()).await?;
+    if head.seq != checked || head.hash != expected_prev {
+        let problem = format!("the chain ends at link {checked} but its head says link {}", head.seq);
         return Ok(ChainReport::bad(checked, last_id, problem));
     }
     Ok(ChainReport { ok: true, checked, first_bad_id: None, problem: None })
+}
+
+/// The hash of a stored link's content, to compare with the hash stored beside it.
+fn recomputed(row: &LinkRow) -> String {
+    Link {
+        seq: row.seq,
+        id: &row.id,
+        at: &row.at,
+        actor_id: row.actor_id.as_deref(),
+        action: &row.action,
+        target_type: &row.target_type,
+        target_id: row.target_id.as_deref(),
+        ip: row.ip.as_deref(),
+        user_agent: row.user_agent.as_deref(),
+        old_value: row.old_value.as_deref(),
+        new_value: row.new_value.as_deref(),
+        prev_hash: &row.prev_hash,
+    }
+    .hash()
 }
