@@ -11,6 +11,7 @@ use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
 use crate::documents::Documents;
 use crate::identity::Identity;
+use crate::kyc::Kyc;
 use crate::ledger::service::Ledger;
 use crate::ratelimit::RateLimiter;
 use crate::redis::RedisHandle;
@@ -27,6 +28,7 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     pub rate_limits: Arc<RateLimiter>,
     pub documents: Documents,
+    pub kyc: Arc<Kyc>,
     /// Roles, grants and MFA enrolment per user, for the permission guards (`crate::authz`).
     pub authz: Arc<crate::authz::AccessCache>,
 }
@@ -44,6 +46,7 @@ impl AppState {
         let identity = Arc::new(Identity::new(&config, &keys)?);
         let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix));
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
+        let kyc = Arc::new(Kyc::new(db.clone(), keys.clone(), jobs.clone(), documents.clone()));
         let authz = Arc::new(crate::authz::AccessCache::new(
             Duration::from_millis(config.settings.authz.cache_millis),
             &config.settings.redis.prefix,
@@ -59,6 +62,7 @@ impl AppState {
             identity,
             rate_limits,
             documents,
+            kyc,
             authz,
         })
     }

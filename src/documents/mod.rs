@@ -82,8 +82,8 @@ impl Documents {
     }
 
     /// The latest version of each document `access` may read.
-    pub async fn list(&self, access: &Access) -> Result<Vec<DocumentVersion>, ApiError> {
-        Ok(rows::latest(&self.db, access).await?)
+    pub async fn list(&self, access: &Access) -> Result<Vec<DocumentVersion>, sqlx::Error> {
+        rows::latest(&self.db, access).await
     }
 
     /// The latest version of one document; 404 when missing or not the caller's.

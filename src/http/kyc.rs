@@ -1,12 +1,40 @@
 //! `/v1/kyc`: submit for review, and where the caller stands.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 
 use super::authn::AuthUser;
 use super::client::Client;
-use crate::error::{ApiError, Problem};
-use crate::kyc::{self, KycState};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::kyc::{KycError, KycState};
 use crate::state::AppState;
+
+/// How each KYC refusal reads as a problem (the staff endpoints share it).
+impl From<KycError> for ApiError {
+    fn from(error: KycError) -> Self {
+        let detail = error.to_string();
+        let conflict = |slug: &str| Problem::new(StatusCode::CONFLICT, slug, detail.clone()).into();
+        match error {
+            KycError::AlreadySubmitted => conflict("kyc-already-submitted"),
+            KycError::AlreadyApproved => conflict("kyc-already-approved"),
+            KycError::NotSubmitted => conflict("kyc-not-submitted"),
+            KycError::Raced => conflict("conflict"),
+            KycError::DocumentsMissing { notes } => {
+                let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "kyc-documents-missing", detail);
+                problem.errors.insert("documents".to_owned(), notes);
+                problem.into()
+            }
+            KycError::InvalidReason(message) => {
+                let errors: FieldErrors = [("reason".to_owned(), vec![message.to_owned()])].into_iter().collect();
+                Problem::invalid_fields(errors).into()
+            }
+            KycError::OwnSubmission => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail).into(),
+            KycError::UnknownUser => Problem::not_found("user").into(),
+            KycError::Store(error) => error.into(),
+            KycError::Internal(error) => Self::Internal(error),
+        }
+    }
+}
 
 /// Submit the caller's clean identity documents for staff review. Staff are notified.
 #[utoipa::path(
@@ -22,10 +50,7 @@ use crate::state::AppState;
 #[post("/v1/kyc/submit")]
 pub async fn submit(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, ApiError> {
     let actor = client.device(None).actor(Some(user.user_id));
-    let mut tx = state.db.begin().await?;
-    let submitted = kyc::submit(&mut tx, state.db.dialect(), &actor, user.user_id).await?;
-    kyc::effects::submitted(&mut tx, user.user_id).await?;
-    tx.commit().await?;
+    let submitted = state.kyc.submit(&actor, user.user_id).await?;
     Ok(HttpResponse::Accepted().json(submitted))
 }
 
@@ -38,5 +63,5 @@ pub async fn submit(state: web::Data<AppState>, user: AuthUser, client: Client) 
 )]
 #[get("/v1/kyc")]
 pub async fn status(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(kyc::state(&state.db, user.user_id).await?))
+    Ok(HttpResponse::Ok().json(state.kyc.state(user.user_id).await?))
 }

@@ -1,17 +1,20 @@
 //! KYC state: submissions and staff reviews in their own insert-only tables keyed by user id,
-//! mirrored into identity's `users.kyc_status`. The functions take the caller's transaction, so
-//! the HTTP layer queues the emails and the staff notification in the same transaction.
+//! mirrored into identity's `users.kyc_status`. [`Kyc`] is the service; each of its methods is
+//! one transaction holding the change, its audit entry and the notification or email it causes.
 
 pub mod effects;
-pub mod flow;
-pub mod queue;
+mod error;
+mod flow;
+mod queue;
+mod service;
 pub mod store;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use flow::{review, state, submit};
-pub use queue::{QueueEntry, queue};
+pub use error::KycError;
+pub use queue::QueueEntry;
+pub use service::Kyc;
 
 /// API.md `kyc_status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

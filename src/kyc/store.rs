@@ -1,11 +1,16 @@
-//! The KYC tables' SQL (one code path for both engines).
+//! The KYC tables' SQL (one code path for both engines), and the `users.kyc_status` mirror.
 
-use sqlx::{AnyConnection, Row};
+use chrono::{DateTime, Utc};
+use sqlx::{AnyConnection, AnyPool};
 use uuid::Uuid;
 
 use super::{KycState, KycStatus};
-use crate::db::{Db, time};
-use crate::documents::rows::parse_uuid;
+use crate::db::time;
+
+/// A stored id. (To become `crate::db::decode::uuid`, the one place ids are decoded.)
+fn uuid(raw: &str) -> Result<Uuid, sqlx::Error> {
+    Uuid::parse_str(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
 
 /// A user's latest submission and its review, if any.
 pub struct Latest {
@@ -14,38 +19,53 @@ pub struct Latest {
     pub state: KycState,
 }
 
+#[derive(sqlx::FromRow)]
+struct LatestRow {
+    id: String,
+    seq: i64,
+    submitted_at: String,
+    decision: Option<String>,
+    reason: Option<String>,
+    reviewed_at: Option<String>,
+}
+
+impl LatestRow {
+    fn decode(self) -> Result<Latest, sqlx::Error> {
+        let status = match self.decision.as_deref() {
+            None => KycStatus::Submitted,
+            Some("approved") => KycStatus::Approved,
+            Some(_) => KycStatus::Rejected,
+        };
+        Ok(Latest {
+            id: uuid(&self.id)?,
+            seq: self.seq,
+            state: KycState {
+                status,
+                submitted_at: Some(time::from_db(&self.submitted_at)?),
+                reviewed_at: self.reviewed_at.as_deref().map(time::from_db).transpose()?,
+                rejection_reason: self.reason,
+            },
+        })
+    }
+}
+
+#[tracing::instrument(skip_all)]
 pub async fn latest(conn: &mut AnyConnection, user_id: Uuid) -> Result<Option<Latest>, sqlx::Error> {
-    let Some(row) = sqlx::query(
+    let row: Option<LatestRow> = sqlx::query_as(
         "SELECT s.id, s.seq, s.submitted_at, r.decision, r.reason, r.reviewed_at FROM kyc_submissions s \
          LEFT JOIN kyc_reviews r ON r.submission_id = s.id WHERE s.user_id = $1 ORDER BY s.seq DESC LIMIT 1",
     )
     .bind(user_id.to_string())
     .fetch_optional(conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let status = match row.try_get::<Option<String>, _>("decision")?.as_deref() {
-        None => KycStatus::Submitted,
-        Some("approved") => KycStatus::Approved,
-        Some(_) => KycStatus::Rejected,
-    };
-    let reviewed_at = row.try_get::<Option<String>, _>("reviewed_at")?.map(|t| time::from_db(&t)).transpose()?;
-    Ok(Some(Latest {
-        id: parse_uuid(&row.try_get::<String, _>("id")?)?,
-        seq: row.try_get("seq")?,
-        state: KycState {
-            status,
-            submitted_at: Some(time::from_db(&row.try_get::<String, _>("submitted_at")?)?),
-            reviewed_at,
-            rejection_reason: row.try_get("reason")?,
-        },
-    }))
+    .await?;
+    row.map(LatestRow::decode).transpose()
 }
 
 /// The latest version of one of the user's identity documents.
+#[derive(sqlx::FromRow)]
 pub struct IdentityDocument {
-    pub version_id: String,
+    /// The version's id.
+    pub id: String,
     pub document_type: String,
     pub name: String,
     /// `None` while pending scan.
@@ -53,8 +73,9 @@ pub struct IdentityDocument {
     pub rejection_reason: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn identity_documents(conn: &mut AnyConnection, user_id: Uuid) -> Result<Vec<IdentityDocument>, sqlx::Error> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT v.id, d.document_type, d.name, s.status, s.rejection_reason FROM documents d \
          JOIN document_versions v ON v.document_id = d.id LEFT JOIN document_scans s ON s.version_id = v.id \
          WHERE d.owner_id = $1 AND d.document_type IN ('government_id', 'passport', 'drivers_license') \
@@ -62,20 +83,10 @@ pub async fn identity_documents(conn: &mut AnyConnection, user_id: Uuid) -> Resu
     )
     .bind(user_id.to_string())
     .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(IdentityDocument {
-                version_id: r.try_get("id")?,
-                document_type: r.try_get("document_type")?,
-                name: r.try_get("name")?,
-                status: r.try_get("status")?,
-                rejection_reason: r.try_get("rejection_reason")?,
-            })
-        })
-        .collect()
+    .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn insert_submission(
     conn: &mut AnyConnection,
     user_id: Uuid,
@@ -96,6 +107,7 @@ pub async fn insert_submission(
     Ok(at)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn insert_review(
     conn: &mut AnyConnection,
     submission_id: Uuid,
@@ -116,21 +128,33 @@ pub async fn insert_review(
     Ok(())
 }
 
+/// Sets identity's `users.kyc_status`; `false` when there is no such user.
+#[tracing::instrument(skip_all)]
+pub async fn set_user_status(conn: &mut AnyConnection, user_id: Uuid, status: KycStatus) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query("UPDATE users SET kyc_status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(time::to_db(time::now()))
+        .bind(user_id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct WaitingRow {
+    user_id: String,
+    submitted_at: String,
+}
+
 /// Users whose latest submission awaits review, oldest first.
-pub async fn queue(db: &Db, limit: i64) -> Result<Vec<(Uuid, chrono::DateTime<chrono::Utc>)>, sqlx::Error> {
-    let rows = sqlx::query(
+#[tracing::instrument(skip_all)]
+pub async fn queue(pool: &AnyPool, limit: i64) -> Result<Vec<(Uuid, DateTime<Utc>)>, sqlx::Error> {
+    let rows: Vec<WaitingRow> = sqlx::query_as(
         "SELECT s.user_id, s.submitted_at FROM kyc_submissions s LEFT JOIN kyc_reviews r ON r.submission_id = s.id \
          WHERE r.submission_id IS NULL ORDER BY s.submitted_at LIMIT $1",
     )
     .bind(limit)
-    .fetch_all(db.reader())
+    .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                parse_uuid(&r.try_get::<String, _>("user_id")?)?,
-                time::from_db(&r.try_get::<String, _>("submitted_at")?)?,
-            ))
-        })
-        .collect()
+    rows.iter().map(|r| Ok((uuid(&r.user_id)?, time::from_db(&r.submitted_at)?))).collect()
 }

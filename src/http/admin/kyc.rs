@@ -2,10 +2,8 @@
 //! links to any customer's document. Each needs `kyc:review`, MFA enabled and a session that
 //! passed MFA.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
 use super::limit;
@@ -13,8 +11,7 @@ use crate::authz::{Requires, perm};
 use crate::documents::Access;
 use crate::documents::download::SignedLink;
 use crate::error::{ApiError, Problem};
-use crate::kyc::{self, Decision, KycState, QueueEntry};
-use crate::staff::audit_read;
+use crate::kyc::{Decision, KycState, QueueEntry};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -67,9 +64,7 @@ pub async fn queue(
     staff: Requires<perm::KycReview>,
     query: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let items = kyc::queue(&state.db, i64::from(limit(query.limit)?)).await?;
-    let detail = json!({ "users": items.iter().map(|e| e.user_id).collect::<Vec<_>>() });
-    audit_read(&state, &staff, "admin.kyc.list", "kyc_submission", None, detail).await?;
+    let items = state.kyc.review_queue(&staff.actor, i64::from(limit(query.limit)?)).await?;
     Ok(HttpResponse::Ok().json(KycQueue { items, next_cursor: None }))
 }
 
@@ -88,20 +83,9 @@ pub async fn review(
     user_id: web::Path<Uuid>,
     body: web::Json<ReviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user_id = user_id.into_inner();
-    if user_id == staff.user.user_id {
-        let detail = "staff cannot review their own KYC submission; another reviewer must decide";
-        return Err(Problem::new(StatusCode::FORBIDDEN, "forbidden", detail).into());
-    }
-    let body = body.into_inner();
-    let dialect = state.db.dialect();
-    let mut tx = state.db.begin().await?;
-    let decided =
-        kyc::review(&mut tx, dialect, &staff.actor, staff.user.user_id, user_id, body.decision, body.reason.as_deref())
-            .await?;
-    let email = kyc::effects::reviewed(&mut tx, &state.keys.encryption, &state.jobs, user_id, &decided).await?;
-    tx.commit().await?;
-    email.after_commit(&state.jobs).await;
+    let (user_id, body) = (user_id.into_inner(), body.into_inner());
+    let reviewer = staff.user.user_id;
+    let decided = state.kyc.review(&staff.actor, reviewer, user_id, body.decision, body.reason.as_deref()).await?;
     Ok(HttpResponse::Ok().json(ReviewResult { user_id, state: decided }))
 }
 

@@ -11,10 +11,7 @@ use crate::documents::{app, scan, slug, uploaded};
 use crate::helpers::TestApp;
 
 async fn submit(app: &TestApp, user: Uuid) -> Result<kyc::KycState, tresor::error::ApiError> {
-    let mut tx = app.state.db.begin().await.unwrap();
-    let state = kyc::submit(&mut tx, app.state.db.dialect(), &Actor::system(), user).await?;
-    tx.commit().await.unwrap();
-    Ok(state)
+    Ok(app.state.kyc.submit(&Actor::system(), user).await?)
 }
 
 async fn review(
@@ -23,12 +20,8 @@ async fn review(
     decision: Decision,
     reason: Option<&str>,
 ) -> Result<kyc::KycState, tresor::error::ApiError> {
-    let mut tx = app.state.db.begin().await.unwrap();
     let reviewer = Uuid::now_v7();
-    let state =
-        kyc::review(&mut tx, app.state.db.dialect(), &Actor::system(), reviewer, user, decision, reason).await?;
-    tx.commit().await.unwrap();
-    Ok(state)
+    Ok(app.state.kyc.review(&Actor::system(), reviewer, user, decision, reason).await?)
 }
 
 /// A registered, verified user (KYC state is mirrored into their `users` row).
@@ -48,7 +41,7 @@ async fn users_kyc_status(app: &TestApp, user: Uuid) -> String {
 async fn submit_needs_a_clean_identity_document_and_names_what_is_missing() {
     let app = app().await;
     let user = user(&app).await;
-    assert_eq!(kyc::state(&app.state.db, user).await.unwrap().status, KycStatus::NotStarted);
+    assert_eq!(app.state.kyc.state(user).await.unwrap().status, KycStatus::NotStarted);
     let (status, problem) = slug(submit(&app, user).await.unwrap_err());
     assert_eq!((status, problem.as_str()), (422, "kyc-documents-missing"));
 
@@ -81,7 +74,7 @@ async fn staff_approve_or_reject_once_and_a_rejected_user_may_resubmit() {
     assert_eq!(slug(review(&app, user, Decision::Approve, None).await.unwrap_err()).1, "kyc-not-submitted");
     submit(&app, user).await.unwrap();
 
-    let queue = kyc::queue(&app.state.db, 50).await.unwrap();
+    let queue = app.state.kyc.queue(50).await.unwrap();
     assert_eq!(queue.len(), 1);
     assert_eq!((queue[0].user_id, queue[0].documents.len()), (user, 1));
 
@@ -93,13 +86,13 @@ async fn staff_approve_or_reject_once_and_a_rejected_user_may_resubmit() {
         (rejected.status, rejected.rejection_reason.as_deref()),
         (KycStatus::Rejected, Some("the photo is cut off"))
     );
-    assert!(kyc::queue(&app.state.db, 50).await.unwrap().is_empty());
+    assert!(app.state.kyc.queue(50).await.unwrap().is_empty());
     assert_eq!(slug(review(&app, user, Decision::Approve, None).await.unwrap_err()).1, "kyc-not-submitted");
 
     assert_eq!(submit(&app, user).await.unwrap().status, KycStatus::Submitted, "resubmission");
     let approved = review(&app, user, Decision::Approve, None).await.unwrap();
     assert_eq!((approved.status, approved.rejection_reason.as_deref()), (KycStatus::Approved, None));
-    assert_eq!(kyc::state(&app.state.db, user).await.unwrap(), approved);
+    assert_eq!(app.state.kyc.state(user).await.unwrap(), approved);
     assert_eq!(slug(submit(&app, user).await.unwrap_err()).1, "kyc-already-approved");
 
     let audits: Vec<String> =
@@ -142,5 +135,5 @@ async fn kyc_for_a_user_who_does_not_exist_is_404() {
     let passport = uploaded(&app, ghost, DocumentType::Passport, &fixtures::jpeg(&document_image(1000, 700))).await;
     scan(&app, &passport).await;
     assert_eq!(slug(submit(&app, ghost).await.unwrap_err()), (404, "not-found".to_owned()));
-    assert_eq!(kyc::state(&app.state.db, ghost).await.unwrap().status, KycStatus::NotStarted, "rolled back");
+    assert_eq!(app.state.kyc.state(ghost).await.unwrap().status, KycStatus::NotStarted, "rolled back");
 }

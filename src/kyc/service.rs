@@ -1,0 +1,95 @@
+//! The KYC service: what `/v1/kyc` and the staff review endpoints call. Each method is one
+//! transaction holding the change, its audit entry and its effects (the staff notification of a
+//! submission, the email of a decision).
+
+use std::sync::Arc;
+
+use serde_json::json;
+use tresor_jobs::Store;
+use uuid::Uuid;
+
+use super::error::KycError;
+use super::queue::QueueEntry;
+use super::{Decision, KycState, effects, flow, store};
+use crate::audit::{self, Actor, Event};
+use crate::crypto::Keys;
+use crate::db::Db;
+use crate::documents::{Access, Documents};
+
+pub struct Kyc {
+    db: Db,
+    keys: Arc<Keys>,
+    jobs: Store,
+    /// The queue shows each waiting user's documents.
+    documents: Documents,
+}
+
+impl Kyc {
+    pub fn new(db: Db, keys: Arc<Keys>, jobs: Store, documents: Documents) -> Self {
+        Self { db, keys, jobs, documents }
+    }
+
+    /// Where the user stands (`GET /v1/kyc`).
+    pub async fn state(&self, user_id: Uuid) -> Result<KycState, KycError> {
+        let mut conn = self.db.reader().acquire().await?;
+        Ok(store::latest(&mut conn, user_id).await?.map_or(flow::NOT_STARTED, |l| l.state))
+    }
+
+    /// Submits the user's clean identity documents for review; staff are notified.
+    pub async fn submit(&self, actor: &Actor, user_id: Uuid) -> Result<KycState, KycError> {
+        let mut tx = self.db.begin().await?;
+        let submitted = flow::submit(&mut tx, actor, user_id).await?;
+        effects::submitted(&mut tx, user_id).await?;
+        tx.commit().await?;
+        Ok(submitted)
+    }
+
+    /// Records `reviewer_id`'s decision on the user's pending submission and emails the user.
+    /// Nobody reviews their own submission.
+    pub async fn review(
+        &self,
+        actor: &Actor,
+        reviewer_id: Uuid,
+        user_id: Uuid,
+        decision: Decision,
+        reason: Option<&str>,
+    ) -> Result<KycState, KycError> {
+        if user_id == reviewer_id {
+            return Err(KycError::OwnSubmission);
+        }
+        let reason = flow::reason(decision, reason)?;
+        let mut tx = self.db.begin().await?;
+        let decided = flow::review(&mut tx, actor, reviewer_id, user_id, decision, reason).await?;
+        let email = effects::reviewed(&mut tx, &self.keys.encryption, &self.jobs, user_id, &decided).await?;
+        tx.commit().await?;
+        email.after_commit(&self.jobs).await;
+        Ok(decided)
+    }
+
+    /// Users awaiting review, oldest first, each with the latest version of every document.
+    pub async fn queue(&self, limit: i64) -> Result<Vec<QueueEntry>, KycError> {
+        let mut entries = Vec::new();
+        for (user_id, submitted_at) in store::queue(self.db.reader(), limit).await? {
+            let documents = self.documents.list(&Access::Owner(user_id)).await?;
+            entries.push(QueueEntry { user_id, submitted_at, documents });
+        }
+        Ok(entries)
+    }
+
+    /// [`Self::queue`] as staff read it: the read is audited (`admin.kyc.list`, naming the users).
+    pub async fn review_queue(&self, staff: &Actor, limit: i64) -> Result<Vec<QueueEntry>, KycError> {
+        let items = self.queue(limit).await?;
+        let detail = json!({ "users": items.iter().map(|e| e.user_id).collect::<Vec<_>>() });
+        let event = Event {
+            action: "admin.kyc.list",
+            target_type: "kyc_submission",
+            target_id: None,
+            old: None,
+            new: Some(detail),
+        };
+        let mut tx = self.db.begin().await?;
+        audit::record(&mut tx, staff, event).await?;
+        tx.commit().await?;
+        Ok(items)
+    }
+}
