@@ -10,6 +10,7 @@ use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
 use crate::documents::Documents;
+use crate::exports::Exports;
 use crate::identity::Identity;
 use crate::kyc::Kyc;
 use crate::ledger::service::Ledger;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub rate_limits: Arc<RateLimiter>,
     pub documents: Documents,
     pub kyc: Arc<Kyc>,
+    pub exports: Arc<Exports>,
     /// Roles, grants and MFA enrolment per user, for the permission guards (`crate::authz`).
     pub authz: Arc<crate::authz::AccessCache>,
 }
@@ -46,6 +48,13 @@ impl AppState {
         let identity = Arc::new(Identity::new(&config, &keys)?);
         let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix));
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
+        let exports = Arc::new(Exports::new(
+            db.clone(),
+            keys.clone(),
+            jobs.clone(),
+            config.settings.exports.clone(),
+            config.public_url.clone(),
+        ));
         let kyc = Arc::new(Kyc::new(db.clone(), keys.clone(), jobs.clone(), documents.clone()));
         let authz = Arc::new(crate::authz::AccessCache::new(
             Duration::from_millis(config.settings.authz.cache_millis),
@@ -63,6 +72,7 @@ impl AppState {
             rate_limits,
             documents,
             kyc,
+            exports,
             authz,
         })
     }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 
 /// The `[exports]` section.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExportSettings {
     /// How long a finished export (and its link) stays downloadable.

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::store::{Export, ExportKind, Format};
+use super::model::{Export, ExportKind, Format};
 use crate::audit::query::{self, AuditFilter, Direction};
 use crate::crypto::Keys;
 use crate::db::Db;

@@ -23,7 +23,7 @@ impl MaintenanceTask for ExpiredExports {
     }
 
     fn run(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, JobError>> {
-        Box::pin(async move { Ok(store::expire(&self.db, now).await?) })
+        Box::pin(async move { Ok(store::expire(self.db.writer(), now).await?) })
     }
 }
 
@@ -43,7 +43,8 @@ impl Sweeper for ExportSweeper {
     fn pending(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<Vec<NewJob>, JobError>> {
         Box::pin(async move {
             let ago = |d: Duration| chrono::Duration::from_std(d).map(|d| now - d).map_err(JobError::permanent);
-            let ids = store::pending(&self.db, ago(self.window.max_age)?, ago(self.window.grace)?, 1000).await?;
+            let ids =
+                store::pending(self.db.reader(), ago(self.window.max_age)?, ago(self.window.grace)?, 1000).await?;
             ids.into_iter()
                 .map(|export_id| NewJob::of(&BuildExport { export_id }, self.max_attempts).map_err(JobError::permanent))
                 .collect()

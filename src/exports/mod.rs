@@ -8,8 +8,10 @@ mod build;
 mod content;
 pub mod link;
 mod maintenance;
+mod model;
+mod service;
 pub mod store;
 
-pub use build::{Download, Exporter, Request, download, request};
 pub use maintenance::{ExpiredExports, ExportSweeper};
-pub use store::{Export, ExportKind, ExportStatus, Format};
+pub use model::{Export, ExportKind, ExportStatus, Format};
+pub use service::{Download, Exports, Request, StaffExport};

@@ -1,117 +1,65 @@
-//! The `exports` table.
+//! The `exports` table's SQL (one code path for both engines).
 
 use chrono::{DateTime, Utc};
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AnyPool};
 use uuid::Uuid;
 
-use crate::db::{Db, time};
+use super::model::{Export, ExportKind, ExportStatus, Format};
+use crate::db::time;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExportKind {
-    /// Everything held about one user, for that user.
-    User,
-    /// Audit log entries matching a filter, for staff.
-    Audit,
+/// An export's row as stored, without its payload.
+#[derive(sqlx::FromRow)]
+struct ExportRow {
+    id: String,
+    kind: String,
+    user_id: String,
+    format: String,
+    filters: Option<String>,
+    status: String,
+    requested_at: String,
+    expires_at: Option<String>,
 }
 
-impl ExportKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::User => "user",
-            Self::Audit => "audit",
-        }
-    }
-
-    fn parse(raw: &str) -> Option<Self> {
-        [Self::User, Self::Audit].into_iter().find(|k| k.as_str() == raw)
-    }
+/// A stored id. (To become `crate::db::decode::uuid`, the one place ids are decoded.)
+fn uuid(raw: &str) -> Result<Uuid, sqlx::Error> {
+    Uuid::parse_str(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    Json,
-    Csv,
-}
-
-impl Format {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Json => "json",
-            Self::Csv => "csv",
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Self::Json => "application/json",
-            Self::Csv => "text/csv; charset=utf-8",
-        }
-    }
-
-    fn parse(raw: &str) -> Option<Self> {
-        [Self::Json, Self::Csv].into_iter().find(|f| f.as_str() == raw)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ExportStatus {
-    Pending,
-    Ready,
-    Failed,
-    Expired,
-}
-
-impl ExportStatus {
-    fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "pending" => Some(Self::Pending),
-            "ready" => Some(Self::Ready),
-            "failed" => Some(Self::Failed),
-            "expired" => Some(Self::Expired),
-            _ => None,
-        }
-    }
-}
-
-/// An export's row, without its payload.
-#[derive(Clone, Debug)]
-pub struct Export {
-    pub id: Uuid,
-    pub kind: ExportKind,
-    pub user_id: Uuid,
-    pub format: Format,
-    pub filters: Option<serde_json::Value>,
-    pub status: ExportStatus,
-    pub requested_at: DateTime<Utc>,
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-fn decode<T>(value: Option<T>, what: &str) -> Result<T, sqlx::Error> {
+fn known<T>(value: Option<T>, what: &str) -> Result<T, sqlx::Error> {
     value.ok_or_else(|| sqlx::Error::Decode(format!("exports: unknown {what}").into()))
 }
 
-fn export(row: &sqlx::any::AnyRow) -> Result<Export, sqlx::Error> {
-    let uuid = |column: &str| -> Result<Uuid, sqlx::Error> {
-        Uuid::parse_str(&row.try_get::<String, _>(column)?).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-    };
-    let filters: Option<String> = row.try_get("filters")?;
-    Ok(Export {
-        id: uuid("id")?,
-        kind: decode(ExportKind::parse(&row.try_get::<String, _>("kind")?), "kind")?,
-        user_id: uuid("user_id")?,
-        format: decode(Format::parse(&row.try_get::<String, _>("format")?), "format")?,
-        filters: filters.map(|f| serde_json::from_str(&f)).transpose().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        status: decode(ExportStatus::parse(&row.try_get::<String, _>("status")?), "status")?,
-        requested_at: time::from_db(&row.try_get::<String, _>("requested_at")?)?,
-        expires_at: row.try_get::<Option<String>, _>("expires_at")?.map(|t| time::from_db(&t)).transpose()?,
-    })
+impl ExportRow {
+    fn decode(self) -> Result<Export, sqlx::Error> {
+        Ok(Export {
+            id: uuid(&self.id)?,
+            kind: known(ExportKind::parse(&self.kind), "kind")?,
+            user_id: uuid(&self.user_id)?,
+            format: known(Format::parse(&self.format), "format")?,
+            filters: self
+                .filters
+                .map(|f| serde_json::from_str(&f))
+                .transpose()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            status: known(ExportStatus::parse(&self.status), "status")?,
+            requested_at: time::from_db(&self.requested_at)?,
+            expires_at: self.expires_at.as_deref().map(time::from_db).transpose()?,
+        })
+    }
+}
+
+/// A ready export's row with its sealed file.
+#[derive(sqlx::FromRow)]
+struct PayloadRow {
+    #[sqlx(flatten)]
+    export: ExportRow,
+    payload: Option<String>,
 }
 
 const COLUMNS: &str = "id, kind, user_id, format, filters, status, requested_at, expires_at";
 
 /// Records a request; the caller enqueues its job in the same transaction.
+#[tracing::instrument(skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     kind: ExportKind,
@@ -135,27 +83,30 @@ pub async fn insert(
     Ok(id)
 }
 
-pub async fn find(db: &Db, id: Uuid) -> Result<Option<Export>, sqlx::Error> {
+#[tracing::instrument(skip_all)]
+pub async fn find(pool: &AnyPool, id: Uuid) -> Result<Option<Export>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM exports WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_string()).fetch_optional(db.reader()).await?;
-    row.as_ref().map(export).transpose()
+    let row: Option<ExportRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.to_string()).fetch_optional(pool).await?;
+    row.map(ExportRow::decode).transpose()
 }
 
 /// The sealed file of a ready export that has not expired at `now`.
-pub async fn payload(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<Option<(Export, String)>, sqlx::Error> {
+#[tracing::instrument(skip_all)]
+pub async fn payload(pool: &AnyPool, id: Uuid, now: DateTime<Utc>) -> Result<Option<(Export, String)>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS}, payload FROM exports WHERE id = $1 AND status = 'ready' AND expires_at > $2");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row: Option<PayloadRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
         .bind(time::to_db(now))
-        .fetch_optional(db.reader())
+        .fetch_optional(pool)
         .await?;
-    let Some(row) = row else { return Ok(None) };
-    let payload: Option<String> = row.try_get("payload")?;
-    payload.map(|payload| export(&row).map(|export| (export, payload))).transpose()
+    let Some(PayloadRow { export, payload: Some(payload) }) = row else { return Ok(None) };
+    Ok(Some((export.decode()?, payload)))
 }
 
 /// Stores the finished file, if the export is still pending (another worker may have built it
 /// first). Returns whether this call finished it.
+#[tracing::instrument(skip_all)]
 pub async fn finish(
     conn: &mut AnyConnection,
     id: Uuid,
@@ -179,21 +130,23 @@ pub async fn finish(
 }
 
 /// Marks a pending export failed (its subject is gone, or it can never be built).
-pub async fn fail(db: &Db, id: Uuid, error: &str) -> Result<(), sqlx::Error> {
+#[tracing::instrument(skip_all)]
+pub async fn fail(pool: &AnyPool, id: Uuid, error: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE exports SET status = 'failed', error = $1, completed_at = $2 WHERE id = $3 AND status = 'pending'",
     )
     .bind(error)
     .bind(time::to_db(time::now()))
     .bind(id.to_string())
-    .execute(db.writer())
+    .execute(pool)
     .await?;
     Ok(())
 }
 
 /// Pending requests made between `since` and `until`, oldest first (for the sweeper).
+#[tracing::instrument(skip_all)]
 pub async fn pending(
-    db: &Db,
+    pool: &AnyPool,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     limit: i64,
@@ -205,18 +158,19 @@ pub async fn pending(
     .bind(time::to_db(since))
     .bind(time::to_db(until))
     .bind(limit)
-    .fetch_all(db.reader())
+    .fetch_all(pool)
     .await?;
-    ids.iter().map(|id| Uuid::parse_str(id).map_err(|e| sqlx::Error::Decode(Box::new(e)))).collect()
+    ids.iter().map(|id| uuid(id)).collect()
 }
 
 /// Drops the files of exports that expired before `now`; returns how many.
-pub async fn expire(db: &Db, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+#[tracing::instrument(skip_all)]
+pub async fn expire(pool: &AnyPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE exports SET status = 'expired', payload = NULL WHERE status = 'ready' AND expires_at <= $1",
     )
     .bind(time::to_db(now))
-    .execute(db.writer())
+    .execute(pool)
     .await?;
     Ok(done.rows_affected())
 }

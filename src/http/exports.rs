@@ -4,7 +4,6 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{HttpResponse, get, web};
 
 use crate::error::{ApiError, Problem};
-use crate::exports;
 use crate::http::client::Client;
 use crate::state::AppState;
 
@@ -22,7 +21,7 @@ pub async fn download_export(
     client: Client,
 ) -> Result<HttpResponse, ApiError> {
     let actor = client.device(None).actor(None);
-    let Some(file) = exports::download(&state, &token, actor).await? else {
+    let Some(file) = state.exports.download(&token, actor).await? else {
         return Err(Problem::not_found("export").into());
     };
     Ok(HttpResponse::Ok()

@@ -29,7 +29,7 @@ pub use scanner::{ScanSweeper, Scanner};
 
 use crate::config::{Config, JobBackend};
 use crate::db::{Db, Dialect};
-use crate::exports::{ExpiredExports, ExportSweeper, Exporter};
+use crate::exports::{ExpiredExports, ExportSweeper};
 use crate::state::AppState;
 
 /// The worker settings, from `[jobs]`.
@@ -145,7 +145,7 @@ pub fn services(state: &AppState) -> anyhow::Result<Services> {
 
 /// The standard handlers wired to this application, and the application's own jobs.
 pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
-    let exporter = Exporter::new(state);
+    let exporter = state.exports.clone();
     let max_attempts = state.jobs.settings().queue(queues::BUILD_EXPORT).map_or(1, |q| q.retry.max_attempts);
     Ok(Registry::standard(services(state)?, state.jobs.clone()).typed(move |job: BuildExport, attempt| {
         let exporter = exporter.clone();

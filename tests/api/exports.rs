@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use tresor::audit::Actor;
 use tresor::exports::link::{self, ExportLink};
-use tresor::exports::{ExpiredExports, ExportKind, ExportSweeper, Exporter, Format, Request};
+use tresor::exports::{ExpiredExports, ExportKind, ExportSweeper, Format, Request};
 use tresor::ledger::account::AccountKind;
 use tresor::ledger::service::Caller;
 use tresor_jobs::handlers::{MaintenanceTask, SweepWindow, Sweeper};
@@ -50,7 +50,7 @@ async fn a_user_export_is_built_mailed_as_a_link_and_downloaded_once_built() {
 
     let id = request_export(&app, &signed).await;
     assert_eq!(status(&app, id).await, "pending");
-    let exporter = Exporter::new(&app.state);
+    let exporter = &app.state.exports;
     exporter.build(id).await.unwrap();
     exporter.build(id).await.unwrap();
     assert_eq!(status(&app, id).await, "ready");
@@ -85,7 +85,7 @@ async fn altered_expired_foreign_and_unknown_links_are_all_404() {
     let signed = app.signed_in().await;
     let other = app.signed_in().await;
     let id = request_export(&app, &signed).await;
-    Exporter::new(&app.state).build(id).await.unwrap();
+    app.state.exports.build(id).await.unwrap();
     let path = mailed_link(&app, &signed.user.email).await;
     assert_eq!(app.get(&path).await.status(), 200);
 
@@ -111,7 +111,7 @@ async fn cleanup_drops_expired_files_and_keeps_fresh_ones() {
     let app = spawn_app().await;
     let signed = app.signed_in().await;
     let (old, fresh) = (request_export(&app, &signed).await, request_export(&app, &signed).await);
-    let exporter = Exporter::new(&app.state);
+    let exporter = &app.state.exports;
     exporter.build(old).await.unwrap();
     exporter.build(fresh).await.unwrap();
     sqlx::query("UPDATE exports SET expires_at = $1 WHERE id = $2")
@@ -144,7 +144,7 @@ async fn the_sweeper_re_enqueues_requests_whose_job_was_lost() {
     assert!(sweeper.pending(Utc::now()).await.unwrap().is_empty(), "a fresh request is left to its own job");
     let later = sweeper.pending(Utc::now() + Duration::minutes(1)).await.unwrap();
     assert_eq!(later.len(), 1);
-    Exporter::new(&app.state).build(id).await.unwrap();
+    app.state.exports.build(id).await.unwrap();
     assert!(sweeper.pending(Utc::now() + Duration::minutes(1)).await.unwrap().is_empty(), "built ones are done");
 }
 
@@ -156,8 +156,8 @@ async fn an_audit_export_holds_exactly_the_filtered_entries_as_csv() {
     let staff_id: Uuid = staff.user.id.parse().unwrap();
     let filters = json!({ "user_id": customer.user.id, "action": "auth.login" });
     let request = Request { kind: ExportKind::Audit, user_id: staff_id, format: Format::Csv, filters: Some(filters) };
-    let id = tresor::exports::request(&app.state, request, &Actor::system()).await.unwrap();
-    Exporter::new(&app.state).build(id).await.unwrap();
+    let id = app.state.exports.request(request, &Actor::system()).await.unwrap();
+    app.state.exports.build(id).await.unwrap();
     assert!(app.mail_to(&staff.user.email, "export_ready").await.is_empty(), "staff fetch audit exports by id");
 
     let token = link::sign(
@@ -189,7 +189,7 @@ async fn an_export_of_a_purged_user_fails_without_retrying() {
         .execute(app.state.db.writer())
         .await
         .unwrap();
-    Exporter::new(&app.state).build(id).await.unwrap();
+    app.state.exports.build(id).await.unwrap();
     assert_eq!(status(&app, id).await, "failed");
 }
 
@@ -216,7 +216,7 @@ async fn staff_export_the_audit_log_over_http_and_only_see_their_own_exports() {
     assert_eq!(pending["status"], "pending");
     assert!(pending["url"].is_null());
 
-    Exporter::new(&app.state).build(id).await.unwrap();
+    app.state.exports.build(id).await.unwrap();
     let ready: Value = app.get_authed(&location, &token).await.json().await.unwrap();
     assert_eq!(ready["status"], "ready", "{ready}");
     let url = ready["url"].as_str().unwrap();
@@ -253,7 +253,7 @@ async fn an_export_whose_last_attempt_fails_is_marked_failed() {
         .execute(app.state.db.writer())
         .await
         .unwrap();
-    let exporter = Exporter::new(&app.state);
+    let exporter = &app.state.exports;
     assert!(exporter.attempt(id, 1, 3).await.is_err());
     assert_eq!(status(&app, id).await, "pending", "attempts are left");
     assert!(exporter.attempt(id, 3, 3).await.is_err());

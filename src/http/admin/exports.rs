@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::audit::query::AuditFilter;
 use crate::authz::{Requires, perm};
 use crate::error::{ApiError, Problem};
-use crate::exports::{self, ExportKind, ExportStatus, Format, Request, link};
+use crate::exports::{ExportStatus, Format, StaffExport};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -53,14 +53,7 @@ pub async fn audit_export(
     body: web::Json<AuditExportRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let AuditExportRequest { format, filters } = body.into_inner();
-    if let (Some(from), Some(to)) = (filters.from, filters.to)
-        && from >= to
-    {
-        return Err(Problem::bad_request("filters.from must be before filters.to").into());
-    }
-    let filters = serde_json::to_value(&filters).map_err(|e| ApiError::Internal(e.into()))?;
-    let request = Request { kind: ExportKind::Audit, user_id: staff.user.user_id, format, filters: Some(filters) };
-    let export_id = exports::request(&state, request, &staff.actor).await?;
+    let export_id = state.exports.request_audit(staff.user.user_id, &staff.actor, format, filters).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((header::LOCATION, format!("/v1/admin/exports/{export_id}")))
         .json(ExportAccepted { export_id }))
@@ -78,20 +71,9 @@ pub async fn export(
     staff: Requires<perm::AuditExport>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let found = exports::store::find(&state.db, id.into_inner()).await?;
-    let Some(export) = found.filter(|e| e.kind == ExportKind::Audit && e.user_id == staff.user.user_id) else {
+    let found = state.exports.staff_export(staff.user.user_id, id.into_inner()).await?;
+    let Some(StaffExport { export, url }) = found else {
         return Err(Problem::not_found("export").into());
-    };
-    let url = match (export.status, export.expires_at) {
-        (ExportStatus::Ready, Some(expires_at)) if expires_at > Utc::now() => {
-            let token = link::sign(
-                &state.keys.mac,
-                link::ExportLink { export_id: export.id, user_id: export.user_id },
-                expires_at,
-            );
-            Some(link::url(&state.config.public_url, &token))
-        }
-        _ => None,
     };
     Ok(HttpResponse::Ok().json(ExportView {
         id: export.id,

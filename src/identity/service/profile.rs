@@ -157,5 +157,5 @@ pub async fn delete(
 pub async fn request_export(state: &AppState, user_id: Uuid, device: &Device) -> Result<Uuid, ApiError> {
     live_user(state, user_id).await?;
     let request = exports::Request { kind: ExportKind::User, user_id, format: Format::Json, filters: None };
-    exports::request(state, request, &device.actor(Some(user_id))).await
+    state.exports.request(request, &device.actor(Some(user_id))).await
 }

@@ -90,7 +90,7 @@ async fn every_staff_endpoint_answers_exactly_the_roles_that_hold_its_permission
                 // The caller's own export: another's is 404 even to those allowed.
                 let request =
                     Request { kind: ExportKind::Audit, user_id: caller.id, format: Format::Json, filters: None };
-                format!("{path}{}", tresor::exports::request(&app.state, request, &Actor::system()).await.unwrap())
+                format!("{path}{}", app.state.exports.request(request, &Actor::system()).await.unwrap())
             } else {
                 path
             };
