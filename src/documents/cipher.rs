@@ -12,7 +12,6 @@ use chacha20poly1305::XChaCha20Poly1305;
 use chacha20poly1305::aead::KeyInit;
 use secrecy::{ExposeSecret, SecretBox};
 
-pub use super::chunks::{Opener, Sealer};
 use crate::crypto::{KeyRing, aead, random};
 
 /// Plaintext bytes per chunk: bounds the memory of every upload, scan and download.

@@ -1,20 +1,33 @@
 //! Making and redeeming download links. Only a version's clean bytes are ever served: the
 //! scanner's metadata-free copy of an image, or a PDF that passed its checks.
 
-use actix_web::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::Documents;
+use super::access::Access;
 use super::cipher::{DataKey, Variant, key_place, stream_place};
 use super::links::{self, Grant, Scope};
 use super::model::{FileKind, ScanStatus};
 use super::read::PlainReader;
-use super::rows::Access;
-use super::scans;
+use super::store::{scans, versions};
 use crate::audit::{self, Actor, Event};
 use crate::error::{ApiError, Problem};
+
+/// Why no link was made (`src/http/documents.rs` says how each reads as a problem).
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    #[error("no such document")]
+    NoDocument,
+    #[error("no such document version")]
+    NoVersion,
+    /// Still being scanned, or rejected; the text says which (and why).
+    #[error("{0}")]
+    NotClean(String),
+    #[error(transparent)]
+    Store(#[from] sqlx::Error),
+}
 
 /// A link for `POST /v1/documents/{id}/download`: `url` is `<public url>/v1/files/<token>`.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
@@ -40,7 +53,7 @@ impl std::fmt::Debug for Download {
 
 impl Documents {
     /// A link to `version` (default: the latest) of `document_id` for the user `user_id` reading
-    /// as `access` (owner: 404 unless it is theirs). 409 while that version is not clean.
+    /// as `access` (owner: none unless it is theirs). None while that version is not clean.
     #[tracing::instrument(skip_all, fields(%document_id))]
     pub async fn link(
         &self,
@@ -48,16 +61,18 @@ impl Documents {
         access: &Access,
         document_id: Uuid,
         version: Option<i64>,
-    ) -> Result<SignedLink, ApiError> {
-        let versions = self.versions(access, document_id).await?;
+    ) -> Result<SignedLink, LinkError> {
+        let versions = versions::versions(self.db.reader(), access, document_id).await?;
+        if versions.is_empty() {
+            return Err(LinkError::NoDocument);
+        }
         let chosen = versions.into_iter().find(|v| version.is_none_or(|n| v.version == n));
-        let version = chosen.ok_or_else(|| Problem::not_found("document version"))?;
+        let version = chosen.ok_or(LinkError::NoVersion)?;
         if version.status != ScanStatus::Clean {
-            let detail = match version.status {
+            return Err(LinkError::NotClean(match version.status {
                 ScanStatus::PendingScan => "the document is still being scanned; try again shortly".to_owned(),
                 _ => format!("the document was rejected: {}", version.rejection_reason.unwrap_or_default()),
-            };
-            return Err(Problem::new(StatusCode::CONFLICT, "document-not-clean", detail).into());
+            }));
         }
         let ttl = Duration::seconds(i64::try_from(self.settings.link_ttl_secs).unwrap_or(300));
         let expires_at = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_else(Utc::now) + ttl;
@@ -97,7 +112,7 @@ impl Documents {
         let (document, version) = (stored.document_id.to_string(), grant.version_id.to_string());
         let key = DataKey::unwrap(&self.keys.encryption, &sealed_key, &key_place(&document, &version, variant))
             .map_err(anyhow::Error::from)?;
-        let body = PlainReader::open(self.store.as_ref(), &blob_key, &key, stream_place(&document, &version, variant))
+        let body = PlainReader::open(self.files.as_ref(), &blob_key, &key, stream_place(&document, &version, variant))
             .await
             .map_err(anyhow::Error::from)?;
 
@@ -111,7 +126,7 @@ impl Documents {
                 json!({ "document_id": document, "user_id": grant.user_id, "as_staff": grant.scope == Scope::Staff }),
             ),
         };
-        audit::append(&mut tx, self.db.dialect(), actor, event).await?;
+        audit::record(&mut tx, actor, event).await?;
         tx.commit().await?;
         Ok(Download { content_type: kind.mime(), filename: filename(&stored.name, stored.version, kind), size, body })
     }

@@ -4,22 +4,22 @@
 //! The HTTP layer stays thin: `POST /v1/documents` parses the multipart fields and hands the
 //! `file` field's byte stream to [`Documents::upload`], which records the version and enqueues
 //! its `scan_document` job in one transaction; the job calls [`scan::scan_document`];
-//! `GET /v1/files/{token}` streams [`Documents::download`].
+//! `GET /v1/files/{token}` streams [`Documents::download`]. The SQL lives in [`store`], the
+//! encrypted files behind a [`DocumentStore`].
 
+mod access;
 pub mod blob;
 pub mod chunks;
 pub mod cipher;
 pub mod download;
 pub mod links;
-pub mod listing;
 pub mod local;
 pub mod model;
 pub mod read;
 pub mod rewrap;
-pub mod rows;
 pub mod scan;
-pub mod scans;
 pub mod sniff;
+pub mod store;
 pub mod upload;
 pub mod upload_error;
 mod write;
@@ -33,10 +33,11 @@ use crate::config::{Config, DocumentSettings, ScanSettings};
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::{ApiError, Problem};
+pub use access::Access;
 pub use blob::DocumentStore;
+pub use download::{LinkError, SignedLink};
 pub use local::LocalStore;
 pub use model::{DocumentType, DocumentVersion, FileKind, ScanStatus};
-pub use rows::Access;
 pub use scan::{ScanError, ScanOutcome, scan_document};
 pub use upload::{NewUpload, UploadError};
 
@@ -44,7 +45,8 @@ pub use upload::{NewUpload, UploadError};
 #[derive(Clone)]
 pub struct Documents {
     pub db: Db,
-    pub store: Arc<dyn DocumentStore>,
+    /// Where the encrypted files live (the SQL is in [`store`]).
+    pub files: Arc<dyn DocumentStore>,
     pub keys: Arc<Keys>,
     pub settings: DocumentSettings,
     pub scan_settings: ScanSettings,
@@ -57,7 +59,7 @@ pub struct Documents {
 
 impl std::fmt::Debug for Documents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Documents").field("store", &self.store).finish_non_exhaustive()
+        f.debug_struct("Documents").field("files", &self.files).finish_non_exhaustive()
     }
 }
 
@@ -72,7 +74,7 @@ impl Documents {
         let store = LocalStore::open(&dir).with_context(|| format!("opening the document folder {}", dir.display()))?;
         Ok(Self {
             db,
-            store: Arc::new(store),
+            files: Arc::new(store),
             keys,
             settings,
             scan_settings: config.settings.scan.clone(),
@@ -83,7 +85,7 @@ impl Documents {
 
     /// The latest version of each document `access` may read.
     pub async fn list(&self, access: &Access) -> Result<Vec<DocumentVersion>, sqlx::Error> {
-        rows::latest(&self.db, access).await
+        store::versions::latest(self.db.reader(), access).await
     }
 
     /// The latest version of one document; 404 when missing or not the caller's.
@@ -97,15 +99,29 @@ impl Documents {
 
     /// Every version, newest first; 404 when missing or not the caller's.
     pub async fn versions(&self, access: &Access, document_id: Uuid) -> Result<Vec<DocumentVersion>, ApiError> {
-        let versions = rows::versions(&self.db, access, document_id).await?;
+        let versions = store::versions::versions(self.db.reader(), access, document_id).await?;
         if versions.is_empty() {
             return Err(Problem::not_found("document").into());
         }
         Ok(versions)
     }
 
+    /// The largest upload accepted, in bytes (the HTTP layer refuses a longer body up front).
+    pub fn max_upload_bytes(&self) -> u64 {
+        self.settings.max_upload_bytes
+    }
+
+    /// Versions that have no verdict yet and were uploaded before `before` (the scan sweeper).
+    pub async fn pending_scans(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> Result<Vec<Uuid>, sqlx::Error> {
+        store::versions::pending_scans(self.db.reader(), before, limit).await
+    }
+
     /// Scans one version (the scan job's body).
     pub async fn scan(&self, version_id: Uuid) -> Result<ScanOutcome, ScanError> {
-        scan_document(self.store.as_ref(), &self.db, &self.keys, &self.scan_settings, version_id).await
+        scan_document(self.files.as_ref(), &self.db, &self.keys, &self.scan_settings, version_id).await
     }
 }

@@ -3,12 +3,12 @@
 
 use std::io;
 
-use actix_web::web::Bytes;
 use futures::Stream;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::blob::DocumentStore;
-use super::cipher::{CipherError, DataKey, FRAME, HEADER, Opener};
+use super::chunks::Opener;
+use super::cipher::{CipherError, DataKey, FRAME, HEADER};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
@@ -72,12 +72,12 @@ impl PlainReader {
         Ok(all)
     }
 
-    /// The plaintext as a byte stream for an HTTP body. A chunk that fails to authenticate ends
-    /// the stream with an error, so the client sees a broken transfer, never forged bytes.
-    pub fn into_stream(self) -> impl Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
+    /// The plaintext as a stream of chunks (an HTTP body). A chunk that fails to authenticate
+    /// ends the stream with an error, so the client sees a broken transfer, never forged bytes.
+    pub fn into_stream(self) -> impl Stream<Item = Result<Vec<u8>, io::Error>> + Send + 'static {
         futures::stream::unfold(self, |mut reader| async move {
             match reader.next_chunk().await {
-                Ok(Some(chunk)) => Some((Ok(Bytes::from(chunk)), reader)),
+                Ok(Some(chunk)) => Some((Ok(chunk), reader)),
                 Ok(None) => None,
                 Err(error) => {
                     tracing::error!(%error, "stored document failed to decrypt while streaming");

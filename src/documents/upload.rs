@@ -10,10 +10,12 @@ use uuid::Uuid;
 
 use super::Documents;
 use super::blob::BlobWriter;
-use super::cipher::{DataKey, FRAME, Sealer, Variant, key_place, stream_place};
+use super::chunks::Sealer;
+use super::cipher::{DataKey, FRAME, Variant, key_place, stream_place};
 use super::model::{DocumentType, DocumentVersion, FileKind};
-use super::rows::{self, NewVersion};
 use super::sniff::{SNIFF_LEN, sniff};
+use super::store::slots;
+use super::store::versions::{self, NewVersion};
 pub use super::upload_error::{UploadError, parse_name};
 use crate::audit::{self, Actor, Event};
 
@@ -53,14 +55,14 @@ impl Documents {
         }
         let kind = sniff(&head).map_err(|seen| UploadError::Unsupported { seen })?;
 
-        let document_id = rows::document_slot(&self.db, upload.owner_id, upload.document_type, &name)
+        let document_id = slots::document_slot(self.db.writer(), upload.owner_id, upload.document_type, &name)
             .await
             .map_err(anyhow::Error::from)?;
         let version_id = Uuid::now_v7();
         let (document, version) = (document_id.to_string(), version_id.to_string());
         let blob_key = format!("{version}.{}", Variant::Original.as_str());
         let data_key = DataKey::generate();
-        let mut writer = self.store.create(&blob_key).await.map_err(anyhow::Error::from)?;
+        let mut writer = self.files.create(&blob_key).await.map_err(anyhow::Error::from)?;
         let written = self.write_encrypted(&mut writer, &data_key, &document, &version, head, body).await?;
         writer.commit().await.map_err(anyhow::Error::from)?;
 
@@ -79,7 +81,7 @@ impl Documents {
             Ok(record) => Ok(record),
             Err(error) => {
                 // The row never committed: its file must not linger as an orphan.
-                let _ = self.store.delete(&blob_key).await;
+                let _ = self.files.delete(&blob_key).await;
                 Err(error.into())
             }
         }
@@ -129,7 +131,7 @@ impl Documents {
 
     async fn record(&self, actor: &Actor, new: &NewVersion<'_>, kind: FileKind) -> anyhow::Result<DocumentVersion> {
         let mut tx = self.db.begin().await?;
-        let number = rows::insert_version(&mut tx, self.db.dialect(), new).await?;
+        let number = versions::insert_version(&mut tx, new).await?;
         let event = Event {
             action: "document.upload",
             target_type: "document_version",
@@ -143,10 +145,10 @@ impl Documents {
                 "sha256": new.sha256,
             })),
         };
-        audit::append(&mut tx, self.db.dialect(), actor, event).await?;
+        audit::record(&mut tx, actor, event).await?;
         let scan = self.jobs.enqueue_in(&mut tx, &ScanDocument { version_id: new.id }).await?;
         let record =
-            rows::version(&mut tx, new.id).await?.ok_or_else(|| anyhow::anyhow!("inserted version vanished"))?;
+            versions::version(&mut tx, new.id).await?.ok_or_else(|| anyhow::anyhow!("inserted version vanished"))?;
         tx.commit().await?;
         scan.after_commit(&self.jobs).await;
         Ok(record)

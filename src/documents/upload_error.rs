@@ -1,9 +1,6 @@
-//! Why an upload was refused, and how each refusal reads as a problem.
-
-use actix_web::http::StatusCode;
+//! Why an upload was refused (`src/http/documents.rs` says how each reads as a problem).
 
 use super::model::DocumentType;
-use crate::error::{ApiError, Problem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
@@ -17,25 +14,6 @@ pub enum UploadError {
     Body(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
-}
-
-impl From<UploadError> for ApiError {
-    fn from(error: UploadError) -> Self {
-        let detail = error.to_string();
-        match error {
-            UploadError::TooLarge { .. } => {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", detail).into()
-            }
-            UploadError::Unsupported { .. } => {
-                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", detail).into()
-            }
-            UploadError::InvalidName(message) => {
-                Problem::invalid_fields([("name".to_owned(), vec![message])].into_iter().collect()).into()
-            }
-            UploadError::Body(_) => Problem::bad_request(detail).into(),
-            UploadError::Internal(cause) => Self::Internal(cause),
-        }
-    }
 }
 
 /// A display name: trimmed, 1..=120 characters, no control characters.

@@ -2,7 +2,8 @@
 //! encryption as uploads.
 
 use super::blob::DocumentStore;
-use super::cipher::{CHUNK, DataKey, Sealer};
+use super::chunks::Sealer;
+use super::cipher::{CHUNK, DataKey};
 
 pub async fn store_sealed(
     store: &dyn DocumentStore,

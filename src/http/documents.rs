@@ -10,11 +10,42 @@ use super::authn::AuthUser;
 use super::client::Client;
 use super::paging::{self, PageQuery};
 use super::upload_form;
-use crate::documents::download::SignedLink;
-use crate::documents::{Access, DocumentVersion, NewUpload};
+use crate::documents::{Access, DocumentVersion, LinkError, NewUpload, SignedLink, UploadError};
 use crate::error::{ApiError, Problem};
 use crate::ratelimit::{Limit, enforce};
 use crate::state::AppState;
+
+/// How each upload refusal reads as a problem.
+impl From<UploadError> for ApiError {
+    fn from(error: UploadError) -> Self {
+        let detail = error.to_string();
+        match error {
+            UploadError::TooLarge { .. } => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", detail).into()
+            }
+            UploadError::Unsupported { .. } => {
+                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", detail).into()
+            }
+            UploadError::InvalidName(message) => {
+                Problem::invalid_fields([("name".to_owned(), vec![message])].into_iter().collect()).into()
+            }
+            UploadError::Body(_) => Problem::bad_request(detail).into(),
+            UploadError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+/// How a refused download link reads as a problem (the staff endpoint shares it).
+impl From<LinkError> for ApiError {
+    fn from(error: LinkError) -> Self {
+        match error {
+            LinkError::NoDocument => Problem::not_found("document").into(),
+            LinkError::NoVersion => Problem::not_found("document version").into(),
+            LinkError::NotClean(detail) => Problem::new(StatusCode::CONFLICT, "document-not-clean", detail).into(),
+            LinkError::Store(error) => error.into(),
+        }
+    }
+}
 
 /// Room for the multipart framing and the small fields around a file of the largest size.
 const FRAMING_ALLOWANCE: u64 = 64 * 1024;
@@ -86,7 +117,7 @@ pub async fn upload(
     let ip = client.ip_text();
     enforce(&state, Limit::DocumentUpload, &user.user_id.to_string(), Some(&ip)).await?;
     upload_form::check_content_type(req.headers())?;
-    check_length(&req, state.documents.settings.max_upload_bytes)?;
+    check_length(&req, state.documents.max_upload_bytes())?;
     let form = upload_form::read(Multipart::new(req.headers(), payload)).await?;
     let new = NewUpload { owner_id: user.user_id, document_type: form.document_type, name: form.name };
     let actor = client.device(None).actor(Some(user.user_id));

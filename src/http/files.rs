@@ -3,7 +3,9 @@
 //! token, it must be the token of the user the link was made for. Every refusal is one 404.
 
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use futures::TryStreamExt;
 
 use super::authn::{self, AuthUser};
 use super::client::Client;
@@ -61,5 +63,5 @@ pub async fn download(
         .content_type(file.content_type)
         .insert_header(disposition)
         .no_chunking(size)
-        .streaming(file.body.into_stream()))
+        .streaming(file.body.into_stream().map_ok(Bytes::from)))
 }

@@ -7,7 +7,7 @@ use tresor_jobs::store::NewJob;
 use tresor_jobs::{JobError, ScanDocument};
 use uuid::Uuid;
 
-use crate::documents::{Documents, ScanError, rows};
+use crate::documents::{Documents, ScanError};
 
 pub struct Scanner {
     pub documents: Documents,
@@ -42,7 +42,7 @@ impl Sweeper for ScanSweeper {
     fn pending(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<Vec<NewJob>, JobError>> {
         Box::pin(async move {
             let before = now - chrono::Duration::from_std(self.grace).map_err(JobError::permanent)?;
-            let ids = rows::pending_scans(&self.documents.db, before, 500).await?;
+            let ids = self.documents.pending_scans(before, 500).await?;
             ids.into_iter()
                 .map(|version_id| {
                     NewJob::of(&ScanDocument { version_id }, self.max_attempts).map_err(JobError::permanent)

@@ -28,7 +28,7 @@ use super::blob::DocumentStore;
 use super::cipher::{DataKey, Variant, key_place, stream_place};
 use super::model::{FileKind, ScanStatus};
 use super::read::PlainReader;
-use super::scans::{self, StoredVersion};
+use super::store::scans::{self, StoredVersion};
 use crate::config::ScanSettings;
 use crate::crypto::Keys;
 use crate::db::Db;

@@ -13,7 +13,7 @@ use crate::db::Db;
 use crate::documents::blob::DocumentStore;
 use crate::documents::cipher::{DataKey, Variant, key_place, stream_place};
 use crate::documents::model::ScanStatus;
-use crate::documents::scans::{self, ScanRow, StoredVersion};
+use crate::documents::store::scans::{self, ScanRow, StoredVersion};
 use crate::documents::write::store_sealed;
 
 pub fn rejected(rejection: &Rejection) -> ScanRow {
@@ -85,7 +85,7 @@ pub async fn record(
         old: Some(json!({ "status": ScanStatus::PendingScan.as_str() })),
         new: Some(json!({ "status": row.status, "rejection_reason": row.rejection_reason, "finding": row.finding })),
     };
-    audit::append(&mut tx, db.dialect(), &Actor::system(), event).await.context("auditing the verdict")?;
+    audit::record(&mut tx, &Actor::system(), event).await.context("auditing the verdict")?;
     tx.commit().await.context("committing the verdict")?;
     Ok(outcome(&row))
 }

@@ -8,8 +8,7 @@ use uuid::Uuid;
 
 use super::limit;
 use crate::authz::{Requires, perm};
-use crate::documents::Access;
-use crate::documents::download::SignedLink;
+use crate::documents::{Access, SignedLink};
 use crate::error::{ApiError, Problem};
 use crate::kyc::{Decision, KycState, QueueEntry};
 use crate::state::AppState;

@@ -38,7 +38,7 @@ async fn an_unreachable_clamd_fails_the_scan_instead_of_passing_the_file() {
         let version = uploaded(&app, Uuid::now_v7(), DocumentType::Other, &fixtures::plain_pdf("x")).await;
         let error = app.state.documents.scan(version.version_id).await.unwrap_err();
         assert!(error.to_string().contains("clamd"), "{error}");
-        let pending = tresor::documents::rows::pending_scans(&app.state.db, chrono::Utc::now(), 10).await.unwrap();
+        let pending = app.state.documents.pending_scans(chrono::Utc::now(), 10).await.unwrap();
         assert_eq!(pending, vec![version.version_id], "still pending, so the sweeper retries it");
     }
 }

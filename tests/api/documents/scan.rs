@@ -142,7 +142,7 @@ async fn scanning_is_idempotent_and_audited_once() {
     let app = app().await;
     let version =
         uploaded(&app, Uuid::now_v7(), DocumentType::Passport, &fixtures::jpeg(&document_image(800, 600))).await;
-    let pending = tresor::documents::rows::pending_scans(&app.state.db, chrono::Utc::now(), 10).await.unwrap();
+    let pending = app.state.documents.pending_scans(chrono::Utc::now(), 10).await.unwrap();
     assert_eq!(pending, vec![version.version_id], "the sweeper sees the unscanned version");
     let (first, second) = tokio::join!(scan(&app, &version), scan(&app, &version));
     assert_eq!(first, second);
@@ -154,7 +154,7 @@ async fn scanning_is_idempotent_and_audited_once() {
         .await
         .unwrap();
     assert_eq!(audits, 1);
-    assert!(tresor::documents::rows::pending_scans(&app.state.db, chrono::Utc::now(), 10).await.unwrap().is_empty());
+    assert!(app.state.documents.pending_scans(chrono::Utc::now(), 10).await.unwrap().is_empty());
     let unknown = docs(&app).scan(Uuid::now_v7()).await.unwrap_err();
     assert!(matches!(unknown, tresor::documents::ScanError::UnknownVersion(_)));
 }

@@ -63,6 +63,6 @@ async fn a_tampered_original_is_never_scanned_as_clean() {
     bytes[last] ^= 0x80;
     std::fs::write(&path, bytes).unwrap();
     assert!(docs(&app).scan(version.version_id).await.is_err(), "a failure to retry, not a verdict");
-    let pending = tresor::documents::rows::pending_scans(&app.state.db, Utc::now(), 10).await.unwrap();
+    let pending = app.state.documents.pending_scans(Utc::now(), 10).await.unwrap();
     assert_eq!(pending, vec![version.version_id]);
 }

@@ -1,11 +1,11 @@
-//! The SQL of stored files and scan verdicts (one code path for both engines).
+//! `document_scans` and the stored files behind a version: what the scanner and downloads read.
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::model::DocumentType;
-use super::rows::parse_uuid;
+use super::{document_type, uuid};
 use crate::db::time;
+use crate::documents::model::DocumentType;
 
 /// What is needed to read a version's original file back.
 pub struct StoredVersion {
@@ -21,34 +21,46 @@ pub struct StoredVersion {
     pub data_key: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct StoredRow {
+    document_id: String,
+    owner_id: String,
+    document_type: String,
+    name: String,
+    version: i64,
+    content_type: String,
+    size: i64,
+    sha256: String,
+    blob_key: String,
+    data_key: String,
+}
+
+#[tracing::instrument(skip_all)]
 pub async fn stored(conn: &mut AnyConnection, version_id: Uuid) -> Result<Option<StoredVersion>, sqlx::Error> {
-    let Some(row) = sqlx::query(
+    let row: Option<StoredRow> = sqlx::query_as(
         "SELECT v.document_id, d.owner_id, d.document_type, d.name, v.version, v.content_type, v.size, v.sha256, \
          v.blob_key, v.data_key FROM document_versions v JOIN documents d ON d.id = v.document_id WHERE v.id = $1",
     )
     .bind(version_id.to_string())
     .fetch_optional(conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let kind: String = row.try_get("document_type")?;
+    .await?;
+    let Some(row) = row else { return Ok(None) };
     Ok(Some(StoredVersion {
-        document_id: parse_uuid(&row.try_get::<String, _>("document_id")?)?,
-        owner_id: parse_uuid(&row.try_get::<String, _>("owner_id")?)?,
-        document_type: DocumentType::parse(&kind).map_err(|e| sqlx::Error::Decode(e.into()))?,
-        name: row.try_get("name")?,
-        version: row.try_get("version")?,
-        content_type: row.try_get("content_type")?,
-        size: row.try_get("size")?,
-        sha256: row.try_get("sha256")?,
-        blob_key: row.try_get("blob_key")?,
-        data_key: row.try_get("data_key")?,
+        document_id: uuid(&row.document_id)?,
+        owner_id: uuid(&row.owner_id)?,
+        document_type: document_type(&row.document_type)?,
+        name: row.name,
+        version: row.version,
+        content_type: row.content_type,
+        size: row.size,
+        sha256: row.sha256,
+        blob_key: row.blob_key,
+        data_key: row.data_key,
     }))
 }
 
 /// A verdict as stored. `clean_*` are set only for clean versions.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, sqlx::FromRow)]
 pub struct ScanRow {
     pub status: String,
     pub rejection_reason: Option<String>,
@@ -63,33 +75,19 @@ pub struct ScanRow {
     pub blur_score: Option<i64>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn scan(conn: &mut AnyConnection, version_id: Uuid) -> Result<Option<ScanRow>, sqlx::Error> {
-    let Some(row) = sqlx::query(
+    sqlx::query_as(
         "SELECT status, rejection_reason, finding, clean_blob_key, clean_data_key, clean_content_type, clean_size, \
          clean_sha256, width, height, blur_score FROM document_scans WHERE version_id = $1",
     )
     .bind(version_id.to_string())
     .fetch_optional(conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(ScanRow {
-        status: row.try_get("status")?,
-        rejection_reason: row.try_get("rejection_reason")?,
-        finding: row.try_get("finding")?,
-        clean_blob_key: row.try_get("clean_blob_key")?,
-        clean_data_key: row.try_get("clean_data_key")?,
-        clean_content_type: row.try_get("clean_content_type")?,
-        clean_size: row.try_get("clean_size")?,
-        clean_sha256: row.try_get("clean_sha256")?,
-        width: row.try_get("width")?,
-        height: row.try_get("height")?,
-        blur_score: row.try_get("blur_score")?,
-    }))
+    .await
 }
 
 /// Records a verdict once: `false` when the version already has one (another worker won).
+#[tracing::instrument(skip_all)]
 pub async fn insert_scan(conn: &mut AnyConnection, version_id: Uuid, row: &ScanRow) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO document_scans (version_id, status, rejection_reason, finding, clean_blob_key, clean_data_key, \
