@@ -2,6 +2,8 @@
 //! back change sends nothing and a committed one is never forgotten); the `send_email` job
 //! delivers them.
 
+mod store;
+
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use tresor_jobs::email::{Email, Template};
@@ -11,7 +13,6 @@ use uuid::Uuid;
 
 use crate::crypto::{KeyRing, aead};
 use crate::db::insert::Insert;
-use crate::db::time;
 
 /// What is sealed in an outbox row.
 #[derive(Serialize, Deserialize)]
@@ -31,13 +32,7 @@ pub async fn queue(conn: &mut AnyConnection, ring: &KeyRing, email: Email) -> Re
     let payload =
         serde_json::to_vec(&Sealed { to: email.to, data: email.data }).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let sealed = aead::seal(ring, &payload, &associated(&id));
-    sqlx::query("INSERT INTO email_outbox (id, template, payload, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(id.to_string())
-        .bind(email.template.name())
-        .bind(sealed)
-        .bind(time::to_db(time::now()))
-        .execute(conn)
-        .await?;
+    store::insert(conn, id, email.template.name(), sealed).await?;
     Ok(id)
 }
 
@@ -45,17 +40,15 @@ pub async fn queue(conn: &mut AnyConnection, ring: &KeyRing, email: Email) -> Re
 /// (a ledger batch emails every recipient, with its other rows). No job is enqueued: the sweeper
 /// hands unsent rows to `send_email` within its interval.
 pub fn outbox_rows(ring: &KeyRing, emails: Vec<Email>) -> Result<Insert, sqlx::Error> {
-    let created_at = time::to_db(time::now());
-    let mut rows = Insert::new("email_outbox", &["id", "template", "payload", "created_at"]);
+    let mut messages = Vec::with_capacity(emails.len());
     for email in emails {
         let id = Uuid::now_v7();
         let template = email.template.name();
         let payload = serde_json::to_vec(&Sealed { to: email.to, data: email.data })
             .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        let sealed = aead::seal(ring, &payload, &associated(&id));
-        rows.row([id.to_string().into(), template.into(), sealed.into(), created_at.as_str().into()]);
+        messages.push((id, template, aead::seal(ring, &payload, &associated(&id))));
     }
-    Ok(rows)
+    Ok(store::rows(messages))
 }
 
 /// Queues `email` and its `send_email` job in the caller's transaction. On the database

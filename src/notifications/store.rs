@@ -1,36 +1,20 @@
-//! Staff notifications: things a person at the bank should look at (a KYC submission waiting
-//! for review, a transfer flagged as unusual). Written in the caller's transaction.
+//! The `staff_notifications` table's SQL.
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 use uuid::Uuid;
 
-use crate::db::{Db, time};
+use super::Notification;
+use crate::db::time;
 
-pub const KYC_SUBMITTED: &str = "kyc_submitted";
-pub const TRANSFER_FLAGGED: &str = "transfer_flagged";
-pub const LEDGER_DISCREPANCY: &str = "ledger_discrepancy";
-
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct Notification {
-    pub id: Uuid,
-    pub at: DateTime<Utc>,
-    pub kind: String,
-    pub subject_type: String,
-    pub subject_id: String,
-    pub message: String,
-}
-
-#[tracing::instrument(skip_all, fields(kind = kind))]
-pub async fn notify(
+#[tracing::instrument(skip_all)]
+pub async fn insert(
     conn: &mut AnyConnection,
-    kind: &'static str,
-    subject_type: &'static str,
+    id: Uuid,
+    kind: &str,
+    subject_type: &str,
     subject_id: &str,
     message: &str,
-) -> Result<Uuid, sqlx::Error> {
-    let id = Uuid::now_v7();
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO staff_notifications (id, at, kind, subject_type, subject_id, message) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -42,8 +26,7 @@ pub async fn notify(
     .bind(message)
     .execute(conn)
     .await?;
-    metrics::counter!("staff_notifications_total", "kind" => kind).increment(1);
-    Ok(id)
+    Ok(())
 }
 
 /// A row of `staff_notifications`, as stored.
@@ -73,7 +56,7 @@ impl NotificationRow {
 
 /// Newest first; `before` is the id the previous page ended at.
 #[tracing::instrument(skip_all)]
-pub async fn list(db: &Db, limit: u32, before: Option<Uuid>) -> Result<Vec<Notification>, sqlx::Error> {
+pub async fn page(reader: &AnyPool, limit: u32, before: Option<Uuid>) -> Result<Vec<Notification>, sqlx::Error> {
     let rows: Vec<NotificationRow> = match before {
         None => {
             sqlx::query_as(
@@ -81,7 +64,7 @@ pub async fn list(db: &Db, limit: u32, before: Option<Uuid>) -> Result<Vec<Notif
                  ORDER BY id DESC LIMIT $1",
             )
             .bind(i64::from(limit))
-            .fetch_all(db.reader())
+            .fetch_all(reader)
             .await?
         }
         Some(before) => {
@@ -91,7 +74,7 @@ pub async fn list(db: &Db, limit: u32, before: Option<Uuid>) -> Result<Vec<Notif
             )
             .bind(before.to_string())
             .bind(i64::from(limit))
-            .fetch_all(db.reader())
+            .fetch_all(reader)
             .await?
         }
     };

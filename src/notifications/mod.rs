@@ -1,0 +1,45 @@
+//! Staff notifications: things a person at the bank should look at (a KYC submission waiting
+//! for review, a transfer flagged as unusual). Written in the caller's transaction.
+
+mod store;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+use crate::db::Db;
+
+pub const KYC_SUBMITTED: &str = "kyc_submitted";
+pub const TRANSFER_FLAGGED: &str = "transfer_flagged";
+pub const LEDGER_DISCREPANCY: &str = "ledger_discrepancy";
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct Notification {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub message: String,
+}
+
+/// Records a notification in the caller's transaction.
+#[tracing::instrument(skip_all, fields(kind = kind))]
+pub async fn notify(
+    conn: &mut AnyConnection,
+    kind: &'static str,
+    subject_type: &'static str,
+    subject_id: &str,
+    message: &str,
+) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::now_v7();
+    store::insert(conn, id, kind, subject_type, subject_id, message).await?;
+    metrics::counter!("staff_notifications_total", "kind" => kind).increment(1);
+    Ok(id)
+}
+
+/// Newest first; `before` is the id the previous page ended at.
+pub async fn list(db: &Db, limit: u32, before: Option<Uuid>) -> Result<Vec<Notification>, sqlx::Error> {
+    store::page(db.reader(), limit, before).await
+}
