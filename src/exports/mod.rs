@@ -10,7 +10,7 @@ pub mod link;
 mod maintenance;
 mod model;
 mod service;
-pub mod store;
+mod store;
 
 pub use maintenance::{ExpiredExports, ExportSweeper};
 pub use model::{Export, ExportKind, ExportStatus, Format};

@@ -2,12 +2,12 @@
 //! mirrored into identity's `users.kyc_status`. [`Kyc`] is the service; each of its methods is
 //! one transaction holding the change, its audit entry and the notification or email it causes.
 
-pub mod effects;
+mod effects;
 mod error;
 mod flow;
 mod queue;
 mod service;
-pub mod store;
+mod store;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
