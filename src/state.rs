@@ -53,7 +53,7 @@ impl AppState {
             db,
             keys,
             redis,
-            metrics: crate::http::ops::recorder(),
+            metrics: crate::telemetry::metrics_recorder(),
             jobs,
             ledger,
             identity,
