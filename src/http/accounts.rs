@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use super::authn::AuthUser;
 use super::client::Client;
-use super::money::{MoneyBody, caller, idempotency_key, money_request, respond};
+use super::idempotency::idempotency_key;
+use super::ledger_request::{MoneyBody, caller, money_request};
+use super::ledger_response::respond;
 use super::paging::{self, PageQuery};
 use crate::error::{ApiError, Problem};
 use crate::ledger::account::{Account, AccountKind};
@@ -60,7 +62,7 @@ pub async fn open(
     client: Client,
     body: web::Json<OpenAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    if !crate::ledger::accounts::kyc_approved(&state.db, user.user_id).await? {
+    if !crate::ledger::store::accounts::kyc_approved(state.db.reader(), user.user_id).await? {
         return Err(problem(
             StatusCode::FORBIDDEN,
             "kyc-required",
@@ -88,7 +90,7 @@ pub async fn list(
     user: AuthUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let all = crate::ledger::accounts::list_owned(&state.db, user.user_id).await?;
+    let all = crate::ledger::store::accounts::list_owned(state.db.reader(), user.user_id).await?;
     let (items, next_cursor) = paging::page(all, &query, |account| account.id.to_string())?;
     Ok(HttpResponse::Ok().json(AccountList { items, next_cursor }))
 }

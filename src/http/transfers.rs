@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use super::authn::AuthUser;
 use super::client::Client;
-use super::money::{caller, idempotency_key, money_request, respond};
+use super::idempotency::idempotency_key;
+use super::ledger_request::{caller, money_request};
+use super::ledger_response::respond;
 use crate::authz::{Enrollment, require_step_up};
 use crate::error::{ApiError, Problem};
 use crate::ledger::money::Amount;

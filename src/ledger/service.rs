@@ -5,20 +5,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::MailboxError;
-use actix_web::http::StatusCode;
 use tresor_actors::{AccountActor, Execute, Registry, Shards, Tuning};
 use uuid::Uuid;
 
 use super::account::{Account, AccountKind};
-use super::accounts;
 use super::command::{Command, Idempotency, LedgerError, Movement, Outcome};
 use super::commit::LedgerStore;
 use super::directory::{Directory, Facts};
-use super::limits::{Engine, LedgerSettings};
 use super::money::{Amount, Currency};
 use super::number::AccountNumber;
-use super::plan::key_reused;
+use super::problems;
+use super::store;
 use crate::audit::Actor;
+use crate::config::{LedgerEngine, LedgerSettings};
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::{ApiError, Problem};
@@ -76,12 +75,14 @@ impl Ledger {
 
     /// The caller's account, or 404 — also when it exists but is someone else's.
     pub async fn owned(&self, caller: &Caller, id: Uuid) -> Result<Account, ApiError> {
-        accounts::get_owned(&self.db, caller.user_id, id).await?.ok_or_else(|| Problem::not_found("account").into())
+        store::accounts::owned(self.db.reader(), caller.user_id, id)
+            .await?
+            .ok_or_else(|| Problem::not_found("account").into())
     }
 
     pub async fn open(&self, caller: &Caller, kind: AccountKind, currency: Currency) -> Result<Account, ApiError> {
         let mut tx = self.db.begin().await?;
-        let account = accounts::open(&mut tx, self.db.dialect(), &caller.actor, caller.user_id, kind, currency).await?;
+        let account = store::accounts::open(&mut tx, &caller.actor, caller.user_id, kind, currency).await?;
         tx.commit().await?;
         self.directory.opened(&account);
         Ok(account)
@@ -178,8 +179,7 @@ impl Ledger {
             ));
         }
         if request.amount.minor_units() > self.settings.step_up_threshold && !caller.mfa {
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
+            return Err(problems::forbidden(
                 "mfa-step-up-required",
                 format!(
                     "transfers above {} need a session that passed MFA: sign in with your second factor and retry",
@@ -206,25 +206,19 @@ impl Ledger {
         self.directory.owned(&self.db, caller.user_id, id).await?.ok_or_else(|| Problem::not_found("account").into())
     }
 
-    /// The saved response of a repeated key, if there is one.
+    /// The saved response of a repeated key, if there is one (the same lookup and rule the
+    /// committing transaction applies).
     async fn replay(&self, key: Option<&Idempotency>) -> Result<Option<Outcome>, ApiError> {
         let Some(key) = key else { return Ok(None) };
-        let row: Option<(String, i64, String)> =
-            sqlx::query_as("SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = $1")
-                .bind(&key.scope)
-                .fetch_optional(self.db.reader())
-                .await?;
-        match row {
+        let mut saved = store::idempotency::saved(self.db.reader(), &[key.scope.as_str()]).await?;
+        match saved.remove(&key.scope) {
             None => Ok(None),
-            Some((fingerprint, status, body)) if fingerprint == key.fingerprint => {
-                Ok(Some(Outcome { status: u16::try_from(status).unwrap_or(500), body, replayed: true }))
-            }
-            Some(_) => Err(key_reused().into()),
+            Some(saved) => Ok(Some(saved.answer(key)?)),
         }
     }
 
     async fn execute(&self, account: Uuid, command: Command) -> Result<Outcome, ApiError> {
-        if self.settings.engine == Engine::Locked {
+        if self.settings.engine == LedgerEngine::Locked {
             return self.store.commit_locked(account, command).await.map_err(ledger_error);
         }
         // An actor that stopped (idle, or crashed) between lookup and send refuses the message
@@ -241,7 +235,7 @@ impl Ledger {
 }
 
 fn unprocessable(slug: &str, detail: String) -> ApiError {
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, slug, detail).into()
+    problems::unprocessable(slug, detail).into()
 }
 
 fn ledger_error(error: LedgerError) -> ApiError {
