@@ -36,7 +36,7 @@ pub fn money_request(amount: Amount, text: Option<String>) -> Result<MoneyReques
 pub fn caller(user: &AuthUser, client: &Client) -> Caller {
     Caller {
         user_id: user.user_id,
-        mfa: user.mfa,
+        session_id: user.session_id,
         actor: Actor {
             user_id: Some(user.user_id),
             ip: client.ip.map(|ip| ip.to_string()),

@@ -27,6 +27,7 @@ pub mod passwords;
 pub mod registration;
 mod server;
 pub mod sessions;
+pub mod step_up;
 pub mod transfers;
 mod upload_form;
 

@@ -12,11 +12,14 @@ use super::account::{Account, AccountKind};
 use super::command::{Command, Idempotency, LedgerError, Movement, Outcome};
 use super::commit::LedgerStore;
 use super::directory::{Directory, Facts};
+use super::history::{self, Page};
 use super::money::{Amount, Currency};
 use super::number::AccountNumber;
 use super::problems;
 use super::store;
+use super::transaction::Transaction;
 use crate::audit::Actor;
+use crate::authz::{Enrollment, StepUpRule};
 use crate::config::{LedgerEngine, LedgerSettings};
 use crate::crypto::Keys;
 use crate::db::Db;
@@ -26,9 +29,9 @@ use crate::error::{ApiError, Problem};
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub user_id: Uuid,
-    /// The step-up guard passed: this session passed MFA within `[mfa] step_up_minutes`
-    /// (`crate::authz::require_step_up`); only asked of transfers above the threshold.
-    pub mfa: bool,
+    /// The signed-in session: transfers above `[ledger] step_up_threshold` ask the step-up rule
+    /// whether it passed MFA recently.
+    pub session_id: Uuid,
     pub actor: Actor,
 }
 
@@ -38,6 +41,7 @@ pub struct Ledger {
     store: LedgerStore,
     directory: Directory,
     registry: Registry<Uuid, AccountActor<LedgerStore>>,
+    step_up: Arc<StepUpRule>,
 }
 
 /// A request to move money in or out of one account.
@@ -47,13 +51,8 @@ pub struct MoneyRequest {
 }
 
 impl Ledger {
-    /// Whether moving `amount` needs a session that stepped up with MFA.
-    pub fn needs_step_up(&self, amount: Amount) -> bool {
-        amount.minor_units() > self.settings.step_up_threshold
-    }
-
     /// Starts the actor shards (one arbiter per core). Call inside the actix System.
-    pub fn start(db: Db, settings: LedgerSettings, keys: Arc<Keys>) -> Self {
+    pub fn start(db: Db, settings: LedgerSettings, keys: Arc<Keys>, step_up: Arc<StepUpRule>) -> Self {
         let store = LedgerStore::combined(db.clone(), settings.clone(), keys);
         let tuning = Tuning {
             max_batch: settings.group_commit_max,
@@ -62,7 +61,7 @@ impl Ledger {
         let actors = store.clone();
         let registry =
             Registry::new(Arc::new(Shards::per_core()), move |id| AccountActor::new(*id, actors.clone(), tuning));
-        Self { db, settings, store, directory: Directory::default(), registry }
+        Self { db, settings, store, directory: Directory::default(), registry, step_up }
     }
 
     pub fn settings(&self) -> &LedgerSettings {
@@ -80,6 +79,44 @@ impl Ledger {
             .ok_or_else(|| Problem::not_found("account").into())
     }
 
+    /// The caller's accounts, oldest first.
+    pub async fn list(&self, caller: &Caller) -> Result<Vec<Account>, ApiError> {
+        Ok(store::accounts::list_owned(self.db.reader(), caller.user_id).await?)
+    }
+
+    /// A page of the caller's account's transactions, newest first (404 when not theirs).
+    pub async fn history(&self, caller: &Caller, id: Uuid, limit: u32, cursor: Option<i64>) -> Result<Page, ApiError> {
+        let account = self.owned(caller, id).await?;
+        Ok(history::page(&self.db, account.id, limit, cursor).await?)
+    }
+
+    /// One transaction of the caller's account (404 when the account or the transaction is not
+    /// theirs).
+    pub async fn transaction(&self, caller: &Caller, id: Uuid, entry: Uuid) -> Result<Transaction, ApiError> {
+        let account = self.owned(caller, id).await?;
+        history::one(&self.db, account.id, entry).await?.ok_or_else(|| Problem::not_found("transaction").into())
+    }
+
+    /// Opens an account for a customer: only after an approved identity check (403
+    /// `kyc-required`), read from the database so an approval counts at once.
+    pub async fn open_for_customer(
+        &self,
+        caller: &Caller,
+        kind: AccountKind,
+        currency: Currency,
+    ) -> Result<Account, ApiError> {
+        if !store::accounts::kyc_approved(self.db.reader(), caller.user_id).await? {
+            return Err(problems::forbidden(
+                "kyc-required",
+                "opening an account needs an approved identity check: upload an identity document and submit KYC"
+                    .into(),
+            )
+            .into());
+        }
+        self.open(caller, kind, currency).await
+    }
+
+    /// Opens an account, with no identity check (the back office, and tests).
     pub async fn open(&self, caller: &Caller, kind: AccountKind, currency: Currency) -> Result<Account, ApiError> {
         let mut tx = self.db.begin().await?;
         let account = store::accounts::open(&mut tx, &caller.actor, caller.user_id, kind, currency).await?;
@@ -178,7 +215,10 @@ impl Ledger {
                 ),
             ));
         }
-        if request.amount.minor_units() > self.settings.step_up_threshold && !caller.mfa {
+        // The one place that decides whether a transfer needs step-up; the rule is asked only then.
+        if request.amount.minor_units() > self.settings.step_up_threshold
+            && !self.step_up.passed(caller.session_id, Enrollment::Required).await?
+        {
             return Err(problems::forbidden(
                 "mfa-step-up-required",
                 format!(
