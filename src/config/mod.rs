@@ -4,6 +4,7 @@
 
 mod identity;
 mod jobs;
+mod ledger;
 mod security;
 mod sources;
 
@@ -15,6 +16,7 @@ use serde::Deserialize;
 
 pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
 pub use jobs::{JobBackend, JobsSettings, QueueConfig, SchedulesConfig};
+pub use ledger::{LedgerEngine, LedgerSettings};
 pub use security::{AuthzSettings, MfaSettings};
 pub use sources::{ConfigError, defaults, from_figment, load, sqlite_path};
 
@@ -60,7 +62,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub jobs: JobsSettings,
-    pub ledger: crate::ledger::limits::LedgerSettings,
+    pub ledger: LedgerSettings,
     pub identity: IdentitySettings,
     pub passwords: PasswordSettings,
     pub rate_limits: RateLimitSettings,
