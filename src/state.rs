@@ -26,6 +26,8 @@ pub struct AppState {
     /// The job queue (`[jobs] backend`): enqueue with `jobs.enqueue_in(&mut tx, &job)`.
     pub jobs: tresor_jobs::Store,
     pub ledger: Ledger,
+    /// The step-up rule (`[mfa] step_up_minutes`), for the `StepUp` guard and the ledger.
+    pub step_up: Arc<crate::authz::StepUpRule>,
     pub identity: Arc<Identity>,
     pub rate_limits: Arc<RateLimiter>,
     pub documents: Documents,
@@ -44,7 +46,8 @@ impl AppState {
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
         let jobs = crate::jobs::store(&config, &db)?;
         let keys = Arc::new(keys);
-        let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone());
+        let step_up = Arc::new(crate::authz::StepUpRule::new(db.clone(), config.settings.mfa.step_up_minutes));
+        let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone(), step_up.clone());
         let identity = Arc::new(Identity::new(&config, &keys)?);
         let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix));
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
@@ -65,9 +68,10 @@ impl AppState {
             db,
             keys,
             redis,
-            metrics: crate::http::ops::recorder(),
+            metrics: crate::telemetry::metrics_recorder(),
             jobs,
             ledger,
+            step_up,
             identity,
             rate_limits,
             documents,

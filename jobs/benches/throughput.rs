@@ -114,7 +114,7 @@ async fn sql(url: &str, dialect: SqlDialect, n: usize) {
     let rtt = baseline(&pool, 2000).await;
     println!("{dialect:?}: baseline round trip (SELECT 1) {rtt:.0}/s");
     for (batch, concurrency) in [(10, 10), (100, 100), (500, 500)] {
-        let db = SqlDatabase { url: url.to_owned(), dialect, writer: pool.clone(), reader: pool.clone() };
+        let db = SqlDatabase::new(url, pool.clone(), pool.clone());
         let store = Store::sql(db, settings(Backend::Database, batch, concurrency));
         let (enqueue, process) = measure(store, n).await;
         println!("{dialect:?}: batch {batch:>3}: enqueue {enqueue:>8.0} jobs/s   process {process:>7.0} jobs/s");

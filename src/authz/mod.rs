@@ -32,11 +32,11 @@
 //!
 //! # Step-up for sensitive operations
 //!
-//! Take [`StepUp`] instead of `AuthUser`: the handler runs only when the caller's session
-//! passed MFA within `[mfa] step_up_minutes` (users without MFA pass). For a rule that applies
-//! to everyone or depends on the input, call
-//! [`require_step_up`]`(&state, &user, Enrollment::Required)`. Either answers 403
-//! `mfa-step-up-required`; the client then confirms a code at `POST /v1/mfa/step-up`.
+//! Take `crate::http::step_up::StepUp` instead of `AuthUser`: the handler runs only when the
+//! caller's session passed MFA within `[mfa] step_up_minutes` (users without MFA pass). For a
+//! rule that applies to everyone or depends on the input, a service asks [`StepUpRule`]
+//! (`passed(session_id, Enrollment::Required)`), as the ledger does for large transfers. Either
+//! answers 403 `mfa-step-up-required`; the client then confirms a code at `POST /v1/mfa/step-up`.
 //!
 //! [`AuthUser`]: crate::http::authn::AuthUser
 
@@ -49,4 +49,4 @@ pub mod store;
 pub use access::{Access, AccessCache, AccessError};
 pub use guard::{RequiredPermission, Requires, Staff, check, forbidden, mfa_required, perm, require};
 pub use permission::{Permission, bundle, roles_allow};
-pub use step_up::{Enrollment, StepUp, require_step_up};
+pub use step_up::{Enrollment, StepUpRule};

@@ -6,6 +6,7 @@ mod documents;
 mod exports;
 mod identity;
 mod jobs;
+mod ledger;
 mod security;
 mod sources;
 
@@ -19,6 +20,7 @@ pub use documents::{DocumentSettings, ScanSettings};
 pub use exports::ExportSettings;
 pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
 pub use jobs::{JobBackend, JobsSettings, QueueConfig, SchedulesConfig};
+pub use ledger::{LedgerEngine, LedgerSettings};
 pub use security::{AuthzSettings, MfaSettings};
 pub use sources::{ConfigError, defaults, from_figment, load, sqlite_path};
 
@@ -64,7 +66,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub mail: MailSettings,
     pub jobs: JobsSettings,
-    pub ledger: crate::ledger::limits::LedgerSettings,
+    pub ledger: LedgerSettings,
     pub identity: IdentitySettings,
     pub passwords: PasswordSettings,
     pub rate_limits: RateLimitSettings,

@@ -29,11 +29,7 @@ pub async fn migrate(db: &Db, sqlite_file: Option<PathBuf>) -> anyhow::Result<()
     // The job queue's tables (apalis's own migrations, tracked in `_apalis_migrations`), under
     // the same lock, so the queue can live in this database and enqueues can join its
     // transactions whichever backend is configured.
-    let queue_dialect = match db.dialect() {
-        Dialect::Sqlite => tresor_jobs::store::SqlDialect::Sqlite,
-        Dialect::Postgres => tresor_jobs::store::SqlDialect::Postgres,
-    };
-    tresor_jobs::store::migrator(queue_dialect).run(&mut *conn).await.context("applying job queue migrations")?;
+    tresor_jobs::store::migrator_for(&conn).run(&mut *conn).await.context("applying job queue migrations")?;
     tracing::info!(migrations = migrator.iter().count(), "database schema is current");
     Ok(())
 }

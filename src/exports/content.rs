@@ -8,7 +8,8 @@ use crate::audit::query::{self, AuditFilter, Direction};
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::identity;
-use crate::ledger::{accounts, history};
+use crate::ledger::history;
+use crate::ledger::store::accounts;
 
 const PAGE: u32 = 500;
 
@@ -46,7 +47,7 @@ async fn user(db: &Db, keys: &Keys, user_id: Uuid) -> anyhow::Result<Built> {
         return Ok(Built::Never(Unbuildable::UserGone));
     };
     let mut owned = Vec::new();
-    for account in accounts::list_owned(db, user_id).await? {
+    for account in accounts::list_owned(db.reader(), user_id).await? {
         let mut transactions = Vec::new();
         let mut cursor = None;
         loop {

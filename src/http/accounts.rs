@@ -1,18 +1,18 @@
 //! `/v1/accounts`: open, list and read accounts; deposits, withdrawals and history.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::authn::AuthUser;
 use super::client::Client;
-use super::money::{MoneyBody, caller, idempotency_key, money_request, respond};
+use super::idempotency::idempotency_key;
+use super::ledger_request::{MoneyBody, caller, money_request};
+use super::ledger_response::respond;
 use super::paging::{self, PageQuery};
 use crate::error::{ApiError, Problem};
 use crate::ledger::account::{Account, AccountKind};
 use crate::ledger::command::Movement;
-use crate::ledger::history;
 use crate::ledger::money::Currency;
 use crate::ledger::transaction::Transaction;
 use crate::state::AppState;
@@ -37,10 +37,6 @@ pub struct TransactionPage {
     pub next_cursor: Option<String>,
 }
 
-fn problem(status: StatusCode, slug: &str, detail: &str) -> ApiError {
-    Problem::new(status, slug, detail).into()
-}
-
 /// Opens an account; needs an approved KYC review (403 `kyc-required`).
 #[utoipa::path(
     operation_id = "open_account",
@@ -60,14 +56,7 @@ pub async fn open(
     client: Client,
     body: web::Json<OpenAccount>,
 ) -> Result<HttpResponse, ApiError> {
-    if !crate::ledger::accounts::kyc_approved(&state.db, user.user_id).await? {
-        return Err(problem(
-            StatusCode::FORBIDDEN,
-            "kyc-required",
-            "opening an account needs an approved identity check: upload an identity document and submit KYC",
-        ));
-    }
-    let account = state.ledger.open(&caller(&user, &client), body.kind, body.currency).await?;
+    let account = state.ledger.open_for_customer(&caller(&user, &client), body.kind, body.currency).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/v1/accounts/{}", account.id))).json(account))
 }
 
@@ -86,9 +75,10 @@ pub async fn open(
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
+    client: Client,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let all = crate::ledger::accounts::list_owned(&state.db, user.user_id).await?;
+    let all = state.ledger.list(&caller(&user, &client)).await?;
     let (items, next_cursor) = paging::page(all, &query, |account| account.id.to_string())?;
     Ok(HttpResponse::Ok().json(AccountList { items, next_cursor }))
 }
@@ -206,10 +196,9 @@ pub async fn transactions(
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = state.ledger.owned(&caller(&user, &client), *id).await?;
     let limit = paging::limit(query.limit)?;
     let cursor = paging::cursor::<i64>(query.cursor.as_deref())?;
-    let page = history::page(&state.db, account.id, limit, cursor).await?;
+    let page = state.ledger.history(&caller(&user, &client), *id, limit, cursor).await?;
     Ok(HttpResponse::Ok().json(TransactionPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
@@ -231,8 +220,5 @@ pub async fn transaction(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, transaction) = path.into_inner();
-    let account = state.ledger.owned(&caller(&user, &client), id).await?;
-    let found =
-        history::one(&state.db, account.id, transaction).await?.ok_or_else(|| Problem::not_found("transaction"))?;
-    Ok(HttpResponse::Ok().json(found))
+    Ok(HttpResponse::Ok().json(state.ledger.transaction(&caller(&user, &client), id, transaction).await?))
 }

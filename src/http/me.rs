@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::authn::AuthUser;
 use super::client::Client;
-use crate::authz::StepUp;
+use super::step_up::StepUp;
 use crate::error::{ApiError, Problem};
 use crate::identity::fields::{Address, Fields, FullName, Phone};
 use crate::identity::service::profile::{self, Profile, ProfilePatch};

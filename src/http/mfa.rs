@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::authn::AuthUser;
 use super::client::Client;
-use crate::authz::StepUp;
+use super::step_up::StepUp;
 use crate::error::{ApiError, Problem};
 use crate::identity::service::TokenPair;
 use crate::mfa::service::{self, Proof};

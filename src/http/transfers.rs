@@ -6,8 +6,9 @@ use uuid::Uuid;
 
 use super::authn::AuthUser;
 use super::client::Client;
-use super::money::{caller, idempotency_key, money_request, respond};
-use crate::authz::{Enrollment, require_step_up};
+use super::idempotency::idempotency_key;
+use super::ledger_request::{caller, money_request};
+use super::ledger_response::respond;
 use crate::error::{ApiError, Problem};
 use crate::ledger::money::Amount;
 use crate::ledger::transaction::Transaction;
@@ -54,15 +55,8 @@ pub async fn create(
     let key = idempotency_key(&req, &user, &*body)?;
     let TransferBody { from_account_id, to_account_number, amount, description } = body.into_inner();
     let request = money_request(amount, description)?;
-    let mut caller = caller(&user, &client);
-    // The step-up guard decides (the session's MFA time, not the token's claim); the ledger
-    // answers 403 `mfa-step-up-required` in its order of checks when it did not pass.
-    caller.mfa = state.ledger.needs_step_up(amount)
-        && match require_step_up(&state, &user, Enrollment::Required).await {
-            Ok(()) => true,
-            Err(ApiError::Problem(_)) => false,
-            Err(error) => return Err(error),
-        };
+    // Above its threshold, the ledger asks the step-up rule about this session.
+    let caller = caller(&user, &client);
     let outcome = state.ledger.transfer(&caller, from_account_id, &to_account_number, request, Some(key)).await?;
     Ok(respond(outcome, from_account_id))
 }

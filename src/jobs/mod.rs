@@ -18,7 +18,7 @@ use tresor_jobs::email::{Mailer, MailerSettings};
 use tresor_jobs::failure::RetryPolicy;
 use tresor_jobs::handlers::{MailSweeper, Services, SweepWindow};
 use tresor_jobs::settings::{Backend, JobSettings, QueueSettings, Schedule};
-use tresor_jobs::store::{SqlDatabase, SqlDialect};
+use tresor_jobs::store::SqlDatabase;
 use tresor_jobs::worker::{Plan, Registry};
 use tresor_jobs::{BuildExport, Store, queues};
 
@@ -28,7 +28,7 @@ pub use reconcile::LedgerReconciliation;
 pub use scanner::{ScanSweeper, Scanner};
 
 use crate::config::{Config, JobBackend};
-use crate::db::{Db, Dialect};
+use crate::db::Db;
 use crate::exports::{ExpiredExports, ExportSweeper};
 use crate::state::AppState;
 
@@ -72,16 +72,7 @@ pub fn store(config: &Config, db: &Db) -> anyhow::Result<Store> {
     let settings = settings(config);
     match settings.backend {
         Backend::Database => {
-            let dialect = match db.dialect() {
-                Dialect::Sqlite => SqlDialect::Sqlite,
-                Dialect::Postgres => SqlDialect::Postgres,
-            };
-            let sql = SqlDatabase {
-                url: config.database_url.expose_secret().to_owned(),
-                dialect,
-                writer: db.writer().clone(),
-                reader: db.reader().clone(),
-            };
+            let sql = SqlDatabase::new(config.database_url.expose_secret(), db.writer().clone(), db.reader().clone());
             Ok(Store::sql(sql, settings))
         }
         Backend::Redis => {

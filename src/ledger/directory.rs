@@ -11,9 +11,9 @@ use dashmap::DashMap;
 use uuid::Uuid;
 
 use super::account::Account;
-use super::accounts;
 use super::money::Currency;
 use super::number::AccountNumber;
+use super::store::accounts;
 use crate::db::Db;
 
 /// Entries per map before it is emptied (about 100 bytes each).
@@ -46,7 +46,7 @@ impl Directory {
         if let Some(facts) = self.by_id.get(&id) {
             return Ok((facts.owner == Some(user_id)).then(|| facts.clone()));
         }
-        let Some(account) = accounts::get_owned(db, user_id, id).await? else { return Ok(None) };
+        let Some(account) = accounts::owned(db.reader(), user_id, id).await? else { return Ok(None) };
         Ok(Some(self.remember(&account)))
     }
 
@@ -55,7 +55,7 @@ impl Directory {
         if let Some(facts) = self.by_number.get(number.as_str()) {
             return Ok(Some(facts.clone()));
         }
-        let Some(account) = accounts::find_by_number(db, number).await? else { return Ok(None) };
+        let Some(account) = accounts::by_number(db.reader(), number).await? else { return Ok(None) };
         Ok(Some(self.remember(&account)))
     }
 
@@ -64,7 +64,13 @@ impl Directory {
         if let Some(id) = self.cash.get(&currency) {
             return Ok(*id);
         }
-        let id = accounts::cash_account(db, currency).await?;
+        let id = match accounts::cash(db.reader(), currency).await? {
+            Some(id) => id,
+            None => {
+                accounts::create_cash(db.writer(), currency).await?;
+                accounts::cash(db.writer(), currency).await?.ok_or(sqlx::Error::RowNotFound)?
+            }
+        };
         self.cash.insert(currency, id);
         Ok(id)
     }

@@ -5,8 +5,7 @@
 use std::collections::VecDeque;
 
 use super::command::{Command, Movement};
-use super::limits::LedgerSettings;
-use super::plan::Step;
+use crate::config::LedgerSettings;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flag {
@@ -30,18 +29,19 @@ pub struct Velocity {
     flagged_at: Option<i64>,
 }
 
-/// Flags among this batch's applied transfers; `now` in Unix seconds.
+/// Flags among this batch's applied transfers (`applied(index)`: the plan let it take effect);
+/// `now` in Unix seconds.
 pub fn detect(
     velocity: &mut Velocity,
     batch: &[Command],
-    steps: &[Step],
+    applied: impl Fn(usize) -> bool,
     limits: &LedgerSettings,
     now: i64,
 ) -> Vec<(usize, Flag)> {
     let mut flags = Vec::new();
     let window = limits.velocity_window_secs;
     for (index, command) in batch.iter().enumerate() {
-        if !matches!(steps[index], Step::Apply) || command.movement != Movement::Transfer {
+        if !applied(index) || command.movement != Movement::Transfer {
             continue;
         }
         if command.amount.minor_units() > limits.review_threshold {

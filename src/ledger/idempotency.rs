@@ -1,29 +1,13 @@
-//! The `Idempotency-Key` header and the fingerprint of the request it protects.
+//! Idempotency: a client's key scoped to the user, the fingerprint of the request it protects,
+//! and what a repeated key gets back. One rule, used wherever a kept response is found — in the
+//! committing transaction, and for a request refused before it reaches the account's actor.
 
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::command::Idempotency;
+use super::command::{Idempotency, Outcome};
+use super::problems;
 use crate::error::Problem;
-
-pub const HEADER: &str = "idempotency-key";
-
-/// Parses the header value: 1 to 255 visible ASCII characters.
-pub fn parse_key(raw: Option<&str>) -> Result<String, Problem> {
-    let Some(raw) = raw else {
-        return Err(Problem::new(
-            actix_web::http::StatusCode::BAD_REQUEST,
-            "idempotency-key-required",
-            "money-moving requests need an Idempotency-Key header (1 to 255 characters), e.g. a UUID",
-        ));
-    };
-    let valid = (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
-    if valid {
-        Ok(raw.to_owned())
-    } else {
-        Err(Problem::bad_request("the Idempotency-Key header must be 1 to 255 visible ASCII characters"))
-    }
-}
 
 /// Scopes `key` to `user` and fingerprints the request: method, path and canonical body.
 pub fn scoped(user: Uuid, key: &str, method: &str, path: &str, body: &impl serde::Serialize) -> Idempotency {
@@ -37,18 +21,39 @@ pub fn scoped(user: Uuid, key: &str, method: &str, path: &str, body: &impl serde
     Idempotency { scope: format!("{user}:{key}"), fingerprint: hex::encode(hasher.finalize()) }
 }
 
+/// A response kept under an idempotency key.
+#[derive(Clone, Debug)]
+pub struct Saved {
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: String,
+}
+
+impl Saved {
+    /// What a request with `key` gets: the kept response again when it is the same request;
+    /// 422 `idempotency-key-reused` when the key was used for another one.
+    pub fn answer(&self, key: &Idempotency) -> Result<Outcome, Problem> {
+        if self.fingerprint == key.fingerprint {
+            Ok(Outcome { status: self.status, body: self.body.clone(), replayed: true })
+        } else {
+            Err(key_reused())
+        }
+    }
+}
+
+pub fn key_reused() -> Problem {
+    problems::unprocessable(
+        "idempotency-key-reused",
+        "this Idempotency-Key was already used with a different request; use a new key for a new request".into(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn keys_are_checked_and_scoped_per_user() {
-        assert!(parse_key(None).is_err());
-        assert!(parse_key(Some("")).is_err());
-        assert!(parse_key(Some(&"k".repeat(256))).is_err());
-        assert!(parse_key(Some("has space")).is_err());
-        assert_eq!(parse_key(Some("abc-123")).unwrap(), "abc-123");
-
+    fn keys_are_scoped_per_user() {
         let (alice, bob) = (Uuid::from_u128(1), Uuid::from_u128(2));
         let body = serde_json::json!({"amount": 5});
         let a = scoped(alice, "k", "POST", "/x", &body);

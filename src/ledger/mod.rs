@@ -1,23 +1,26 @@
 //! Accounts and money: a double-entry ledger whose mutations run on per-account actors.
+//!
+//! `service::Ledger` is the entry point. A money movement becomes a `command::Command` for the
+//! account's actor; `commit` commits the actors' batches (`plan` decides, `write` writes, `store`
+//! holds every statement). `directory` caches what never changes about an account.
 
 pub mod account;
-pub mod accounts;
-mod balances;
-mod combiner;
 pub mod command;
 pub mod commit;
 pub mod directory;
+pub mod entry;
 pub mod flags;
 pub mod history;
 pub mod idempotency;
-pub mod limits;
 pub mod money;
 pub mod notify;
 pub mod number;
 pub mod plan;
+mod problems;
 pub mod reference;
-mod rows;
+pub mod retry;
 pub mod service;
+pub mod store;
 pub mod transaction;
 pub mod verify;
 mod write;

@@ -10,7 +10,7 @@ use tresor_jobs::email::{Email, Template};
 use uuid::Uuid;
 
 use super::command::Movement;
-use super::write::Entry;
+use super::entry::Entry;
 use crate::crypto::KeyRing;
 use crate::db::insert::Insert;
 use crate::security_events::{self, SecurityEvent};

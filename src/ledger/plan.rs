@@ -3,13 +3,15 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::account::AccountStatus;
 use super::command::{Command, Movement};
-use super::limits::LedgerSettings;
+use super::flags::Velocity;
+use super::idempotency::{Saved, key_reused};
+use super::problems::unprocessable;
+use crate::config::LedgerSettings;
 use crate::error::Problem;
 
 /// What the actor knows about its account between commits.
@@ -20,17 +22,9 @@ pub struct Snapshot {
     pub status: AccountStatus,
     pub day: NaiveDate,
     pub outgoing_today: i64,
-    pub velocity: super::flags::Velocity,
+    pub velocity: Velocity,
     /// The account's number (for the recipient's email of a transfer).
     pub number: String,
-}
-
-/// A response kept under an idempotency key.
-#[derive(Clone, Debug)]
-pub struct Saved {
-    pub fingerprint: String,
-    pub status: u16,
-    pub body: String,
 }
 
 #[derive(Clone, Debug)]
@@ -55,17 +49,6 @@ pub struct Plan {
     pub outgoing_today: i64,
 }
 
-fn unprocessable(slug: &str, detail: String) -> Problem {
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, slug, detail)
-}
-
-pub fn key_reused() -> Problem {
-    unprocessable(
-        "idempotency-key-reused",
-        "this Idempotency-Key was already used with a different request; use a new key for a new request".into(),
-    )
-}
-
 pub fn decide(
     snapshot: &Snapshot,
     commands: &[Command],
@@ -81,10 +64,9 @@ pub fn decide(
     for (index, command) in commands.iter().enumerate() {
         if let Some(key) = &command.idempotency {
             if let Some(earlier) = saved.get(&key.scope) {
-                steps.push(if earlier.fingerprint == key.fingerprint {
-                    Step::Replay { status: earlier.status, body: earlier.body.clone() }
-                } else {
-                    Step::Refuse { problem: key_reused(), save: false }
+                steps.push(match earlier.answer(key) {
+                    Ok(kept) => Step::Replay { status: kept.status, body: kept.body },
+                    Err(problem) => Step::Refuse { problem, save: false },
                 });
                 continue;
             }

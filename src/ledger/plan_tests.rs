@@ -15,7 +15,7 @@ fn limits() -> LedgerSettings {
         committers: 0,
         combine_max: 1,
         actor_idle_secs: 60,
-        engine: crate::ledger::limits::Engine::Actors,
+        engine: crate::config::LedgerEngine::Actors,
     }
 }
 

@@ -7,14 +7,16 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::balances::{self, After, Change};
 use super::command::{Command, Movement, Outcome};
-use super::commit::Retry;
+use super::entry::Entry;
 use super::flags::Flag;
+use super::notify;
 use super::plan::{Snapshot, Step};
 use super::reference::new_reference;
+use super::retry::Retry;
+use super::store::balances::{self, After, Change};
+use super::store::{idempotency, journal};
 use super::transaction::{Transaction, TransactionKind};
-use super::{notify, rows};
 use crate::audit::{self, Event};
 use crate::crypto::KeyRing;
 use crate::db::{insert, time};
@@ -40,21 +42,6 @@ pub struct Written {
     pub balance: Option<i64>,
     pub version: Option<i64>,
     pub responses: Vec<Outcome>,
-}
-
-pub struct Entry<'a> {
-    pub account: Uuid,
-    /// The source account's number (for the recipient's email).
-    pub account_number: &'a str,
-    pub index: usize,
-    pub command: &'a Command,
-    pub id: Uuid,
-    pub reference: String,
-    pub balance_after: i64,
-    pub seq: i64,
-    pub counter_balance_after: Option<i64>,
-    pub counter_seq: Option<i64>,
-    pub flag: Option<Flag>,
 }
 
 /// Writes every decided batch in the caller's transaction. Answers one result per batch: `None`
@@ -123,12 +110,12 @@ pub async fn apply(
             responses,
         }));
     }
-    let [journal, postings] = rows::entries(&entries, &at_text);
+    let [journal_rows, postings] = journal::entries(&entries, &at_text);
     let events = entries.iter().map(|entry| (&entry.command.actor, audit_event(entry))).collect();
     let rows = [
-        journal,
+        journal_rows,
         postings,
-        rows::idempotency(&kept, &at_text),
+        idempotency::rows(&kept, &at_text),
         notify::emails(ring, recipients, &entries)?,
         audit::staged_rows(events),
     ];

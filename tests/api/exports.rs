@@ -44,7 +44,7 @@ async fn a_user_export_is_built_mailed_as_a_link_and_downloaded_once_built() {
     let app = spawn_app().await;
     let signed = app.signed_in().await;
     let user_id: Uuid = signed.user.id.parse().unwrap();
-    let owner = Caller { user_id, mfa: false, actor: Actor::system() };
+    let owner = Caller { user_id, session_id: Uuid::now_v7(), actor: Actor::system() };
     let account = app.state.ledger.open(&owner, AccountKind::Checking, "USD".parse().unwrap()).await.unwrap();
     app.state.ledger.deposit(&owner, account.id, money(2_500), None).await.unwrap();
 

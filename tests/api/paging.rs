@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::documents::fixtures;
 use crate::helpers::{TestApp, assert_problem, spawn_app};
-use crate::ledger_http::approved;
+use crate::ledger::approved;
 
 /// Every page of `path`, `limit` items at a time: the ids in order, and how many pages.
 async fn walk(app: &TestApp, token: &str, path: &str, limit: u32, key: &str) -> (Vec<String>, usize) {

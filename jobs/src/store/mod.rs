@@ -15,7 +15,7 @@ use sqlx::{AnyConnection, AnyPool};
 pub use new_job::NewJob;
 pub(crate) use new_job::fresh_ulid;
 pub use overview::{DeadJob, Overview, QueueDepth};
-pub use sql::{SqlDialect, migrator};
+pub use sql::{SqlDialect, migrator, migrator_for};
 
 use crate::job::Job;
 use crate::metrics;
@@ -37,10 +37,18 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct SqlDatabase {
     pub url: String,
-    pub dialect: SqlDialect,
+    /// Which engine `url` names; the application never has to translate its own dialect type.
+    pub(crate) dialect: SqlDialect,
     /// Writes (on SQLite the single writer connection, so enqueues queue in-process).
     pub writer: AnyPool,
     pub reader: AnyPool,
+}
+
+impl SqlDatabase {
+    /// The application's pools on the database at `url`.
+    pub fn new(url: &str, writer: AnyPool, reader: AnyPool) -> Self {
+        Self { url: url.to_owned(), dialect: SqlDialect::of_url(url), writer, reader }
+    }
 }
 
 #[derive(Clone)]

@@ -17,6 +17,23 @@ pub enum SqlDialect {
     Postgres,
 }
 
+impl SqlDialect {
+    /// The engine a database URL names.
+    pub fn of_url(url: &str) -> Self {
+        if url.starts_with("sqlite:") { Self::Sqlite } else { Self::Postgres }
+    }
+
+    /// The engine behind a connection.
+    pub fn of(conn: &AnyConnection) -> Self {
+        if conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME { Self::Postgres } else { Self::Sqlite }
+    }
+}
+
+/// apalis's schema migrations for the engine behind `conn`.
+pub fn migrator_for(conn: &AnyConnection) -> Migrator {
+    migrator(SqlDialect::of(conn))
+}
+
 /// apalis's schema migrations for `dialect`, recorded in their own table so they never mix
 /// with the application's `_sqlx_migrations`. The application runs them beside its own.
 pub fn migrator(dialect: SqlDialect) -> Migrator {

@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tresor::db::Dialect;
 use tresor_jobs::Store;
 use tresor_jobs::failure::RetryPolicy;
 use tresor_jobs::settings::{Backend, JobSettings, QueueSettings, Schedule};
-use tresor_jobs::store::{SqlDatabase, SqlDialect};
+use tresor_jobs::store::SqlDatabase;
 use tresor_jobs::worker::{Plan, Registry};
 
 use crate::helpers::{TestApp, redis_url};
@@ -51,16 +50,7 @@ pub fn store(app: &TestApp, settings: JobSettings) -> Store {
     match settings.backend {
         Backend::Database => {
             let db = &app.state.db;
-            let dialect = match db.dialect() {
-                Dialect::Sqlite => SqlDialect::Sqlite,
-                Dialect::Postgres => SqlDialect::Postgres,
-            };
-            let sql = SqlDatabase {
-                url: app.database.url.clone(),
-                dialect,
-                writer: db.writer().clone(),
-                reader: db.reader().clone(),
-            };
+            let sql = SqlDatabase::new(&app.database.url, db.writer().clone(), db.reader().clone());
             Store::sql(sql, settings)
         }
         Backend::Redis => Store::redis(&redis_url().unwrap(), settings).unwrap(),

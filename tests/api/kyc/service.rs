@@ -112,10 +112,11 @@ async fn staff_approve_or_reject_once_and_a_rejected_user_may_resubmit() {
 async fn upload_scan_submit_and_approval_open_the_way_to_an_account() {
     let app = app().await;
     let user = user(&app).await;
-    let caller = tresor::ledger::service::Caller { user_id: user, mfa: false, actor: Actor::system() };
+    let caller =
+        tresor::ledger::service::Caller { user_id: user, session_id: uuid::Uuid::now_v7(), actor: Actor::system() };
     let usd = || "USD".parse().unwrap();
     let kind = tresor::ledger::account::AccountKind::Checking;
-    assert!(!tresor::ledger::accounts::kyc_approved(&app.state.db, user).await.unwrap());
+    assert!(!tresor::ledger::store::accounts::kyc_approved(app.state.db.reader(), user).await.unwrap());
 
     let passport = uploaded(&app, user, DocumentType::Passport, &fixtures::jpeg(&document_image(1000, 700))).await;
     scan(&app, &passport).await;
@@ -123,7 +124,7 @@ async fn upload_scan_submit_and_approval_open_the_way_to_an_account() {
     review(&app, user, Decision::Approve, None).await.unwrap();
 
     assert_eq!(users_kyc_status(&app, user).await, "approved");
-    assert!(tresor::ledger::accounts::kyc_approved(&app.state.db, user).await.unwrap());
+    assert!(tresor::ledger::store::accounts::kyc_approved(app.state.db.reader(), user).await.unwrap());
     let account = app.state.ledger.open(&caller, kind, usd()).await.unwrap();
     assert_eq!(account.currency.code(), "USD");
 }

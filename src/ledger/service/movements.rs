@@ -1,92 +1,22 @@
-//! The ledger's entry points for handlers: ownership and input checks at the edge, then the
-//! account's actor for anything that moves money.
+//! Moving money: deposits, withdrawals and transfers become commands for the account's actor
+//! (or, with `[ledger] engine = "locked"`, one row-locking transaction each).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix::MailboxError;
-use actix_web::http::StatusCode;
-use tresor_actors::{AccountActor, Execute, Registry, Shards, Tuning};
+use tresor_actors::Execute;
 use uuid::Uuid;
 
-use super::account::{Account, AccountKind};
-use super::accounts;
-use super::command::{Command, Idempotency, LedgerError, Movement, Outcome};
-use super::commit::LedgerStore;
-use super::directory::{Directory, Facts};
-use super::limits::{Engine, LedgerSettings};
-use super::money::{Amount, Currency};
-use super::number::AccountNumber;
-use super::plan::key_reused;
-use crate::audit::Actor;
-use crate::crypto::Keys;
-use crate::db::Db;
-use crate::error::{ApiError, Problem};
-
-/// Who is asking, as established by authentication.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub user_id: Uuid,
-    /// The step-up guard passed: this session passed MFA within `[mfa] step_up_minutes`
-    /// (`crate::authz::require_step_up`); only asked of transfers above the threshold.
-    pub mfa: bool,
-    pub actor: Actor,
-}
-
-pub struct Ledger {
-    db: Db,
-    settings: LedgerSettings,
-    store: LedgerStore,
-    directory: Directory,
-    registry: Registry<Uuid, AccountActor<LedgerStore>>,
-}
-
-/// A request to move money in or out of one account.
-pub struct MoneyRequest {
-    pub amount: Amount,
-    pub description: Option<String>,
-}
+use super::{Caller, Ledger, MoneyRequest};
+use crate::authz::Enrollment;
+use crate::config::LedgerEngine;
+use crate::error::ApiError;
+use crate::ledger::command::{Command, Idempotency, LedgerError, Movement, Outcome};
+use crate::ledger::directory::Facts;
+use crate::ledger::number::AccountNumber;
+use crate::ledger::{problems, store};
 
 impl Ledger {
-    /// Whether moving `amount` needs a session that stepped up with MFA.
-    pub fn needs_step_up(&self, amount: Amount) -> bool {
-        amount.minor_units() > self.settings.step_up_threshold
-    }
-
-    /// Starts the actor shards (one arbiter per core). Call inside the actix System.
-    pub fn start(db: Db, settings: LedgerSettings, keys: Arc<Keys>) -> Self {
-        let store = LedgerStore::combined(db.clone(), settings.clone(), keys);
-        let tuning = Tuning {
-            max_batch: settings.group_commit_max,
-            idle_timeout: Duration::from_secs(settings.actor_idle_secs),
-        };
-        let actors = store.clone();
-        let registry =
-            Registry::new(Arc::new(Shards::per_core()), move |id| AccountActor::new(*id, actors.clone(), tuning));
-        Self { db, settings, store, directory: Directory::default(), registry }
-    }
-
-    pub fn settings(&self) -> &LedgerSettings {
-        &self.settings
-    }
-
-    pub fn live_actors(&self) -> usize {
-        self.registry.live()
-    }
-
-    /// The caller's account, or 404 — also when it exists but is someone else's.
-    pub async fn owned(&self, caller: &Caller, id: Uuid) -> Result<Account, ApiError> {
-        accounts::get_owned(&self.db, caller.user_id, id).await?.ok_or_else(|| Problem::not_found("account").into())
-    }
-
-    pub async fn open(&self, caller: &Caller, kind: AccountKind, currency: Currency) -> Result<Account, ApiError> {
-        let mut tx = self.db.begin().await?;
-        let account = accounts::open(&mut tx, self.db.dialect(), &caller.actor, caller.user_id, kind, currency).await?;
-        tx.commit().await?;
-        self.directory.opened(&account);
-        Ok(account)
-    }
-
     pub async fn deposit(
         &self,
         caller: &Caller,
@@ -177,9 +107,11 @@ impl Ledger {
                 ),
             ));
         }
-        if request.amount.minor_units() > self.settings.step_up_threshold && !caller.mfa {
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
+        // The one place that decides whether a transfer needs step-up; the rule is asked only then.
+        if request.amount.minor_units() > self.settings.step_up_threshold
+            && !self.step_up.passed(caller.session_id, Enrollment::Required).await?
+        {
+            return Err(problems::forbidden(
                 "mfa-step-up-required",
                 format!(
                     "transfers above {} need a session that passed MFA: sign in with your second factor and retry",
@@ -201,30 +133,19 @@ impl Ledger {
         })
     }
 
-    /// The caller's account's unchanging facts, or 404 — also when it is someone else's.
-    async fn owned_facts(&self, caller: &Caller, id: Uuid) -> Result<Facts, ApiError> {
-        self.directory.owned(&self.db, caller.user_id, id).await?.ok_or_else(|| Problem::not_found("account").into())
-    }
-
-    /// The saved response of a repeated key, if there is one.
+    /// The saved response of a repeated key, if there is one (the same lookup and rule the
+    /// committing transaction applies).
     async fn replay(&self, key: Option<&Idempotency>) -> Result<Option<Outcome>, ApiError> {
         let Some(key) = key else { return Ok(None) };
-        let row: Option<(String, i64, String)> =
-            sqlx::query_as("SELECT fingerprint, status, body FROM idempotency_keys WHERE scope = $1")
-                .bind(&key.scope)
-                .fetch_optional(self.db.reader())
-                .await?;
-        match row {
+        let mut saved = store::idempotency::saved(self.db.reader(), &[key.scope.as_str()]).await?;
+        match saved.remove(&key.scope) {
             None => Ok(None),
-            Some((fingerprint, status, body)) if fingerprint == key.fingerprint => {
-                Ok(Some(Outcome { status: u16::try_from(status).unwrap_or(500), body, replayed: true }))
-            }
-            Some(_) => Err(key_reused().into()),
+            Some(saved) => Ok(Some(saved.answer(key)?)),
         }
     }
 
     async fn execute(&self, account: Uuid, command: Command) -> Result<Outcome, ApiError> {
-        if self.settings.engine == Engine::Locked {
+        if self.settings.engine == LedgerEngine::Locked {
             return self.store.commit_locked(account, command).await.map_err(ledger_error);
         }
         // An actor that stopped (idle, or crashed) between lookup and send refuses the message
@@ -241,7 +162,7 @@ impl Ledger {
 }
 
 fn unprocessable(slug: &str, detail: String) -> ApiError {
-    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, slug, detail).into()
+    problems::unprocessable(slug, detail).into()
 }
 
 fn ledger_error(error: LedgerError) -> ApiError {

@@ -6,11 +6,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::commit::Retry;
+use super::decode;
 use crate::db::{Dialect, batch};
+use crate::ledger::retry::Retry;
 
 /// A row as the statement left it.
 #[derive(Clone, Copy, Debug)]
@@ -23,16 +24,19 @@ pub struct After {
     pub postings: i64,
 }
 
-fn after(row: &sqlx::any::AnyRow, added: i64, postings: i64) -> Result<(Uuid, After), sqlx::Error> {
-    let id = super::account::parse_uuid(&row.try_get::<String, _>("id")?)?;
-    let after = After {
-        balance: row.try_get("balance")?,
-        version: row.try_get("version")?,
-        seq: row.try_get("posting_seq")?,
-        added,
-        postings,
-    };
-    Ok((id, after))
+/// What the balance statements return of each row they moved.
+#[derive(sqlx::FromRow)]
+struct MovedRow {
+    id: String,
+    balance: i64,
+    version: i64,
+    posting_seq: i64,
+}
+
+impl MovedRow {
+    fn after(&self, added: i64, postings: i64) -> After {
+        After { balance: self.balance, version: self.version, seq: self.posting_seq, added, postings }
+    }
 }
 
 /// One batch's change to its own account. With `fence` (the batch debits), it applies only at
@@ -46,15 +50,21 @@ pub struct Change {
 }
 
 /// Locks `ids` for the rest of the transaction, in ascending order.
-pub async fn lock(conn: &mut AnyConnection, dialect: Dialect, ids: &[Uuid]) -> Result<(), sqlx::Error> {
+#[tracing::instrument(skip_all)]
+pub async fn lock(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<(), sqlx::Error> {
     let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
+    let dialect = Dialect::of(conn);
     // One row cannot deadlock; SQLite holds the database.
     if dialect == Dialect::Sqlite || ids.len() < 2 {
         return Ok(());
     }
-    let sql = format!("SELECT id FROM accounts WHERE id IN ({}) ORDER BY id FOR UPDATE", batch::list(1, ids.len()));
+    let sql = format!(
+        "SELECT id FROM accounts WHERE id IN ({}) ORDER BY id{}",
+        batch::list(1, ids.len()),
+        dialect.for_update()
+    );
     let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for id in &ids {
         query = query.bind(id.to_string());
@@ -66,6 +76,7 @@ pub async fn lock(conn: &mut AnyConnection, dialect: Dialect, ids: &[Uuid]) -> R
 /// Applies every batch's change to its own account in one statement. An account missing from
 /// the answer did not pass its fence (another process moved it, or it was closed): that batch
 /// is stale and must write nothing else.
+#[tracing::instrument(skip_all)]
 pub async fn change_sources(conn: &mut AnyConnection, changes: &[Change]) -> Result<HashMap<Uuid, After>, Retry> {
     if changes.is_empty() {
         return Ok(HashMap::new());
@@ -80,7 +91,7 @@ pub async fn change_sources(conn: &mut AnyConnection, changes: &[Change]) -> Res
          RETURNING id, balance, version, posting_seq",
         batch::values(changes.len(), 5)
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query_as::<_, MovedRow>(sqlx::AssertSqlSafe(sql));
     for change in changes {
         query = query
             .bind(change.account.to_string())
@@ -92,10 +103,9 @@ pub async fn change_sources(conn: &mut AnyConnection, changes: &[Change]) -> Res
     let by_id: HashMap<Uuid, &Change> = changes.iter().map(|c| (c.account, c)).collect();
     let mut out = HashMap::with_capacity(changes.len());
     for row in query.fetch_all(&mut *conn).await? {
-        let id = super::account::parse_uuid(&row.try_get::<String, _>("id")?)?;
+        let id = decode::uuid(&row.id)?;
         let change = by_id.get(&id).ok_or(Retry::Stale)?;
-        let (id, after) = after(&row, change.delta, change.postings)?;
-        out.insert(id, after);
+        out.insert(id, row.after(change.delta, change.postings));
     }
     Ok(out)
 }
@@ -103,6 +113,7 @@ pub async fn change_sources(conn: &mut AnyConnection, changes: &[Change]) -> Res
 /// Credits every account of `credits` (amount, postings) in one statement. A row that is
 /// missing, closed or a system account makes the whole transaction stale (the plan read the
 /// destinations' statuses under the same locks, so this is a last line of defence).
+#[tracing::instrument(skip_all)]
 pub async fn credit(
     conn: &mut AnyConnection,
     credits: &BTreeMap<Uuid, (i64, i64)>,
@@ -118,7 +129,7 @@ pub async fn credit(
          AND accounts.is_system = 0 RETURNING id, balance, version, posting_seq",
         batch::values(credits.len(), 3)
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query_as::<_, MovedRow>(sqlx::AssertSqlSafe(sql));
     for (id, (amount, count)) in credits {
         query = query.bind(id.to_string()).bind(*amount).bind(*count);
     }
@@ -128,10 +139,9 @@ pub async fn credit(
     }
     let mut out = HashMap::with_capacity(rows.len());
     for row in &rows {
-        let id = super::account::parse_uuid(&row.try_get::<String, _>("id")?)?;
+        let id = decode::uuid(&row.id)?;
         let (amount, count) = credits.get(&id).copied().ok_or(Retry::Stale)?;
-        let (id, after) = after(row, amount, count)?;
-        out.insert(id, after);
+        out.insert(id, row.after(amount, count));
     }
     Ok(out)
 }

@@ -28,12 +28,12 @@ pub struct LedgerSettings {
     pub combine_max: usize,
     /// `actors` (per-account actors with group commit), or `locked`: one transaction per request
     /// with row locks and no actors — the baseline the benchmark compares against.
-    pub engine: Engine,
+    pub engine: LedgerEngine,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Engine {
+pub enum LedgerEngine {
     Actors,
     Locked,
 }

@@ -1,11 +1,11 @@
-//! A batch's rows: journal entries and their postings, and idempotency records — one
-//! multi-row insert per table, for the caller to write with the batch's other rows.
+//! A batch's journal entries and their postings: one multi-row insert per table, for the
+//! committing transaction to send with the batch's other rows.
 
 use uuid::Uuid;
 
-use super::command::{Command, Idempotency, Movement, Outcome};
-use super::write::Entry;
 use crate::db::insert::Insert;
+use crate::ledger::command::{Command, Movement};
+use crate::ledger::entry::Entry;
 
 fn kind_of(command: &Command) -> &'static str {
     match command.movement {
@@ -62,19 +62,4 @@ pub fn entries(entries: &[Entry<'_>], at: &str) -> [Insert; 2] {
         ]);
     }
     [journal, postings]
-}
-
-/// Keeps each response under its idempotency key.
-pub fn idempotency(kept: &[(&Idempotency, Outcome)], at: &str) -> Insert {
-    let mut rows = Insert::new("idempotency_keys", &["scope", "fingerprint", "status", "body", "created_at"]);
-    for (key, response) in kept {
-        rows.row([
-            key.scope.clone().into(),
-            key.fingerprint.clone().into(),
-            i64::from(response.status).into(),
-            response.body.clone().into(),
-            at.into(),
-        ]);
-    }
-    rows
 }

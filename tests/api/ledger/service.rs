@@ -1,53 +1,13 @@
-//! The ledger through its service (the HTTP layer arrives with authentication), on the test's
-//! database: every rule, every refusal, and the books after concurrent load.
+//! The ledger through its service, on the test's database: every rule, every refusal, and the
+//! books after concurrent load.
 
-use tresor::audit::Actor;
-use tresor::ledger::account::{Account, AccountKind};
 use tresor::ledger::command::Outcome;
 use tresor::ledger::idempotency::scoped;
-use tresor::ledger::money::Amount;
-use tresor::ledger::service::{Caller, MoneyRequest};
 use tresor::ledger::{history, verify};
 use uuid::Uuid;
 
+use super::{api_slug, assert_books_balance, balance, caller, deposit, money, open, slug, stepped_up};
 use crate::helpers::{TestApp, spawn_app};
-
-pub fn caller() -> Caller {
-    Caller { user_id: Uuid::now_v7(), mfa: false, actor: Actor::system() }
-}
-
-pub fn money(amount: i64) -> MoneyRequest {
-    MoneyRequest { amount: Amount::new(amount).unwrap(), description: None }
-}
-
-pub async fn open(app: &TestApp, owner: &Caller, currency: &str) -> Account {
-    app.state.ledger.open(owner, AccountKind::Checking, currency.parse().unwrap()).await.unwrap()
-}
-
-pub async fn deposit(app: &TestApp, owner: &Caller, account: &Account, amount: i64) -> Outcome {
-    app.state.ledger.deposit(owner, account.id, money(amount), None).await.unwrap()
-}
-
-pub fn slug(outcome: &Outcome) -> String {
-    let body: serde_json::Value = serde_json::from_str(&outcome.body).unwrap();
-    body["type"].as_str().unwrap_or("").trim_start_matches("/problems/").to_owned()
-}
-
-pub fn api_slug(error: tresor::error::ApiError) -> String {
-    match error {
-        tresor::error::ApiError::Problem(p) => p.kind.trim_start_matches("/problems/").to_owned(),
-        other => panic!("expected a problem, got {other:?}"),
-    }
-}
-
-async fn balance(app: &TestApp, owner: &Caller, account: &Account) -> i64 {
-    app.state.ledger.owned(owner, account.id).await.unwrap().balance
-}
-
-pub async fn assert_books_balance(app: &TestApp) {
-    let report = verify::verify(&app.state.db).await.unwrap();
-    assert!(report.ok, "{report:?}");
-}
 
 #[actix_web::test]
 async fn deposits_withdrawals_and_transfers_post_balanced_entries() {
@@ -130,7 +90,7 @@ async fn step_up_is_satisfied_by_a_session_that_passed_mfa() {
     let (a, b) = (open(&app, &alice, "USD").await, open(&app, &bob, "USD").await);
     let big = app.state.ledger.settings().step_up_threshold + 1;
     deposit(&app, &alice, &a, big).await;
-    alice.mfa = true;
+    alice.session_id = stepped_up(&app, &alice).await;
     let sent = app.state.ledger.transfer(&alice, a.id, b.number.as_str(), money(big), None).await.unwrap();
     assert_eq!(sent.status, 201);
 }
@@ -144,10 +104,11 @@ async fn a_replayed_large_transfer_gets_its_saved_response_without_a_fresh_step_
     deposit(&app, &alice, &a, big).await;
     let body = serde_json::json!({"from_account_id": a.id, "to_account_number": b.number, "amount": big});
     let key = || Some(scoped(alice.user_id, "big-1", "POST", "/v1/transfers", &body));
-    alice.mfa = true;
+    alice.session_id = stepped_up(&app, &alice).await;
     let sent = app.state.ledger.transfer(&alice, a.id, b.number.as_str(), money(big), key()).await.unwrap();
     assert_eq!(sent.status, 201, "{}", sent.body);
-    alice.mfa = false;
+    // Another session of hers, which has not stepped up.
+    alice.session_id = Uuid::now_v7();
     let again = app.state.ledger.transfer(&alice, a.id, b.number.as_str(), money(big), key()).await.unwrap();
     assert!(again.replayed);
     assert_eq!((again.status, &again.body), (201, &sent.body));
@@ -375,7 +336,7 @@ async fn count(app: &TestApp, sql: &'static str) -> i64 {
 async fn large_transfers_and_bursts_are_flagged_for_staff_without_being_refused() {
     let app = spawn_app().await;
     let (mut alice, bob) = (caller(), caller());
-    alice.mfa = true;
+    alice.session_id = stepped_up(&app, &alice).await;
     let (a, b) = (open(&app, &alice, "USD").await, open(&app, &bob, "USD").await);
     let ledger = &app.state.ledger;
     let large = ledger.settings().review_threshold + 1;

@@ -15,8 +15,8 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use tresor_actors::Committed;
 use uuid::Uuid;
 
-use super::command::LedgerError;
-use super::commit::{Job, LedgerStore};
+use super::{Job, LedgerStore};
+use crate::ledger::command::LedgerError;
 
 type Answer = Result<Committed<LedgerStore>, LedgerError>;
 
@@ -35,12 +35,12 @@ pub struct Combiner {
 }
 
 impl Combiner {
-    /// Starts `committers` tasks on the current actix system, committing through `store`.
+    /// Starts `committers` tasks on the current runtime, committing through `store`.
     pub fn start(store: LedgerStore, committers: usize, max_jobs: usize) -> Self {
         let (queue, ready) = mpsc::unbounded_channel();
         let ready = Arc::new(Mutex::new(ready));
         for _ in 0..committers.max(1) {
-            actix_web::rt::spawn(commit_ready(store.clone(), ready.clone(), max_jobs.max(1)));
+            tokio::spawn(commit_ready(store.clone(), ready.clone(), max_jobs.max(1)));
         }
         Self { queue }
     }

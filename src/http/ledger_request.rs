@@ -1,0 +1,46 @@
+//! What the ledger's handlers read from a request: the caller (who, from where) and the body
+//! of a deposit or withdrawal, parsed into the ledger's values.
+
+use serde::{Deserialize, Serialize};
+
+use super::authn::AuthUser;
+use super::client::Client;
+use crate::audit::Actor;
+use crate::error::{ApiError, Problem};
+use crate::ledger::money::Amount;
+use crate::ledger::service::{Caller, MoneyRequest};
+
+/// `{amount, description?}` for deposits and withdrawals.
+#[derive(Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyBody {
+    pub amount: Amount,
+    /// Up to 140 characters, shown in the history.
+    pub description: Option<String>,
+}
+
+pub fn description(raw: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(text) = raw.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()) else { return Ok(None) };
+    if text.chars().count() > 140 || text.chars().any(char::is_control) {
+        let mut errors = crate::error::FieldErrors::new();
+        errors.insert("description".into(), vec!["at most 140 characters, no control characters".into()]);
+        return Err(Problem::invalid_fields(errors).into());
+    }
+    Ok(Some(text))
+}
+
+pub fn money_request(amount: Amount, text: Option<String>) -> Result<MoneyRequest, ApiError> {
+    Ok(MoneyRequest { amount, description: description(text)? })
+}
+
+pub fn caller(user: &AuthUser, client: &Client) -> Caller {
+    Caller {
+        user_id: user.user_id,
+        session_id: user.session_id,
+        actor: Actor {
+            user_id: Some(user.user_id),
+            ip: client.ip.map(|ip| ip.to_string()),
+            user_agent: client.user_agent.clone(),
+        },
+    }
+}

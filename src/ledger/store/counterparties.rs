@@ -1,0 +1,53 @@
+//! What a batch needs to know of each transfer's destination: its status (for the plan) and
+//! whom to email (for the recipient's mail), in one read under the transaction's locks.
+
+use std::collections::HashMap;
+
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+use super::decode;
+use crate::db::batch;
+use crate::ledger::account::AccountStatus;
+use crate::ledger::notify::Recipients;
+
+pub struct Counterparties {
+    pub statuses: HashMap<Uuid, AccountStatus>,
+    pub recipients: Recipients,
+}
+
+#[derive(sqlx::FromRow)]
+struct CounterpartyRow {
+    id: String,
+    status: String,
+    email: Option<String>,
+    full_name: Option<String>,
+}
+
+/// The customer accounts `ids` (sorted, distinct) with their owners' contact when the owner is
+/// active and not erased.
+#[tracing::instrument(skip_all, fields(accounts = ids.len()))]
+pub async fn read(conn: &mut AnyConnection, ids: &[String]) -> Result<Counterparties, sqlx::Error> {
+    let mut found = Counterparties { statuses: HashMap::new(), recipients: HashMap::new() };
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let sql = format!(
+        "SELECT a.id, a.status, u.email, u.full_name FROM accounts a \
+         LEFT JOIN users u ON u.id = a.user_id AND u.status = 'active' AND u.email IS NOT NULL \
+         WHERE a.is_system = 0 AND a.id IN ({})",
+        batch::list(1, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, CounterpartyRow>(sqlx::AssertSqlSafe(sql));
+    for id in ids {
+        query = query.bind(id);
+    }
+    for row in query.fetch_all(&mut *conn).await? {
+        let id = decode::uuid(&row.id)?;
+        found.statuses.insert(id, AccountStatus::parse(&row.status)?);
+        if let (Some(email), Some(name)) = (row.email, row.full_name) {
+            found.recipients.insert(id, (email, name));
+        }
+    }
+    Ok(found)
+}

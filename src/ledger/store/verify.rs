@@ -1,0 +1,91 @@
+//! The reconciliation's reads: each finds the first row that breaks one rule of the books, in
+//! a stable order, so a report names the same discrepancy every time.
+
+use sqlx::AnyPool;
+
+/// Journal entries, and customer accounts.
+#[tracing::instrument(skip_all)]
+pub async fn counts(pool: &AnyPool) -> Result<(i64, i64), sqlx::Error> {
+    let entries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM journal_entries").fetch_one(pool).await?;
+    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE is_system = 0").fetch_one(pool).await?;
+    Ok((entries, accounts))
+}
+
+/// An entry whose postings do not sum to zero, or that has fewer than two.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Unbalanced {
+    pub reference: String,
+    pub total: i64,
+    pub legs: i64,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn unbalanced_entry(pool: &AnyPool) -> Result<Option<Unbalanced>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.reference, CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) AS total, COUNT(p.id) AS legs \
+         FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id \
+         GROUP BY e.id, e.reference HAVING CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) <> 0 OR COUNT(p.id) < 2 \
+         ORDER BY e.reference LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// A customer account whose balance is negative or differs from the sum of its postings.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Drifted {
+    pub number: String,
+    pub balance: i64,
+    pub posted: i64,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn drifted_account(pool: &AnyPool) -> Result<Option<Drifted>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.number, a.balance, CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) AS posted FROM accounts a \
+         LEFT JOIN postings p ON p.account_id = a.id WHERE a.is_system = 0 \
+         GROUP BY a.id, a.number, a.balance HAVING a.balance <> CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) OR a.balance < 0 \
+         ORDER BY a.number LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// A customer account whose postings are not numbered 1..n without gaps.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Misnumbered {
+    pub number: String,
+    pub posting_seq: i64,
+    pub postings: i64,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn misnumbered_account(pool: &AnyPool) -> Result<Option<Misnumbered>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.number, a.posting_seq, COUNT(p.id) AS postings, COALESCE(MAX(p.seq), 0) AS last FROM accounts a \
+         LEFT JOIN postings p ON p.account_id = a.id WHERE a.is_system = 0 \
+         GROUP BY a.id, a.number, a.posting_seq HAVING a.posting_seq <> COUNT(p.id) OR a.posting_seq <> COALESCE(MAX(p.seq), 0) \
+         ORDER BY a.number LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// A customer account whose latest posting does not record its current balance.
+#[derive(Debug, sqlx::FromRow)]
+pub struct LastDisagrees {
+    pub number: String,
+    pub balance: i64,
+    pub balance_after: Option<i64>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn last_posting_disagrees(pool: &AnyPool) -> Result<Option<LastDisagrees>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.number, a.balance, p.balance_after FROM accounts a JOIN postings p ON p.account_id = a.id \
+         WHERE a.is_system = 0 AND a.posting_seq > 0 AND p.seq = a.posting_seq \
+         AND (p.balance_after IS NULL OR p.balance_after <> a.balance) ORDER BY a.number LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+}

@@ -1,0 +1,85 @@
+//! The ledger: its service's rules and refusals (`service`), group commits (`batches`), the
+//! HTTP API (`http`), several server processes on one database (`processes`), and random
+//! interleavings checked against a model (`props`).
+
+mod batches;
+mod http;
+mod processes;
+mod props;
+mod service;
+
+use tresor::audit::Actor;
+use tresor::ledger::account::{Account, AccountKind};
+use tresor::ledger::command::Outcome;
+use tresor::ledger::money::Amount;
+use tresor::ledger::service::{Caller, MoneyRequest};
+use tresor::ledger::verify;
+use uuid::Uuid;
+
+pub use self::http::approved;
+use crate::helpers::TestApp;
+
+pub fn caller() -> Caller {
+    Caller { user_id: Uuid::now_v7(), session_id: Uuid::now_v7(), actor: Actor::system() }
+}
+
+pub fn money(amount: i64) -> MoneyRequest {
+    MoneyRequest { amount: Amount::new(amount).unwrap(), description: None }
+}
+
+pub async fn open(app: &TestApp, owner: &Caller, currency: &str) -> Account {
+    app.state.ledger.open(owner, AccountKind::Checking, currency.parse().unwrap()).await.unwrap()
+}
+
+pub async fn deposit(app: &TestApp, owner: &Caller, account: &Account, amount: i64) -> Outcome {
+    app.state.ledger.deposit(owner, account.id, money(amount), None).await.unwrap()
+}
+
+pub fn slug(outcome: &Outcome) -> String {
+    let body: serde_json::Value = serde_json::from_str(&outcome.body).unwrap();
+    body["type"].as_str().unwrap_or("").trim_start_matches("/problems/").to_owned()
+}
+
+pub fn api_slug(error: tresor::error::ApiError) -> String {
+    match error {
+        tresor::error::ApiError::Problem(p) => p.kind.trim_start_matches("/problems/").to_owned(),
+        other => panic!("expected a problem, got {other:?}"),
+    }
+}
+
+pub async fn balance(app: &TestApp, owner: &Caller, account: &Account) -> i64 {
+    app.state.ledger.owned(owner, account.id).await.unwrap().balance
+}
+
+pub async fn assert_books_balance(app: &TestApp) {
+    let report = verify::verify(&app.state.db).await.unwrap();
+    assert!(report.ok, "{report:?}");
+}
+
+/// A session of `caller`'s that passed MFA just now (the step-up rule reads sessions from the
+/// database), creating its user row if needed.
+pub async fn stepped_up(app: &TestApp, caller: &Caller) -> Uuid {
+    let now = tresor::db::time::to_db(tresor::db::time::now());
+    let writer = app.state.db.writer();
+    sqlx::query(
+        "INSERT INTO users (id, full_name, status, mfa_enabled, created_at, updated_at) \
+         VALUES ($1, 'Step Up', 'active', 1, $2, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(caller.user_id.to_string())
+    .bind(&now)
+    .execute(writer)
+    .await
+    .unwrap();
+    let session = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO sessions (id, user_id, device_key, mfa, mfa_at, created_at, last_used_at, idle_expires_at, expires_at) \
+         VALUES ($1, $2, 'test', 1, $3, $3, $3, $3, $3)",
+    )
+    .bind(session.to_string())
+    .bind(caller.user_id.to_string())
+    .bind(&now)
+    .execute(writer)
+    .await
+    .unwrap();
+    session
+}
