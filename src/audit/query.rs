@@ -34,18 +34,19 @@ pub fn json_of(raw: Option<String>) -> Option<serde_json::Value> {
 }
 
 fn entry(row: LinkRow) -> Result<Entry, sqlx::Error> {
+    let staged = row.entry;
     Ok(Entry {
         seq: row.seq,
-        id: store::uuid(&row.id)?,
-        at: store::at(&row.at)?,
-        actor_id: row.actor_id.as_deref().map(store::uuid).transpose()?,
-        action: row.action,
-        target_type: row.target_type,
-        target_id: row.target_id,
-        ip: row.ip,
-        user_agent: row.user_agent,
-        old: json_of(row.old_value),
-        new: json_of(row.new_value),
+        id: store::uuid(&staged.id)?,
+        at: store::at(&staged.at)?,
+        actor_id: staged.actor_id.as_deref().map(store::uuid).transpose()?,
+        action: staged.action,
+        target_type: staged.target_type,
+        target_id: staged.target_id,
+        ip: staged.ip,
+        user_agent: staged.user_agent,
+        old: json_of(staged.old_value),
+        new: json_of(staged.new_value),
         hash: row.hash,
     })
 }

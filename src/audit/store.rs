@@ -21,20 +21,12 @@ pub struct Head {
 }
 
 /// One stored link, every column as stored (text, not parsed), so verification hashes exactly
-/// what is in the database.
+/// what is in the database: the entry as it was staged, its place in the chain and the hashes.
 #[derive(Debug, sqlx::FromRow)]
 pub struct LinkRow {
     pub seq: i64,
-    pub id: String,
-    pub at: String,
-    pub actor_id: Option<String>,
-    pub action: String,
-    pub target_type: String,
-    pub target_id: Option<String>,
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
+    #[sqlx(flatten)]
+    pub entry: Staged,
     pub prev_hash: String,
     pub hash: String,
 }

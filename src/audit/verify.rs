@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::chain::{GENESIS, Link};
-use super::store::{self, LinkRow};
+use super::chain::GENESIS;
+use super::store;
 use crate::db::Db;
 
 const PAGE: i64 = 1000;
@@ -41,19 +41,19 @@ pub async fn verify(db: &Db) -> Result<ChainReport, sqlx::Error> {
             let checked = expected_seq - 1;
             if row.seq != expected_seq {
                 let problem = format!("link {expected_seq} is missing (found {} next)", row.seq);
-                return Ok(ChainReport::bad(checked, Some(row.id), problem));
+                return Ok(ChainReport::bad(checked, Some(row.entry.id), problem));
             }
             if row.prev_hash != expected_prev {
                 let problem = format!("link {} does not point back to link {}", row.seq, row.seq - 1);
-                return Ok(ChainReport::bad(checked, Some(row.id), problem));
+                return Ok(ChainReport::bad(checked, Some(row.entry.id), problem));
             }
-            if recomputed(&row) != row.hash {
+            if row.entry.hash(row.seq, &row.prev_hash) != row.hash {
                 let problem = format!("link {} was altered: its content does not match its hash", row.seq);
-                return Ok(ChainReport::bad(checked, Some(row.id), problem));
+                return Ok(ChainReport::bad(checked, Some(row.entry.id), problem));
             }
             expected_prev = row.hash;
             expected_seq += 1;
-            last_id = Some(row.id);
+            last_id = Some(row.entry.id);
         }
         if fetched < PAGE as usize {
             break;
@@ -66,23 +66,4 @@ pub async fn verify(db: &Db) -> Result<ChainReport, sqlx::Error> {
         return Ok(ChainReport::bad(checked, last_id, problem));
     }
     Ok(ChainReport { ok: true, checked, first_bad_id: None, problem: None })
-}
-
-/// The hash of a stored link's content, to compare with the hash stored beside it.
-fn recomputed(row: &LinkRow) -> String {
-    Link {
-        seq: row.seq,
-        id: &row.id,
-        at: &row.at,
-        actor_id: row.actor_id.as_deref(),
-        action: &row.action,
-        target_type: &row.target_type,
-        target_id: row.target_id.as_deref(),
-        ip: row.ip.as_deref(),
-        user_agent: row.user_agent.as_deref(),
-        old_value: row.old_value.as_deref(),
-        new_value: row.new_value.as_deref(),
-        prev_hash: &row.prev_hash,
-    }
-    .hash()
 }
