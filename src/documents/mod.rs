@@ -18,6 +18,7 @@ pub mod model;
 pub mod read;
 pub mod rewrap;
 pub mod scan;
+mod share;
 pub mod sniff;
 pub mod store;
 pub mod upload;
@@ -35,10 +36,10 @@ use crate::db::Db;
 use crate::error::{ApiError, Problem};
 pub use access::Access;
 pub use blob::DocumentStore;
-pub use download::{LinkError, SignedLink};
 pub use local::LocalStore;
 pub use model::{DocumentType, DocumentVersion, FileKind, ScanStatus};
 pub use scan::{ScanError, ScanOutcome, scan_document};
+pub use share::{LinkError, SignedLink};
 pub use upload::{NewUpload, UploadError};
 
 /// The documents service: what handlers and the scan job are given.
