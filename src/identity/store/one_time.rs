@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
-use super::parse_id;
+use crate::db::decode;
 use crate::db::time;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub async fn consume(
     .bind(purpose.name())
     .fetch_optional(conn)
     .await?;
-    row.map(|r| parse_id(&r.try_get::<String, _>("user_id")?)).transpose()
+    row.map(|r| decode::uuid(&r.try_get::<String, _>("user_id")?)).transpose()
 }
 
 /// Ends every unused token of `purpose` for a user (a newer one replaces them).
@@ -120,5 +120,5 @@ pub async fn peek<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     .bind(time::to_db(time::now()))
     .fetch_optional(executor)
     .await?;
-    user.as_deref().map(parse_id).transpose()
+    user.as_deref().map(decode::uuid).transpose()
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Any, AnyConnection, Executor};
 use uuid::Uuid;
 
-use super::parse_id;
+use crate::db::decode;
 use crate::db::time;
 
 pub struct NewSession<'a> {
@@ -159,7 +159,7 @@ pub async fn revoke_all(
     .bind(keep.map(|k| k.to_string()).unwrap_or_default())
     .fetch_all(conn)
     .await?;
-    ids.iter().map(|id| parse_id(id)).collect()
+    ids.iter().map(|id| decode::uuid(id)).collect()
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -3,7 +3,7 @@
 use sqlx::{Any, AnyConnection, Executor};
 use uuid::Uuid;
 
-use super::parse_id;
+use crate::db::decode;
 use crate::db::time;
 use crate::identity::Role;
 
@@ -36,7 +36,7 @@ pub struct UserRow {
 
 impl UserRow {
     pub fn uuid(&self) -> Result<Uuid, sqlx::Error> {
-        parse_id(&self.id)
+        decode::uuid(&self.id)
     }
 
     pub fn is_deleted(&self) -> bool {
