@@ -85,7 +85,7 @@ pub async fn insert_mfa_challenge(
     conn: &mut AnyConnection,
     user_id: Uuid,
     token_hash: &str,
-    device: &crate::identity::service::Device,
+    device: &crate::identity::device::Device,
     expires_at: DateTime<Utc>,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();

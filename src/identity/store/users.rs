@@ -68,6 +68,12 @@ pub async fn roles<'c, E: Executor<'c, Database = Any>>(executor: E, id: Uuid) -
     Ok(names.iter().filter_map(|n| Role::parse(n)).collect())
 }
 
+/// The KYC status an access token carries.
+#[tracing::instrument(skip_all)]
+pub async fn kyc_status(conn: &mut AnyConnection, id: Uuid) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT kyc_status FROM users WHERE id = $1").bind(id.to_string()).fetch_one(conn).await
+}
+
 /// A user to create; personal data already sealed for this id.
 pub struct NewUser {
     pub id: Uuid,
