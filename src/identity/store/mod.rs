@@ -2,8 +2,10 @@
 //! Functions take the caller's connection or transaction, so a service decides what commits
 //! together (the change, its audit entry, its email).
 
+pub mod export;
 pub mod lockout;
 pub mod one_time;
+pub mod retention;
 pub mod sealed;
 pub mod sessions;
 pub mod users;

@@ -2,7 +2,7 @@
 //! spends its token and issues the next, so a spent token presented again is proof of theft.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Any, AnyConnection, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use uuid::Uuid;
 
 use crate::db::decode;
@@ -160,6 +160,22 @@ pub async fn revoke_all(
     .fetch_all(conn)
     .await?;
     ids.iter().map(|id| decode::uuid(id)).collect()
+}
+
+/// How a session ends: revoked (when), and its absolute end.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionEnding {
+    pub revoked_at: Option<String>,
+    pub expires_at: String,
+}
+
+/// Whether and when a session ends; `None` for an unknown session.
+#[tracing::instrument(skip_all)]
+pub async fn ending(pool: &AnyPool, session_id: Uuid) -> Result<Option<SessionEnding>, sqlx::Error> {
+    sqlx::query_as("SELECT revoked_at, expires_at FROM sessions WHERE id = $1")
+        .bind(session_id.to_string())
+        .fetch_optional(pool)
+        .await
 }
 
 #[derive(Debug, sqlx::FromRow)]
