@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::identity::Device;
 use crate::identity::emails::when;
 use crate::identity::problems::{refresh_refused, revocation_failed};
-use crate::identity::store::{self, sessions::RefreshRow};
+use crate::identity::store::{self, refresh_tokens::RefreshRow};
 use crate::identity::tokens::opaque;
 use crate::security_events::{self, SecurityEvent};
 
@@ -31,7 +31,7 @@ impl Sessions {
         if !opaque::well_formed(token) {
             return Err(refresh_refused());
         }
-        let Some(row) = store::sessions::find_refresh(self.db.reader(), &opaque::hash(token)).await? else {
+        let Some(row) = store::refresh_tokens::find(self.db.reader(), &opaque::hash(token)).await? else {
             return Err(refresh_refused());
         };
         let session_id = decode::uuid(&row.session_id)?;
@@ -51,13 +51,13 @@ impl Sessions {
         let idle_expires_at = (now + idle).min(expires_at);
         let (next, next_hash) = opaque::new_token();
         let mut tx = self.db.begin().await?;
-        if !store::sessions::spend_refresh(&mut tx, &row.token_id).await? {
+        if !store::refresh_tokens::spend(&mut tx, &row.token_id).await? {
             // Spent by a concurrent request between our read and this write: the same reuse.
             tx.rollback().await?;
             self.reuse_detected(&row, device).await?;
             return Err(refresh_refused());
         }
-        store::sessions::insert_refresh(&mut tx, session_id, &next_hash).await?;
+        store::refresh_tokens::insert(&mut tx, session_id, &next_hash).await?;
         store::sessions::touch(&mut tx, session_id, idle_expires_at).await?;
         let (access_token, expires_in) = self.access_token(&mut tx, user_id, session_id, row.mfa != 0).await?;
         tx.commit().await?;

@@ -90,7 +90,7 @@ impl Sessions {
             expires_at,
         };
         store::sessions::insert(&mut tx, &session).await?;
-        store::sessions::insert_refresh(&mut tx, session_id, &refresh_hash).await?;
+        store::refresh_tokens::insert(&mut tx, session_id, &refresh_hash).await?;
         let event = Event {
             action: "auth.login",
             target_type: "session",

@@ -5,6 +5,7 @@
 pub mod export;
 pub mod lockout;
 pub mod one_time;
+pub mod refresh_tokens;
 pub mod retention;
 pub mod sealed;
 pub mod sessions;

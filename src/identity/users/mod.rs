@@ -3,6 +3,7 @@
 //! does its work in one transaction with its audit entry, security events and emails; sessions
 //! a flow ends are ended through [`Sessions`].
 
+mod password_change;
 mod profile;
 mod provisioning;
 mod recovery;

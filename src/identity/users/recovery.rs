@@ -1,5 +1,5 @@
-//! Password forgot / reset, invite acceptance and password change. Every way of setting a
-//! password ends other sessions and tells the owner by email.
+//! Password forgot / reset and invite acceptance: setting a password with an emailed one-time
+//! token. Every way of setting a password ends other sessions and tells the owner by email.
 
 use std::sync::Arc;
 
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::Identity;
 use crate::audit::{self, Event};
 use crate::db::time;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::identity::Device;
 use crate::identity::emails::when;
 use crate::identity::fields::Email;
@@ -20,7 +20,7 @@ use crate::identity::problems::{hashing_failed, invalid_token};
 use crate::identity::store::{self, one_time::Purpose};
 use crate::identity::tokens::opaque;
 
-fn audit_event(action: &'static str, user_id: Uuid, new: Option<serde_json::Value>) -> Event {
+pub(super) fn audit_event(action: &'static str, user_id: Uuid, new: Option<serde_json::Value>) -> Event {
     Event { action, target_type: "user", target_id: Some(user_id.to_string()), old: None, new }
 }
 
@@ -98,38 +98,6 @@ impl Identity {
         if purpose == Purpose::PasswordReset
             && let Some(email) = &user.email
         {
-            let data = json!({"full_name": user.full_name, "at": when(time::now()), "ip": device.ip});
-            self.emails.send(&mut tx, email, Template::PasswordChanged, data).await?;
-        }
-        tx.commit().await?;
-        self.sessions.announce_revoked(&revoked).await
-    }
-
-    /// Changes the signed-in user's password; their other sessions end.
-    #[tracing::instrument(skip_all, fields(user = %user_id))]
-    pub async fn change_password(
-        &self,
-        user_id: Uuid,
-        session_id: Uuid,
-        current: SecretString,
-        new: SecretString,
-        device: &Device,
-    ) -> Result<(), ApiError> {
-        let user =
-            store::users::find(self.db.reader(), user_id).await?.ok_or_else(|| Problem::not_found("the user"))?;
-        self.check_new_password("new_password", &new, &user)?;
-        self.sessions.confirm_password(&user, current, device).await?;
-        let password_hash = self.hasher.hash(new).await.map_err(hashing_failed)?;
-        let mut tx = self.db.begin().await?;
-        store::users::set_password(&mut tx, user_id, &password_hash).await?;
-        let revoked = store::sessions::revoke_all(&mut tx, user_id, Some(session_id), "password_changed").await?;
-        let event = audit_event(
-            "user.password_changed",
-            user_id,
-            Some(json!({"password": "[changed]", "revoked_sessions": revoked.len()})),
-        );
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), event).await?;
-        if let Some(email) = &user.email {
             let data = json!({"full_name": user.full_name, "at": when(time::now()), "ip": device.ip});
             self.emails.send(&mut tx, email, Template::PasswordChanged, data).await?;
         }
