@@ -7,7 +7,6 @@ use serde::Deserialize;
 use super::client::Client;
 use crate::error::{ApiError, Problem};
 use crate::identity::fields::Email;
-use crate::identity::store::one_time::Purpose;
 use crate::ratelimit::{Limit, enforce};
 use crate::state::AppState;
 
@@ -61,10 +60,7 @@ pub async fn reset(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let device = client.device(None);
-    state
-        .identity
-        .set_password_with_token(Purpose::PasswordReset, body.token.trim(), body.new_password, &device)
-        .await?;
+    state.identity.reset_password(body.token.trim(), body.new_password, &device).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -90,6 +86,6 @@ pub async fn accept_invite(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let device = client.device(None);
-    state.identity.set_password_with_token(Purpose::Invite, body.token.trim(), body.password, &device).await?;
+    state.identity.accept_invite(body.token.trim(), body.password, &device).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -62,10 +62,20 @@ impl Identity {
         Ok(())
     }
 
+    /// Sets a new password with the token of a reset link (`POST /v1/auth/password/reset`).
+    pub async fn reset_password(&self, token: &str, password: SecretString, device: &Device) -> Result<(), ApiError> {
+        self.set_password_with_token(Purpose::PasswordReset, token, password, device).await
+    }
+
+    /// Sets the first password with the token of an invitation (`POST /v1/auth/invite/accept`).
+    pub async fn accept_invite(&self, token: &str, password: SecretString, device: &Device) -> Result<(), ApiError> {
+        self.set_password_with_token(Purpose::Invite, token, password, device).await
+    }
+
     /// Sets a password with a one-time token (`password_reset` or `invite`): every session ends,
     /// any lockout is lifted (the emailed link proves ownership), the email counts as verified.
     #[tracing::instrument(skip_all, fields(purpose = purpose.name()))]
-    pub async fn set_password_with_token(
+    async fn set_password_with_token(
         &self,
         purpose: Purpose,
         token: &str,
