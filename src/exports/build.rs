@@ -130,7 +130,7 @@ async fn build(state: &Exporter, id: Uuid) -> Result<(), JobError> {
             let data = json!({
                 "full_name": full_name,
                 "link": link::url(&state.config.public_url, &token),
-                "expires_at": identity::service::emails::when(expires_at),
+                "expires_at": identity::emails::when(expires_at),
             });
             let email = Email { to: email, template: Template::ExportReady, data };
             mail = Some(crate::mail::send(&mut tx, &state.keys.encryption, &state.jobs, email).await?.1);
