@@ -8,9 +8,11 @@ use redis::{Client, RedisResult};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
+/// Cheap to clone: clones share the one connection manager.
+#[derive(Clone)]
 pub struct RedisHandle {
     client: Client,
-    manager: OnceCell<ConnectionManager>,
+    manager: std::sync::Arc<OnceCell<ConnectionManager>>,
 }
 
 impl std::fmt::Debug for RedisHandle {
@@ -22,7 +24,7 @@ impl std::fmt::Debug for RedisHandle {
 
 impl RedisHandle {
     pub fn open(url: &SecretString) -> RedisResult<Self> {
-        Ok(Self { client: Client::open(url.expose_secret())?, manager: OnceCell::new() })
+        Ok(Self { client: Client::open(url.expose_secret())?, manager: std::sync::Arc::new(OnceCell::new()) })
     }
 
     /// A multiplexed connection that reconnects by itself after Redis comes back.

@@ -11,7 +11,7 @@ use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
 use crate::documents::Documents;
 use crate::exports::Exports;
-use crate::identity::Identity;
+use crate::identity::{Identity, Sessions};
 use crate::kyc::Kyc;
 use crate::ledger::service::Ledger;
 use crate::ratelimit::RateLimiter;
@@ -28,7 +28,10 @@ pub struct AppState {
     pub ledger: Ledger,
     /// The step-up rule (`[mfa] step_up_minutes`), for the `StepUp` guard and the ledger.
     pub step_up: Arc<crate::authz::StepUpRule>,
+    /// Users: registration, recovery, profile (`crate::identity::users`).
     pub identity: Arc<Identity>,
+    /// Sign-in, sessions and tokens (`crate::identity::sessions`).
+    pub sessions: Arc<Sessions>,
     pub rate_limits: Arc<RateLimiter>,
     pub documents: Documents,
     pub kyc: Arc<Kyc>,
@@ -48,7 +51,7 @@ impl AppState {
         let keys = Arc::new(keys);
         let step_up = Arc::new(crate::authz::StepUpRule::new(db.clone(), config.settings.mfa.step_up_minutes));
         let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone(), step_up.clone());
-        let identity = Arc::new(Identity::new(&config, &keys)?);
+        let (sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis.clone())?;
         let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix));
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
         let exports = Arc::new(Exports::new(
@@ -73,6 +76,7 @@ impl AppState {
             ledger,
             step_up,
             identity,
+            sessions,
             rate_limits,
             documents,
             kyc,
@@ -83,14 +87,7 @@ impl AppState {
 
     /// Takes in key-ring changes made on disk (`tresor keys generate|rotate`).
     pub fn reload_keys(&self) -> anyhow::Result<()> {
-        let changed = self.keys.reload(&self.config.keys_dir)?;
-        if changed.contains(&"signing") {
-            self.identity.reload_signing(&self.keys.signing)?;
-        }
-        if !changed.is_empty() {
-            tracing::info!(rings = ?changed, "key rings reloaded");
-        }
-        Ok(())
+        self.sessions.reload_keys()
     }
 
     /// `None` when Redis is not configured.

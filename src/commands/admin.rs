@@ -1,16 +1,21 @@
-//! `tresor admin create`.
+//! `tresor admin create`. Builds only what creating a user needs — the database, the keys, the
+//! job queue (for mail) and the identity capability — and no ledger actors or document store.
 
 use std::io::BufRead;
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::Context;
 use secrecy::SecretString;
 
 use crate::audit::Actor;
 use crate::cli::CreateUser;
 use crate::config::Config;
+use crate::crypto::Keys;
 use crate::error::ApiError;
-use crate::identity::service::accounts::{self, NewAccount};
-use crate::state::AppState;
+use crate::identity::users::ProvisionedUser;
+use crate::redis::RedisHandle;
+use crate::state::{connect, sqlite_file};
 
 pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<ExitCode> {
     let password = if args.password_stdin {
@@ -22,16 +27,25 @@ pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<ExitCode
     } else {
         None
     };
-    let state = AppState::init(config).await?;
-    let account =
-        NewAccount { email: args.email.clone(), full_name: args.full_name, roles: args.roles, invite_by_email: false };
-    let outcome = accounts::create(&state, account, password, &Actor::system()).await;
-    state.db.close().await;
+    let keys = Arc::new(Keys::load(&config.keys_dir, !config.env.is_production())?);
+    let db = connect(&config).await?;
+    crate::db::migrate(&db, sqlite_file(&config)).await?;
+    let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
+    let jobs = crate::jobs::store(&config, &db)?;
+    let (_sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis)?;
+    let user = ProvisionedUser {
+        email: args.email.clone(),
+        full_name: args.full_name,
+        roles: args.roles,
+        invite_by_email: false,
+    };
+    let outcome = identity.create_user(user, password, &Actor::system()).await;
+    db.close().await;
     match outcome {
         Ok(created) => {
             println!("created user {} <{}>", created.user_id, args.email.as_str());
             if let Some(link) = created.invite_link {
-                let hours = state.config.settings.identity.invite_hours;
+                let hours = identity.invite_hours();
                 println!("one-time set-password link (valid {hours} h):");
                 println!("{}", secrecy::ExposeSecret::expose_secret(&link));
             }

@@ -1,4 +1,6 @@
-//! `tresor keys generate` and `tresor keys rotate`.
+//! `tresor keys generate` and `tresor keys rotate`. Rotating re-seals what each capability
+//! keeps under the encryption and MAC rings: users' personal data (identity), queued emails
+//! (the mail outbox) and TOTP secrets (MFA).
 
 use std::process::ExitCode;
 
@@ -6,6 +8,8 @@ use crate::cli::Ring;
 use crate::config::Config;
 use crate::crypto::keyfile::{self, ring_path};
 use crate::crypto::{Keys, keyring::RINGS};
+use crate::db::Db;
+use crate::db::reseal::{SealedColumn, reseal_column};
 use crate::identity::rekey;
 use crate::state::{connect, sqlite_file};
 
@@ -31,7 +35,7 @@ pub async fn rotate(config: Config, ring: Option<Ring>, batch: i64) -> anyhow::R
     let keys = Keys::load(&config.keys_dir, false)?;
     let database = connect(&config).await?;
     crate::db::migrate(&database, sqlite_file(&config)).await?;
-    let report = rekey::reencrypt(&database, &keys, batch).await?;
+    let report = reencrypt(&database, &keys, batch).await?;
     database.close().await;
     println!(
         "re-encrypted {} users' personal data, {} queued emails and {} TOTP secrets under the active keys",
@@ -45,4 +49,28 @@ pub async fn rotate(config: Config, ring: Option<Ring>, batch: i64) -> anyhow::R
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What a rotation re-sealed.
+#[derive(Debug, Default)]
+struct RekeyReport {
+    users: u64,
+    emails: u64,
+    /// TOTP secrets re-sealed.
+    totp_secrets: u64,
+    /// Rows still under an older key; running `tresor keys rotate` again finishes them.
+    remaining: u64,
+}
+
+/// Re-seals every capability's data not under the active keys.
+async fn reencrypt(db: &Db, keys: &Keys, batch: i64) -> anyhow::Result<RekeyReport> {
+    let personal = rekey::reseal_personal_data(db, keys, batch).await?;
+    let prefix = format!("v1:{}:%", keys.encryption.active().0);
+    let outbox = SealedColumn { table: "email_outbox", id: "id", value: "payload" };
+    let emails = reseal_column(db, outbox, &prefix, batch, |id, payload| {
+        crate::mail::reseal(&keys.encryption, &crate::db::decode::uuid(id)?, payload)
+    })
+    .await?;
+    let totp_secrets = crate::mfa::store::reseal_secrets(db, &keys.encryption, batch).await?;
+    Ok(RekeyReport { users: personal.users, emails, totp_secrets, remaining: personal.remaining })
 }

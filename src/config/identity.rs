@@ -15,7 +15,7 @@ pub enum RegistrationMode {
     Invite,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentitySettings {
     pub registration: RegistrationMode,

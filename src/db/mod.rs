@@ -6,9 +6,11 @@
 //! locks), [`Dialect`] says which SQL to send.
 
 pub mod batch;
+pub mod decode;
 pub mod insert;
 mod migrate;
 mod pool;
+pub mod reseal;
 pub mod time;
 
 use std::time::Duration;

@@ -73,7 +73,7 @@ impl Exports {
                 let data = json!({
                     "full_name": full_name,
                     "link": self.link(ExportLink { export_id: id, user_id: export.user_id }, expires_at),
-                    "expires_at": identity::service::emails::when(expires_at),
+                    "expires_at": identity::emails::when(expires_at),
                 });
                 let email = Email { to: email, template: Template::ExportReady, data };
                 mail = Some(crate::mail::send(&mut tx, &self.keys.encryption, &self.jobs, email).await?.1);

@@ -8,10 +8,9 @@ use super::authn::AuthUser;
 use super::client::Client;
 use super::optional_json;
 use crate::error::{ApiError, Problem};
+use crate::identity::TokenPair;
 use crate::identity::fields::{Email, Fields};
-use crate::identity::service::TokenPair;
-use crate::identity::service::login::LoginOutcome;
-use crate::identity::service::{self as identity};
+use crate::identity::sessions::LoginOutcome;
 use crate::ratelimit::{Limit, enforce};
 use crate::state::AppState;
 
@@ -62,7 +61,7 @@ pub async fn login(
     let ip = client.ip_text();
     enforce(&state, Limit::LoginIp, &ip, Some(&ip)).await?;
     enforce(&state, Limit::LoginIpEmail, &format!("{ip}|{}", email.as_str()), Some(&ip)).await?;
-    let outcome = identity::login::login(&state, &email, body.password, &client.device(device_name)).await?;
+    let outcome = state.sessions.login(&email, body.password, &client.device(device_name)).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 
@@ -89,7 +88,10 @@ pub async fn refresh(
     client: Client,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let pair = identity::refresh::refresh(&state, body.refresh_token.trim(), &client.device(None)).await?;
+    let device = client.device(None);
+    let (limits, ip) = (&state, device.ip.clone());
+    let limit_session = |session: String| async move { enforce(limits, Limit::Refresh, &session, ip.as_deref()).await };
+    let pair = state.sessions.refresh(body.refresh_token.trim(), &device, limit_session).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 
@@ -116,6 +118,6 @@ pub async fn logout(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: LogoutRequest = optional_json(&body)?;
-    identity::logout::logout(&state, user.user_id, user.session_id, body.all_sessions, &client.device(None)).await?;
+    state.sessions.logout(user.user_id, user.session_id, body.all_sessions, &client.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::error::ApiError;
-use crate::identity::service::Device;
+use crate::identity::Device;
 use crate::state::AppState;
 
 #[derive(Clone, Debug)]

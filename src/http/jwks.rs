@@ -8,5 +8,5 @@ use crate::state::AppState;
 #[utoipa::path(tag = "identity", responses((status = 200, description = "an RFC 7517 JWK Set of Ed25519 keys")))]
 #[get("/.well-known/jwks.json")]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(state.identity.jwt().jwks())
+    HttpResponse::Ok().json(state.sessions.jwks())
 }

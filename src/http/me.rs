@@ -9,9 +9,9 @@ use super::authn::AuthUser;
 use super::client::Client;
 use super::step_up::StepUp;
 use crate::error::{ApiError, Problem};
+use crate::exports::{ExportKind, Format, Request as ExportRequest};
 use crate::identity::fields::{Address, Fields, FullName, Phone};
-use crate::identity::service::profile::{self, Profile, ProfilePatch};
-use crate::identity::service::recovery;
+use crate::identity::users::{Profile, ProfilePatch};
 use crate::state::AppState;
 
 /// The caller's profile. The full SSN never leaves the server: only its last four digits.
@@ -19,8 +19,7 @@ use crate::state::AppState;
     security(("bearer" = [])))]
 #[get("/v1/users/me")]
 pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let row = profile::live_user(&state, user.user_id).await?;
-    Ok(HttpResponse::Ok().json(profile::profile_of(&state, &row).await?))
+    Ok(HttpResponse::Ok().json(state.identity.profile(user.user_id).await?))
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -66,7 +65,7 @@ pub async fn update_me(
     body: web::Json<ProfileUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let patch = body.into_inner().parse()?;
-    let profile = profile::update(&state, user.user_id, patch, &client.device(None)).await?;
+    let profile = state.identity.update_profile(user.user_id, patch, &client.device(None)).await?;
     Ok(HttpResponse::Ok().json(profile))
 }
 
@@ -90,7 +89,7 @@ pub async fn delete_me(
     client: Client,
     body: web::Json<DeleteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    profile::delete(&state, user.user_id, body.into_inner().password, &client.device(None)).await?;
+    state.identity.delete_account(user.user_id, body.into_inner().password, &client.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -119,7 +118,8 @@ pub async fn change_password(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let device = client.device(None);
-    recovery::change(&state, user.user_id, user.session_id, body.current_password, body.new_password, &device).await?;
+    let (current, new) = (body.current_password, body.new_password);
+    state.identity.change_password(user.user_id, user.session_id, current, new, &device).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -133,6 +133,9 @@ pub struct ExportAccepted {
     security(("bearer" = [])))]
 #[get("/v1/users/me/export")]
 pub async fn export_me(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, ApiError> {
-    let export_id = profile::request_export(&state, user.user_id, &client.device(None)).await?;
+    // Only a live user may ask (a deleted one's sessions have ended, but a request may race).
+    state.identity.live_user(user.user_id).await?;
+    let request = ExportRequest { kind: ExportKind::User, user_id: user.user_id, format: Format::Json, filters: None };
+    let export_id = state.exports.request(request, &client.device(None).actor(Some(user.user_id))).await?;
     Ok(HttpResponse::Accepted().json(ExportAccepted { export_id }))
 }

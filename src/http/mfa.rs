@@ -9,7 +9,7 @@ use super::authn::AuthUser;
 use super::client::Client;
 use super::step_up::StepUp;
 use crate::error::{ApiError, Problem};
-use crate::identity::service::TokenPair;
+use crate::identity::TokenPair;
 use crate::mfa::service::{self, Proof};
 use crate::mfa::{backup, totp};
 use crate::ratelimit::{Limit, enforce};

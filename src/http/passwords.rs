@@ -7,8 +7,6 @@ use serde::Deserialize;
 use super::client::Client;
 use crate::error::{ApiError, Problem};
 use crate::identity::fields::Email;
-use crate::identity::service::recovery;
-use crate::identity::store::one_time::Purpose;
 use crate::ratelimit::{Limit, enforce};
 use crate::state::AppState;
 
@@ -34,13 +32,8 @@ pub async fn forgot(
     let ip = client.ip_text();
     enforce(&state, Limit::PasswordForgot, &ip, Some(&ip)).await?;
     if let Ok(email) = Email::parse(&body.email) {
-        let device = client.device(None);
         // Answered before the work is done, so the answer's timing tells nothing either.
-        actix_web::rt::spawn(async move {
-            if let Err(error) = recovery::forgot(&state, email.as_str(), &device).await {
-                tracing::error!(error = ?error, "password reset request failed");
-            }
-        });
+        state.identity.request_password_reset(email, client.device(None));
     }
     Ok(HttpResponse::Accepted().finish())
 }
@@ -66,14 +59,8 @@ pub async fn reset(
     body: web::Json<ResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    recovery::set_with_token(
-        &state,
-        Purpose::PasswordReset,
-        body.token.trim(),
-        body.new_password,
-        &client.device(None),
-    )
-    .await?;
+    let device = client.device(None);
+    state.identity.reset_password(body.token.trim(), body.new_password, &device).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -98,6 +85,7 @@ pub async fn accept_invite(
     body: web::Json<InviteAcceptRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    recovery::set_with_token(&state, Purpose::Invite, body.token.trim(), body.password, &client.device(None)).await?;
+    let device = client.device(None);
+    state.identity.accept_invite(body.token.trim(), body.password, &device).await?;
     Ok(HttpResponse::NoContent().finish())
 }

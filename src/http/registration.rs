@@ -1,17 +1,14 @@
 //! `POST /v1/auth/register` and `POST /v1/auth/verify-email`.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, post, web};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::client::Client;
-use crate::config::RegistrationMode;
 use crate::error::{ApiError, Problem};
 use crate::identity::fields::{Address, DateOfBirth, Email, Fields, FullName, Phone, Ssn};
-use crate::identity::service::register::{self as registrations, Registration};
-use crate::identity::service::verification;
+use crate::identity::users::Registration;
 use crate::ratelimit::{Limit, enforce};
 use crate::state::AppState;
 
@@ -50,7 +47,7 @@ impl RegisterRequest {
         let ssn = self.ssn.map(|s| fields.take("ssn", Ssn::parse(&s)));
         let address = self.address.map(|a| fields.take("address", Address::parse(&a)));
         let personal = [self.email.as_str(), self.full_name.as_str()];
-        for problem in state.identity.policy.problems(self.password.expose_secret(), &personal) {
+        for problem in state.identity.password_problems(&self.password, &personal) {
             fields.add("password", problem);
         }
         fields.finish()?;
@@ -86,18 +83,11 @@ pub async fn register(
     client: Client,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if state.config.settings.identity.registration == RegistrationMode::Invite {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "registration-closed",
-            "registration is by invitation only; ask the bank for an invite",
-        )
-        .into());
-    }
+    state.identity.ensure_registration_open()?;
     let ip = client.ip_text();
     enforce(&state, Limit::Register, &ip, Some(&ip)).await?;
     let registration = body.into_inner().parse(&state)?;
-    let user_id = registrations::register(&state, registration, &client.device(None)).await?;
+    let user_id = state.identity.register(registration, &client.device(None)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/v1/users/me"))
         .json(Registered { user_id, status: "pending_verification" }))
@@ -122,6 +112,6 @@ pub async fn verify_email(
     client: Client,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    verification::verify_email(&state, body.token.trim(), &client.device(None)).await?;
+    state.identity.verify_email(body.token.trim(), &client.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

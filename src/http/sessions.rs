@@ -7,10 +7,7 @@ use uuid::Uuid;
 
 use super::authn::AuthUser;
 use super::client::Client;
-use crate::db::time;
 use crate::error::{ApiError, Problem};
-use crate::identity::service::logout;
-use crate::identity::store;
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -35,20 +32,19 @@ pub struct SessionList {
     security(("bearer" = [])))]
 #[get("/v1/auth/sessions")]
 pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
-    let rows = store::sessions::list_live(state.db.reader(), user.user_id).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id = store::parse_id(&row.id)?;
-        items.push(SessionView {
-            id,
-            device_name: row.device_name,
-            ip: row.ip,
-            user_agent: row.user_agent,
-            created_at: time::from_db(&row.created_at)?,
-            last_used_at: time::from_db(&row.last_used_at)?,
-            current: id == user.session_id,
-        });
-    }
+    let sessions = state.sessions.list(user.user_id).await?;
+    let items = sessions
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.id,
+            device_name: s.device_name,
+            ip: s.ip,
+            user_agent: s.user_agent,
+            created_at: s.created_at,
+            last_used_at: s.last_used_at,
+            current: s.id == user.session_id,
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(SessionList { items }))
 }
 
@@ -63,6 +59,6 @@ pub async fn revoke(
     client: Client,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    logout::revoke_session(&state, user.user_id, id.into_inner(), &client.device(None)).await?;
+    state.sessions.revoke_session(user.user_id, id.into_inner(), &client.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -4,7 +4,6 @@
 //! (documents, accounts) add their own sections beside these.
 
 use serde_json::{Value, json};
-use sqlx::Row;
 use uuid::Uuid;
 
 use super::pii::{self, Column};
@@ -37,43 +36,8 @@ pub async fn collect(db: &Db, keys: &Keys, user_id: Uuid) -> anyhow::Result<Opti
         "roles": store::users::roles(db.reader(), user_id).await?,
         "created_at": user.created_at,
     });
-    let id = user_id.to_string();
-    let sessions = rows(
-        db,
-        "SELECT id, device_name, ip, user_agent, created_at, last_used_at, revoked_at FROM sessions \
-         WHERE user_id = $1 ORDER BY created_at",
-        &id,
-        &["id", "device_name", "ip", "user_agent", "created_at", "last_used_at", "revoked_at"],
-    )
-    .await?;
-    let events = rows(
-        db,
-        "SELECT id, at, kind, ip, detail FROM security_events WHERE user_id = $1 ORDER BY id",
-        &id,
-        &["id", "at", "kind", "ip", "detail"],
-    )
-    .await?;
-    let audit = rows(
-        db,
-        "SELECT id, at, action, target_type, target_id, ip, new_value FROM audit_log \
-         WHERE actor_id = $1 OR target_id = $1 ORDER BY seq",
-        &id,
-        &["id", "at", "action", "target_type", "target_id", "ip", "new_value"],
-    )
-    .await?;
+    let sessions = store::export::sessions(db.reader(), user_id).await?;
+    let events = store::export::security_events(db.reader(), user_id).await?;
+    let audit = store::export::audit_entries(db.reader(), user_id).await?;
     Ok(Some(json!({ "profile": profile, "sessions": sessions, "security_events": events, "audit": audit })))
-}
-
-/// The rows `sql` finds for the user, each as an object of `columns` (all text or null).
-async fn rows(db: &Db, sql: &'static str, user_id: &str, columns: &[&str]) -> Result<Vec<Value>, sqlx::Error> {
-    let found = sqlx::query(sql).bind(user_id).fetch_all(db.reader()).await?;
-    found.iter().map(|row| row_json(row, columns)).collect()
-}
-
-fn row_json(row: &sqlx::any::AnyRow, columns: &[&str]) -> Result<Value, sqlx::Error> {
-    let mut out = serde_json::Map::new();
-    for column in columns {
-        out.insert((*column).to_owned(), json!(row.try_get::<Option<String>, _>(*column)?));
-    }
-    Ok(Value::Object(out))
 }

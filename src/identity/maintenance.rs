@@ -5,9 +5,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::store;
+use super::store::{self, retention};
 use crate::audit::{self, Actor, Event};
-use crate::db::{Db, time};
+use crate::db::Db;
 
 /// Ends every lockout whose time is up, each with its audit entry. Returns how many.
 #[tracing::instrument(skip_all)]
@@ -50,70 +50,22 @@ const ENDED_SESSION_KEPT_DAYS: i64 = 30;
 /// audit chain and (later) ledger rows are left intact: they refer to users by id only.
 #[tracing::instrument(skip_all)]
 pub async fn cleanup(db: &Db, now: DateTime<Utc>, retention: Duration) -> Result<CleanupReport, sqlx::Error> {
-    let mut report = CleanupReport::default();
-    let now_text = time::to_db(now);
-    let ended = time::to_db(now - Duration::days(ENDED_SESSION_KEPT_DAYS));
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "DELETE FROM refresh_tokens WHERE session_id IN \
-         (SELECT id FROM sessions WHERE expires_at < $1 OR revoked_at < $1)",
-    )
-    .bind(&ended)
-    .execute(&mut *tx)
-    .await?;
-    report.sessions = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1")
-        .bind(&ended)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    report.one_time_tokens = sqlx::query("DELETE FROM one_time_tokens WHERE expires_at < $1")
-        .bind(&now_text)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    report.mfa_challenges = sqlx::query("DELETE FROM mfa_challenges WHERE expires_at < $1")
-        .bind(&now_text)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    let due: Vec<String> = sqlx::query_scalar(
-        "SELECT id FROM users WHERE deleted_at < $1 AND purged_at IS NULL ORDER BY deleted_at LIMIT 500",
-    )
-    .bind(time::to_db(now - retention))
-    .fetch_all(&mut *tx)
-    .await?;
+    let sessions = retention::delete_ended_sessions(&mut tx, now - Duration::days(ENDED_SESSION_KEPT_DAYS)).await?;
+    let one_time_tokens = retention::delete_expired_one_time_tokens(&mut tx, now).await?;
+    let mfa_challenges = retention::delete_expired_mfa_challenges(&mut tx, now).await?;
+    let due = retention::due_for_purge(&mut tx, now - retention).await?;
     for id in &due {
-        purge_user(&mut tx, db, id, &now_text).await?;
+        retention::purge_user(&mut tx, *id, now).await?;
+        let event = Event {
+            action: "user.purged",
+            target_type: "user",
+            target_id: Some(id.to_string()),
+            old: None,
+            new: Some(json!({"personal_data": "purged"})),
+        };
+        audit::append(&mut tx, db.dialect(), &Actor::system(), event).await?;
     }
-    report.users_purged = due.len() as u64;
     tx.commit().await?;
-    Ok(report)
-}
-
-async fn purge_user(tx: &mut sqlx::AnyConnection, db: &Db, id: &str, now: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE users SET email = NULL, full_name = '', password_hash = NULL, phone = NULL, date_of_birth = NULL, \
-         ssn = NULL, ssn_index = NULL, address = NULL, purged_at = $1, updated_at = $1 WHERE id = $2",
-    )
-    .bind(now)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE sessions SET device_name = NULL, ip = NULL, user_agent = NULL WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE security_events SET ip = NULL, detail = '{}' WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let event = Event {
-        action: "user.purged",
-        target_type: "user",
-        target_id: Some(id.to_owned()),
-        old: None,
-        new: Some(json!({"personal_data": "purged"})),
-    };
-    audit::append(tx, db.dialect(), &Actor::system(), event).await?;
-    Ok(())
+    Ok(CleanupReport { sessions, one_time_tokens, mfa_challenges, users_purged: due.len() as u64 })
 }

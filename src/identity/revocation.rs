@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 use redis::AsyncCommands;
-use sqlx::Row;
 use uuid::Uuid;
 
-use crate::db::{Db, time};
+use super::store;
+use crate::db::{Db, decode};
 use crate::redis::RedisHandle;
 
 #[derive(Debug, thiserror::Error)]
@@ -70,14 +70,9 @@ impl Revocations {
         {
             return Ok(entry.1 > Utc::now());
         }
-        let row = sqlx::query("SELECT revoked_at, expires_at FROM sessions WHERE id = $1")
-            .bind(session.to_string())
-            .fetch_optional(db.reader())
-            .await?;
-        let Some(row) = row else { return Ok(false) };
-        let revoked_at: Option<String> = row.try_get("revoked_at")?;
-        let expires_at = time::from_db(&row.try_get::<String, _>("expires_at")?)?;
-        if revoked_at.is_some() {
+        let Some(row) = store::sessions::ending(db.reader(), session).await? else { return Ok(false) };
+        let expires_at = decode::time(&row.expires_at)?;
+        if row.revoked_at.is_some() {
             self.revoked.insert(session, Instant::now());
             return Ok(false);
         }

@@ -1,4 +1,4 @@
-//! The roles of API.md. Stored per user now; the RBAC layer maps them to permissions.
+//! The roles a user holds. Stored per user; the RBAC layer maps them to permissions.
 
 use serde::{Deserialize, Serialize};
 

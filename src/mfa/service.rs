@@ -16,9 +16,10 @@ use crate::authz;
 use crate::crypto::aead;
 use crate::error::{ApiError, Problem};
 use crate::http::authn::AuthUser;
-use crate::identity::service::{Device, TokenPair, credentials, emails, profile, start_session};
+use crate::identity::emails;
 use crate::identity::store::users::UserRow;
 use crate::identity::tokens::opaque;
+use crate::identity::{Device, TokenPair};
 use crate::security_events::{self, SecurityEvent};
 use crate::state::AppState;
 
@@ -104,7 +105,7 @@ async fn verify(
             let Some(left) = store::use_backup_code(&mut *tx, user_id, &candidates).await? else { return Ok(None) };
             if let Some(email) = &user.email {
                 let data = json!({"full_name": user.full_name, "remaining": left});
-                emails::send(tx, state, email, Template::BackupCodeUsed, data).await?;
+                state.identity.emails().send(tx, email, Template::BackupCodeUsed, data).await?;
             }
             Ok(Some(Used::Backup { left }))
         }
@@ -139,7 +140,7 @@ async fn access_changed(state: &AppState, user_id: Uuid) {
 
 #[tracing::instrument(skip_all, fields(user = %user.user_id))]
 pub async fn setup(state: &AppState, user: &AuthUser, device: &Device) -> Result<Setup, ApiError> {
-    let row = profile::live_user(state, user.user_id).await?;
+    let row = state.identity.live_user(user.user_id).await?;
     let account = row.email.clone().unwrap_or_else(|| row.id.clone());
     let mut tx = state.db.begin().await?;
     if store::find_totp(&mut *tx, user.user_id).await?.is_some_and(|t| t.status == store::ACTIVE) {
@@ -162,7 +163,7 @@ pub async fn setup(state: &AppState, user: &AuthUser, device: &Device) -> Result
 
 #[tracing::instrument(skip_all, fields(user = %user.user_id))]
 pub async fn enable(state: &AppState, user: &AuthUser, code: String, device: &Device) -> Result<Vec<String>, ApiError> {
-    let row = profile::live_user(state, user.user_id).await?;
+    let row = state.identity.live_user(user.user_id).await?;
     let mut tx = state.db.begin().await?;
     match store::find_totp(&mut *tx, user.user_id).await? {
         None => return Err(conflict("mfa-not-set-up", "call POST /v1/mfa/totp/setup first")),
@@ -179,7 +180,7 @@ pub async fn enable(state: &AppState, user: &AuthUser, code: String, device: &De
     let audit_event = event("mfa.enabled", user.user_id, json!({"mfa_enabled": true, "backup_codes": codes.len()}));
     audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user.user_id)), audit_event).await?;
     if let Some(email) = &row.email {
-        emails::send(&mut tx, state, email, Template::MfaEnabled, json!({"full_name": row.full_name})).await?;
+        state.identity.emails().send(&mut tx, email, Template::MfaEnabled, json!({"full_name": row.full_name})).await?;
     }
     tx.commit().await?;
     access_changed(state, user.user_id).await;
@@ -195,11 +196,11 @@ pub async fn disable(
     code: String,
     device: &Device,
 ) -> Result<(), ApiError> {
-    let row = profile::live_user(state, user.user_id).await?;
+    let row = state.identity.live_user(user.user_id).await?;
     if row.mfa_enabled == 0 {
         return Err(conflict("mfa-not-enabled", "MFA is not enabled for this account"));
     }
-    credentials::confirm_password(state, &row, password, device).await?;
+    state.sessions.confirm_password(&row, password, device).await?;
     let mut tx = state.db.begin().await?;
     if verify(&mut tx, state, &row, &Proof::Totp(code), true).await?.is_none() {
         return Err(wrong_code(StatusCode::FORBIDDEN, "the code does not match"));
@@ -209,7 +210,7 @@ pub async fn disable(
     audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user.user_id)), audit_event).await?;
     if let Some(email) = &row.email {
         let data = json!({"full_name": row.full_name, "at": emails::when(Utc::now()), "ip": device.ip});
-        emails::send(&mut tx, state, email, Template::MfaDisabled, data).await?;
+        state.identity.emails().send(&mut tx, email, Template::MfaDisabled, data).await?;
     }
     tx.commit().await?;
     access_changed(state, user.user_id).await;
@@ -223,7 +224,7 @@ pub async fn regenerate(
     code: String,
     device: &Device,
 ) -> Result<Vec<String>, ApiError> {
-    let row = profile::live_user(state, user.user_id).await?;
+    let row = state.identity.live_user(user.user_id).await?;
     let mut tx = state.db.begin().await?;
     if verify(&mut tx, state, &row, &Proof::Totp(code), true).await?.is_none() {
         return Err(wrong_code(StatusCode::FORBIDDEN, "the code does not match"));
@@ -238,7 +239,7 @@ pub async fn regenerate(
 /// Confirms a second factor on the current session: it counts as having passed MFA now.
 #[tracing::instrument(skip_all, fields(user = %user.user_id))]
 pub async fn step_up(state: &AppState, user: &AuthUser, proof: Proof, device: &Device) -> Result<(), ApiError> {
-    let row = profile::live_user(state, user.user_id).await?;
+    let row = state.identity.live_user(user.user_id).await?;
     let mut tx = state.db.begin().await?;
     let Some(used) = verify(&mut tx, state, &row, &proof, true).await? else {
         return Err(wrong_code(StatusCode::FORBIDDEN, "the code does not match or was used already"));
@@ -323,7 +324,7 @@ pub async fn login(state: &AppState, token: &str, proof: Proof, request: &Device
     tx.commit().await?;
     let device = Device { name: challenge.device_name, ip: challenge.ip, user_agent: challenge.user_agent };
     let email = user.email.clone().unwrap_or_default();
-    let pair = start_session(state, challenge.user_id, &email, &device, true).await?;
+    let pair = state.sessions.start_session(challenge.user_id, &email, &device, true).await?;
     tracing::info!(factor = used.name(), "sign-in passed MFA");
     Ok(pair)
 }

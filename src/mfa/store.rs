@@ -1,6 +1,6 @@
 //! SQL for TOTP secrets, backup codes and the MFA step of sign-in (`mfa_challenges`).
 
-use crate::identity::rekey::{SealedColumn, reseal_column};
+use crate::db::reseal::{SealedColumn, reseal_column};
 use sqlx::{Any, AnyConnection, Executor, Row};
 use uuid::Uuid;
 

@@ -14,9 +14,8 @@ use crate::authz::{Permission, Staff};
 use crate::db::{batch, time};
 use crate::error::{ApiError, Problem};
 use crate::identity::Role;
-use crate::identity::service::accounts::{self, NewAccount};
-use crate::identity::service::logout::revoke_sessions;
 use crate::identity::store::{self, lockout, opt_time, parse_id};
+use crate::identity::users::ProvisionedUser;
 use crate::state::AppState;
 
 /// A user as staff see it (no sealed personal data).
@@ -172,8 +171,8 @@ pub async fn create(
     full_name: crate::identity::fields::FullName,
     roles: Vec<Role>,
 ) -> Result<AdminUser, ApiError> {
-    let account = NewAccount { email, full_name, roles, invite_by_email: true };
-    let created = accounts::create(state, account, None, &staff.actor).await?;
+    let account = ProvisionedUser { email, full_name, roles, invite_by_email: true };
+    let created = state.identity.create_user(account, None, &staff.actor).await?;
     get(state, created.user_id).await
 }
 
@@ -210,7 +209,7 @@ pub async fn lock(state: &AppState, staff: &Staff, id: Uuid, reason: Option<Stri
     audit::append(&mut tx, state.db.dialect(), &staff.actor, event("user.locked", id, None, new)).await?;
     tx.commit().await?;
     after_change(state, id).await;
-    revoke_sessions(state, &revoked).await?;
+    state.sessions.announce_revoked(&revoked).await?;
     get(state, id).await
 }
 

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::parse_id;
+use crate::db::decode;
 use crate::db::time;
 
 /// The outcome of asking to verify a password.
@@ -65,7 +65,7 @@ pub async fn confirm_lock(conn: &mut AnyConnection, user_id: Uuid) -> Result<Opt
             .bind(user_id.to_string())
             .fetch_optional(conn)
             .await?;
-    super::opt_time(until.flatten())
+    decode::opt_time(until.flatten())
 }
 
 /// How long the next lockout lasts after `previous` consecutive ones: base × 2^previous, capped.
@@ -90,7 +90,7 @@ pub async fn expire(
     .bind(user.map(|u| u.to_string()).unwrap_or_default())
     .fetch_all(conn)
     .await?;
-    ids.iter().map(|id| parse_id(id)).collect()
+    ids.iter().map(|id| decode::uuid(id)).collect()
 }
 
 /// Lifts any lockout and clears the count (the owner proved control of the email address).

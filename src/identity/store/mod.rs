@@ -2,21 +2,18 @@
 //! Functions take the caller's connection or transaction, so a service decides what commits
 //! together (the change, its audit entry, its email).
 
+pub mod export;
 pub mod lockout;
 pub mod one_time;
+pub mod refresh_tokens;
+pub mod retention;
+pub mod sealed;
 pub mod sessions;
 pub mod users;
 
-use chrono::{DateTime, Utc};
-
-/// Decodes an optional stored time.
-pub fn opt_time(raw: Option<String>) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    raw.as_deref().map(crate::db::time::from_db).transpose()
-}
-
-pub fn parse_id(raw: &str) -> Result<uuid::Uuid, sqlx::Error> {
-    uuid::Uuid::parse_str(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
+/// For callers outside identity (authz, MFA, staff) that decoded through here before
+/// `crate::db::decode` existed; new code uses that module.
+pub use crate::db::decode::{opt_time, uuid as parse_id};
 
 /// Whether an error is a unique-constraint violation (a concurrent insert won).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {

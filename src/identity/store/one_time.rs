@@ -3,10 +3,10 @@
 //! conditional update so two concurrent uses cannot both succeed.
 
 use chrono::{DateTime, Utc};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::parse_id;
+use crate::db::decode;
 use crate::db::time;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub async fn consume(
     token_hash: &str,
 ) -> Result<Option<Uuid>, sqlx::Error> {
     let now = time::to_db(time::now());
-    let row = sqlx::query(
+    let user: Option<String> = sqlx::query_scalar(
         "UPDATE one_time_tokens SET used_at = $1 \
          WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
     )
@@ -66,7 +66,7 @@ pub async fn consume(
     .bind(purpose.name())
     .fetch_optional(conn)
     .await?;
-    row.map(|r| parse_id(&r.try_get::<String, _>("user_id")?)).transpose()
+    user.as_deref().map(decode::uuid).transpose()
 }
 
 /// Ends every unused token of `purpose` for a user (a newer one replaces them).
@@ -85,7 +85,7 @@ pub async fn insert_mfa_challenge(
     conn: &mut AnyConnection,
     user_id: Uuid,
     token_hash: &str,
-    device: &crate::identity::service::Device,
+    device: &crate::identity::device::Device,
     expires_at: DateTime<Utc>,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
@@ -120,5 +120,5 @@ pub async fn peek<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     .bind(time::to_db(time::now()))
     .fetch_optional(executor)
     .await?;
-    user.as_deref().map(parse_id).transpose()
+    user.as_deref().map(decode::uuid).transpose()
 }

@@ -1,11 +1,11 @@
-//! Sessions and the refresh tokens that keep them going. A session is one login; each refresh
-//! spends its token and issues the next, so a spent token presented again is proof of theft.
+//! Sessions: one per login, with the device it was opened on, its idle and absolute ends and
+//! its revocation. Their refresh tokens are in `refresh_tokens`.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Any, AnyConnection, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use uuid::Uuid;
 
-use super::parse_id;
+use crate::db::decode;
 use crate::db::time;
 
 pub struct NewSession<'a> {
@@ -61,54 +61,6 @@ pub async fn device_known(
     Ok((any > 0, same > 0))
 }
 
-pub async fn insert_refresh(conn: &mut AnyConnection, session_id: Uuid, token_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO refresh_tokens (id, session_id, token_hash, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(Uuid::now_v7().to_string())
-        .bind(session_id.to_string())
-        .bind(token_hash)
-        .bind(time::to_db(time::now()))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// A refresh token with the state of its session.
-#[derive(Debug, sqlx::FromRow)]
-pub struct RefreshRow {
-    pub token_id: String,
-    pub spent_at: Option<String>,
-    pub session_id: String,
-    pub user_id: String,
-    pub mfa: i64,
-    pub revoked_at: Option<String>,
-    pub idle_expires_at: String,
-    pub expires_at: String,
-}
-
-pub async fn find_refresh<'c, E: Executor<'c, Database = Any>>(
-    executor: E,
-    token_hash: &str,
-) -> Result<Option<RefreshRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT r.id AS token_id, r.spent_at, s.id AS session_id, s.user_id, s.mfa, s.revoked_at, \
-         s.idle_expires_at, s.expires_at FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id \
-         WHERE r.token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(executor)
-    .await
-}
-
-/// Spends a refresh token; false when it was spent already (by a concurrent request).
-pub async fn spend_refresh(conn: &mut AnyConnection, token_id: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE refresh_tokens SET spent_at = $1 WHERE id = $2 AND spent_at IS NULL")
-        .bind(time::to_db(time::now()))
-        .bind(token_id)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 pub async fn touch(
     conn: &mut AnyConnection,
     session_id: Uuid,
@@ -159,7 +111,23 @@ pub async fn revoke_all(
     .bind(keep.map(|k| k.to_string()).unwrap_or_default())
     .fetch_all(conn)
     .await?;
-    ids.iter().map(|id| parse_id(id)).collect()
+    ids.iter().map(|id| decode::uuid(id)).collect()
+}
+
+/// How a session ends: revoked (when), and its absolute end.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionEnding {
+    pub revoked_at: Option<String>,
+    pub expires_at: String,
+}
+
+/// Whether and when a session ends; `None` for an unknown session.
+#[tracing::instrument(skip_all)]
+pub async fn ending(pool: &AnyPool, session_id: Uuid) -> Result<Option<SessionEnding>, sqlx::Error> {
+    sqlx::query_as("SELECT revoked_at, expires_at FROM sessions WHERE id = $1")
+        .bind(session_id.to_string())
+        .fetch_optional(pool)
+        .await
 }
 
 #[derive(Debug, sqlx::FromRow)]

@@ -3,7 +3,7 @@
 use sqlx::{Any, AnyConnection, Executor};
 use uuid::Uuid;
 
-use super::parse_id;
+use crate::db::decode;
 use crate::db::time;
 use crate::identity::Role;
 
@@ -36,7 +36,7 @@ pub struct UserRow {
 
 impl UserRow {
     pub fn uuid(&self) -> Result<Uuid, sqlx::Error> {
-        parse_id(&self.id)
+        decode::uuid(&self.id)
     }
 
     pub fn is_deleted(&self) -> bool {
@@ -66,6 +66,12 @@ pub async fn roles<'c, E: Executor<'c, Database = Any>>(executor: E, id: Uuid) -
         .fetch_all(executor)
         .await?;
     Ok(names.iter().filter_map(|n| Role::parse(n)).collect())
+}
+
+/// The KYC status an access token carries.
+#[tracing::instrument(skip_all)]
+pub async fn kyc_status(conn: &mut AnyConnection, id: Uuid) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT kyc_status FROM users WHERE id = $1").bind(id.to_string()).fetch_one(conn).await
 }
 
 /// A user to create; personal data already sealed for this id.

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::crypto::KeyRing;
 use crate::identity::roles::Role;
 
-/// The claims of API.md.
+/// The claims of an access token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: Uuid,

@@ -4,8 +4,8 @@
 use sqlx::{AnyConnection, AnyPool};
 use uuid::Uuid;
 
-use super::decode;
 use crate::audit::{self, Actor, Event};
+use crate::db::decode;
 use crate::db::{Dialect, time};
 use crate::ledger::account::{Account, AccountKind, AccountStatus};
 use crate::ledger::money::Currency;

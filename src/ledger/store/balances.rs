@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::decode;
+use crate::db::decode;
 use crate::db::{Dialect, batch};
 use crate::ledger::retry::Retry;
 

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::decode;
 use crate::db::batch;
+use crate::db::decode;
 use crate::ledger::account::AccountStatus;
 use crate::ledger::notify::Recipients;
 

@@ -4,7 +4,7 @@
 use sqlx::AnyPool;
 use uuid::Uuid;
 
-use super::decode;
+use crate::db::decode;
 use crate::ledger::transaction::{Transaction, TransactionKind};
 
 const SELECT: &str = "SELECT p.seq, e.id AS entry_id, e.reference, e.kind, p.amount, e.currency, \

@@ -5,7 +5,6 @@
 pub mod accounts;
 pub mod balances;
 pub mod counterparties;
-mod decode;
 pub mod history;
 pub mod idempotency;
 pub mod journal;

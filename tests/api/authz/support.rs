@@ -4,7 +4,7 @@ use serde_json::Value;
 use tresor::audit::Actor;
 use tresor::identity::Role;
 use tresor::identity::fields::{Email, FullName};
-use tresor::identity::service::accounts::{self, NewAccount};
+use tresor::identity::users::ProvisionedUser;
 
 use crate::helpers::TestApp;
 use crate::identity::support::{PASSWORD, SignedIn, TestUser, unique_email};
@@ -13,13 +13,16 @@ impl TestApp {
     /// A verified user with `roles` and the standard password, created as the operator would.
     pub async fn user_with_roles(&self, roles: &[Role]) -> TestUser {
         let email = unique_email("staff");
-        let account = NewAccount {
+        let account = ProvisionedUser {
             email: Email::parse(&email).unwrap(),
             full_name: FullName::parse("Grace Hopper").unwrap(),
             roles: roles.to_vec(),
             invite_by_email: false,
         };
-        let created = accounts::create(&self.state, account, Some(PASSWORD.to_owned().into()), &Actor::system())
+        let created = self
+            .state
+            .identity
+            .create_user(account, Some(PASSWORD.to_owned().into()), &Actor::system())
             .await
             .unwrap_or_else(|e| panic!("create user: {e}"));
         TestUser { id: created.user_id.to_string(), email, password: PASSWORD.to_owned() }

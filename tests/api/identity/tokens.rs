@@ -30,7 +30,7 @@ async fn a_standard_jwt_library_verifies_access_tokens_with_the_jwks_alone() {
     let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("the kid is published");
     let mut validation = Validation::new(Algorithm::EdDSA);
     validation.set_audience(&["tresor"]);
-    validation.set_issuer(&[app.state.identity.issuer.as_str()]);
+    validation.set_issuer(&[app.state.sessions.issuer()]);
     let data =
         jsonwebtoken::decode::<Value>(&signed.access, &DecodingKey::from_jwk(jwk).unwrap(), &validation).unwrap();
     let claims = data.claims;
