@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::Entry;
 use super::store::{self, LinkRow, PageQuery};
-use crate::db::{Db, time};
+use crate::db::{Db, decode, time};
 
 /// Which entries: by the user who acted or the user acted on, by action, by time (`from`
 /// inclusive, `to` exclusive). Empty means all.
@@ -37,9 +37,9 @@ fn entry(row: LinkRow) -> Result<Entry, sqlx::Error> {
     let staged = row.entry;
     Ok(Entry {
         seq: row.seq,
-        id: store::uuid(&staged.id)?,
-        at: store::at(&staged.at)?,
-        actor_id: staged.actor_id.as_deref().map(store::uuid).transpose()?,
+        id: decode::uuid(&staged.id)?,
+        at: decode::time(&staged.at)?,
+        actor_id: staged.actor_id.as_deref().map(decode::uuid).transpose()?,
         action: staged.action,
         target_type: staged.target_type,
         target_id: staged.target_id,

@@ -3,11 +3,10 @@
 //! both engines; the row lock comes from the connection's dialect.
 
 use sqlx::{AnyConnection, AnyPool};
-use uuid::Uuid;
 
 use super::staged::Staged;
 use crate::db::insert::Insert;
-use crate::db::{Dialect, batch, time};
+use crate::db::{Dialect, batch};
 
 /// The columns of a link, in the order [`links`] and [`entries`] select them.
 const LINK_COLUMNS: &str =
@@ -160,14 +159,4 @@ pub async fn entries(pool: &AnyPool, page: PageQuery) -> Result<Vec<LinkRow>, sq
         query = query.bind(value);
     }
     query.fetch_all(pool).await
-}
-
-/// A stored id. (To become `crate::db::decode::uuid`, the one place ids are decoded.)
-pub fn uuid(raw: &str) -> Result<Uuid, sqlx::Error> {
-    Uuid::parse_str(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
-
-/// A stored time. (To become `crate::db::decode::time`.)
-pub fn at(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, sqlx::Error> {
-    time::from_db(raw)
 }

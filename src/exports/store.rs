@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, AnyPool};
 use uuid::Uuid;
 
 use super::model::{Export, ExportKind, ExportStatus, Format};
-use crate::db::time;
+use crate::db::{decode, time};
 
 /// An export's row as stored, without its payload.
 #[derive(sqlx::FromRow)]
@@ -20,11 +20,6 @@ struct ExportRow {
     expires_at: Option<String>,
 }
 
-/// A stored id. (To become `crate::db::decode::uuid`, the one place ids are decoded.)
-fn uuid(raw: &str) -> Result<Uuid, sqlx::Error> {
-    Uuid::parse_str(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
-
 fn known<T>(value: Option<T>, what: &str) -> Result<T, sqlx::Error> {
     value.ok_or_else(|| sqlx::Error::Decode(format!("exports: unknown {what}").into()))
 }
@@ -32,9 +27,9 @@ fn known<T>(value: Option<T>, what: &str) -> Result<T, sqlx::Error> {
 impl ExportRow {
     fn decode(self) -> Result<Export, sqlx::Error> {
         Ok(Export {
-            id: uuid(&self.id)?,
+            id: decode::uuid(&self.id)?,
             kind: known(ExportKind::parse(&self.kind), "kind")?,
-            user_id: uuid(&self.user_id)?,
+            user_id: decode::uuid(&self.user_id)?,
             format: known(Format::parse(&self.format), "format")?,
             filters: self
                 .filters
@@ -42,8 +37,8 @@ impl ExportRow {
                 .transpose()
                 .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
             status: known(ExportStatus::parse(&self.status), "status")?,
-            requested_at: time::from_db(&self.requested_at)?,
-            expires_at: self.expires_at.as_deref().map(time::from_db).transpose()?,
+            requested_at: decode::time(&self.requested_at)?,
+            expires_at: decode::opt_time(self.expires_at)?,
         })
     }
 }
@@ -160,7 +155,7 @@ pub async fn pending(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    ids.iter().map(|id| uuid(id)).collect()
+    ids.iter().map(|id| decode::uuid(id)).collect()
 }
 
 /// Drops the files of exports that expired before `now`; returns how many.

@@ -5,12 +5,7 @@ use sqlx::{AnyConnection, AnyPool};
 use uuid::Uuid;
 
 use super::{KycState, KycStatus};
-use crate::db::time;
-
-/// A stored id. (To become `crate::db::decode::uuid`, the one place ids are decoded.)
-fn uuid(raw: &str) -> Result<Uuid, sqlx::Error> {
-    Uuid::parse_str(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
+use crate::db::{decode, time};
 
 /// A user's latest submission and its review, if any.
 pub struct Latest {
@@ -37,12 +32,12 @@ impl LatestRow {
             Some(_) => KycStatus::Rejected,
         };
         Ok(Latest {
-            id: uuid(&self.id)?,
+            id: decode::uuid(&self.id)?,
             seq: self.seq,
             state: KycState {
                 status,
-                submitted_at: Some(time::from_db(&self.submitted_at)?),
-                reviewed_at: self.reviewed_at.as_deref().map(time::from_db).transpose()?,
+                submitted_at: Some(decode::time(&self.submitted_at)?),
+                reviewed_at: decode::opt_time(self.reviewed_at)?,
                 rejection_reason: self.reason,
             },
         })
@@ -156,5 +151,5 @@ pub async fn queue(pool: &AnyPool, limit: i64) -> Result<Vec<(Uuid, DateTime<Utc
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    rows.iter().map(|r| Ok((uuid(&r.user_id)?, time::from_db(&r.submitted_at)?))).collect()
+    rows.iter().map(|r| Ok((decode::uuid(&r.user_id)?, decode::time(&r.submitted_at)?))).collect()
 }

@@ -4,7 +4,7 @@ use sqlx::{AnyConnection, AnyPool};
 use uuid::Uuid;
 
 use super::Notification;
-use crate::db::time;
+use crate::db::{decode, time};
 
 #[tracing::instrument(skip_all)]
 pub async fn insert(
@@ -41,11 +41,10 @@ struct NotificationRow {
 }
 
 impl NotificationRow {
-    // Ids and times decode here until `crate::db::decode` is the one place for both.
     fn decode(self) -> Result<Notification, sqlx::Error> {
         Ok(Notification {
-            id: Uuid::parse_str(&self.id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-            at: time::from_db(&self.at)?,
+            id: decode::uuid(&self.id)?,
+            at: decode::time(&self.at)?,
             kind: self.kind,
             subject_type: self.subject_type,
             subject_id: self.subject_id,

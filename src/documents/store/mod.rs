@@ -8,13 +8,6 @@ pub mod scans;
 pub mod slots;
 pub mod versions;
 
-use uuid::Uuid;
-
-/// A stored id. (To become `crate::db::decode::uuid`, the one place ids are decoded.)
-fn uuid(raw: &str) -> Result<Uuid, sqlx::Error> {
-    Uuid::parse_str(raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-}
-
 /// A stored document type.
 fn document_type(raw: &str) -> Result<super::DocumentType, sqlx::Error> {
     super::DocumentType::parse(raw).map_err(|e| sqlx::Error::Decode(e.into()))

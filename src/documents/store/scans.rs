@@ -3,8 +3,8 @@
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::{document_type, uuid};
-use crate::db::time;
+use super::document_type;
+use crate::db::{decode, time};
 use crate::documents::model::DocumentType;
 
 /// What is needed to read a version's original file back.
@@ -46,8 +46,8 @@ pub async fn stored(conn: &mut AnyConnection, version_id: Uuid) -> Result<Option
     .await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(StoredVersion {
-        document_id: uuid(&row.document_id)?,
-        owner_id: uuid(&row.owner_id)?,
+        document_id: decode::uuid(&row.document_id)?,
+        owner_id: decode::uuid(&row.owner_id)?,
         document_type: document_type(&row.document_type)?,
         name: row.name,
         version: row.version,

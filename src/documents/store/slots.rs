@@ -3,8 +3,7 @@
 use sqlx::AnyPool;
 use uuid::Uuid;
 
-use super::uuid;
-use crate::db::time;
+use crate::db::{decode, time};
 use crate::documents::model::DocumentType;
 
 /// The document slot for (owner, type, name), created on first use. Committed on its own: an
@@ -29,5 +28,5 @@ pub async fn document_slot(writer: &AnyPool, owner: Uuid, kind: DocumentType, na
             .bind(name)
             .fetch_one(writer)
             .await?;
-    uuid(&id)
+    decode::uuid(&id)
 }

@@ -4,8 +4,8 @@
 use sqlx::{AnyConnection, AnyPool};
 use uuid::Uuid;
 
-use super::{document_type, uuid};
-use crate::db::{Dialect, time};
+use super::document_type;
+use crate::db::{Dialect, decode, time};
 use crate::documents::access::Access;
 use crate::documents::model::{DocumentVersion, ScanStatus};
 
@@ -46,9 +46,9 @@ impl VersionRow {
             Some(_) => ScanStatus::Rejected,
         };
         Ok(DocumentVersion {
-            id: uuid(&self.document_id)?,
-            version_id: uuid(&self.version_id)?,
-            owner_id: uuid(&self.owner_id)?,
+            id: decode::uuid(&self.document_id)?,
+            version_id: decode::uuid(&self.version_id)?,
+            owner_id: decode::uuid(&self.owner_id)?,
             name: self.name,
             document_type: document_type(&self.document_type)?,
             version: self.version,
@@ -57,7 +57,7 @@ impl VersionRow {
             content_type: self.content_type,
             size: self.size,
             sha256: self.sha256,
-            created_at: time::from_db(&self.created_at)?,
+            created_at: decode::time(&self.created_at)?,
         })
     }
 }
@@ -157,5 +157,5 @@ pub async fn pending_scans(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    ids.iter().map(|id| uuid(id)).collect()
+    ids.iter().map(|id| decode::uuid(id)).collect()
 }
