@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::authz::Authz;
 use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
@@ -27,8 +28,8 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     pub rate_limits: Arc<RateLimiter>,
     pub documents: Documents,
-    /// Roles, grants and MFA enrolment per user, for the permission guards (`crate::authz`).
-    pub authz: Arc<crate::authz::AccessCache>,
+    /// Roles, grants and MFA enrolment per user, and the permission rule (`crate::authz`).
+    pub authz: Arc<Authz>,
 }
 
 impl AppState {
@@ -44,7 +45,9 @@ impl AppState {
         let identity = Arc::new(Identity::new(&config, &keys)?);
         let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix));
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
-        let authz = Arc::new(crate::authz::AccessCache::new(
+        let authz = Arc::new(Authz::new(
+            db.clone(),
+            redis.clone(),
             Duration::from_millis(config.settings.authz.cache_millis),
             &config.settings.redis.prefix,
         ));

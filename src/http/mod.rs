@@ -12,6 +12,7 @@ pub mod documents;
 pub mod exports;
 pub mod extract;
 pub mod files;
+pub mod guards;
 pub mod health;
 pub mod jwks;
 pub mod kyc;

@@ -132,7 +132,7 @@ async fn new_backup_set(
 }
 
 async fn access_changed(state: &AppState, user_id: Uuid) {
-    if let Err(error) = state.authz.changed(state.redis.as_ref(), user_id).await {
+    if let Err(error) = state.authz.changed(user_id).await {
         tracing::warn!(error = %error, "could not publish a permission change; other servers catch up within a minute");
     }
 }

@@ -9,8 +9,8 @@ pub mod users;
 use serde_json::Value;
 
 use crate::audit::{self, Event};
-use crate::authz::Staff;
 use crate::error::ApiError;
+use crate::http::guards::StaffCaller as Staff;
 use crate::state::AppState;
 
 /// Records that `staff` read something (who looked at what is part of the record).

@@ -9,10 +9,11 @@ use uuid::Uuid;
 
 use super::Page;
 use crate::audit::{self, Event};
+use crate::authz::Permission;
 use crate::authz::store::{Grant, insert_grant, live_grants, revoke_grant};
-use crate::authz::{Permission, Staff};
 use crate::db::{batch, time};
 use crate::error::{ApiError, Problem};
+use crate::http::guards::StaffCaller as Staff;
 use crate::identity::Role;
 use crate::identity::service::accounts::{self, NewAccount};
 use crate::identity::service::logout::revoke_sessions;
@@ -178,7 +179,7 @@ pub async fn create(
 }
 
 async fn after_change(state: &AppState, user: Uuid) {
-    if let Err(error) = state.authz.changed(state.redis.as_ref(), user).await {
+    if let Err(error) = state.authz.changed(user).await {
         tracing::warn!(error = %error, "could not publish a permission change; other servers catch up within a minute");
     }
 }

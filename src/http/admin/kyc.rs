@@ -9,10 +9,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::limit;
-use crate::authz::{Requires, perm};
 use crate::documents::Access;
 use crate::documents::download::SignedLink;
 use crate::error::{ApiError, Problem};
+use crate::http::guards::{Requires, perm};
 use crate::kyc::{self, Decision, KycState, QueueEntry};
 use crate::staff::audit_read;
 use crate::state::AppState;

@@ -8,9 +8,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{cursor, limit};
+use crate::authz::Permission;
 use crate::authz::store::Grant;
-use crate::authz::{Permission, Requires, perm};
 use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::guards::{Requires, perm};
 use crate::identity::Role;
 use crate::identity::fields::{Email, Fields, FullName};
 use crate::staff::users::{self, AdminUser, Filter};
