@@ -13,7 +13,7 @@ use crate::db::{self, Db, PoolSettings};
 use crate::documents::Documents;
 use crate::identity::Identity;
 use crate::ledger::service::Ledger;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{RateLimiter, RateLimits};
 use crate::redis::RedisHandle;
 
 pub struct AppState {
@@ -26,7 +26,7 @@ pub struct AppState {
     pub jobs: tresor_jobs::Store,
     pub ledger: Ledger,
     pub identity: Arc<Identity>,
-    pub rate_limits: Arc<RateLimiter>,
+    pub rate_limits: Arc<RateLimits>,
     pub documents: Documents,
     /// Roles, grants and MFA enrolment per user, and the permission rule (`crate::authz`).
     pub authz: Arc<Authz>,
@@ -43,7 +43,8 @@ impl AppState {
         let keys = Arc::new(keys);
         let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone());
         let identity = Arc::new(Identity::new(&config, &keys)?);
-        let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix));
+        let limiter = RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix);
+        let rate_limits = Arc::new(RateLimits::new(limiter, redis.clone(), db.clone(), keys.clone()));
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
         let authz = Arc::new(Authz::new(
             db.clone(),

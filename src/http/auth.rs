@@ -12,7 +12,7 @@ use crate::identity::fields::{Email, Fields};
 use crate::identity::service::TokenPair;
 use crate::identity::service::login::LoginOutcome;
 use crate::identity::service::{self as identity};
-use crate::ratelimit::{Limit, enforce};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -60,8 +60,8 @@ pub async fn login(
     fields.finish()?;
     let Some(email) = email else { return Err(Problem::bad_request("email is required").into()) };
     let ip = client.ip_text();
-    enforce(&state, Limit::LoginIp, &ip, Some(&ip)).await?;
-    enforce(&state, Limit::LoginIpEmail, &format!("{ip}|{}", email.as_str()), Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::LoginIp, &ip, Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::LoginIpEmail, &format!("{ip}|{}", email.as_str()), Some(&ip)).await?;
     let outcome = identity::login::login(&state, &email, body.password, &client.device(device_name)).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }

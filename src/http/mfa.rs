@@ -12,7 +12,7 @@ use crate::error::{ApiError, Problem};
 use crate::identity::service::TokenPair;
 use crate::mfa::service::{self, Proof};
 use crate::mfa::{backup, totp};
-use crate::ratelimit::{Limit, enforce};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 /// `POST /v1/mfa/totp/setup`: add these to an authenticator app, then prove a code at `enable`.
@@ -87,7 +87,8 @@ fn proof(code: Option<String>, backup_code: Option<String>) -> Result<Proof, Api
 
 /// Wrong codes on a signed-in session are limited like sign-in codes (`[rate_limits] mfa`).
 async fn limit(state: &AppState, user: &AuthUser, client: &Client) -> Result<(), ApiError> {
-    enforce(state, Limit::Mfa, &format!("session:{}", user.session_id), Some(&client.ip_text())).await
+    state.rate_limits.enforce(Limit::Mfa, &format!("session:{}", user.session_id), Some(&client.ip_text())).await?;
+    Ok(())
 }
 
 /// Start TOTP enrolment: a new secret, pending until `enable` proves a code.
@@ -249,7 +250,7 @@ pub async fn login(
     let proof = proof(body.code, body.backup_code)?;
     let token = body.mfa_token.trim();
     let ip = client.ip_text();
-    enforce(&state, Limit::Mfa, &crate::identity::tokens::opaque::hash(token), Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::Mfa, &crate::identity::tokens::opaque::hash(token), Some(&ip)).await?;
     let pair = service::login(&state, token, proof, &client.device(None)).await?;
     Ok(HttpResponse::Ok().json(pair))
 }

@@ -23,6 +23,7 @@ pub mod money;
 pub mod ops;
 pub mod paging;
 pub mod passwords;
+mod problems;
 pub mod registration;
 mod server;
 pub mod sessions;

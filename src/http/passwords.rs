@@ -9,7 +9,7 @@ use crate::error::{ApiError, Problem};
 use crate::identity::fields::Email;
 use crate::identity::service::recovery;
 use crate::identity::store::one_time::Purpose;
-use crate::ratelimit::{Limit, enforce};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -32,7 +32,7 @@ pub async fn forgot(
     body: web::Json<ForgotRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ip = client.ip_text();
-    enforce(&state, Limit::PasswordForgot, &ip, Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::PasswordForgot, &ip, Some(&ip)).await?;
     if let Ok(email) = Email::parse(&body.email) {
         let device = client.device(None);
         // Answered before the work is done, so the answer's timing tells nothing either.

@@ -12,7 +12,7 @@ use crate::error::{ApiError, Problem};
 use crate::identity::fields::{Address, DateOfBirth, Email, Fields, FullName, Phone, Ssn};
 use crate::identity::service::register::{self as registrations, Registration};
 use crate::identity::service::verification;
-use crate::ratelimit::{Limit, enforce};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -95,7 +95,7 @@ pub async fn register(
         .into());
     }
     let ip = client.ip_text();
-    enforce(&state, Limit::Register, &ip, Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::Register, &ip, Some(&ip)).await?;
     let registration = body.into_inner().parse(&state)?;
     let user_id = registrations::register(&state, registration, &client.device(None)).await?;
     Ok(HttpResponse::Created()

@@ -35,7 +35,7 @@ pub async fn refresh(state: &AppState, token: &str, device: &Device) -> Result<T
         return Err(refused());
     };
     let session_id = parse_id(&row.session_id)?;
-    crate::ratelimit::enforce(state, Limit::Refresh, &row.session_id, device.ip.as_deref()).await?;
+    state.rate_limits.enforce(Limit::Refresh, &row.session_id, device.ip.as_deref()).await?;
     if row.spent_at.is_some() {
         reuse_detected(state, &row, device).await?;
         return Err(refused());
