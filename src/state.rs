@@ -13,6 +13,7 @@ use crate::db::{self, Db, PoolSettings};
 use crate::documents::Documents;
 use crate::identity::Identity;
 use crate::ledger::service::Ledger;
+use crate::mfa::Mfa;
 use crate::ratelimit::{RateLimiter, RateLimits};
 use crate::redis::RedisHandle;
 
@@ -30,6 +31,7 @@ pub struct AppState {
     pub documents: Documents,
     /// Roles, grants and MFA enrolment per user, and the permission rule (`crate::authz`).
     pub authz: Arc<Authz>,
+    pub mfa: Arc<Mfa>,
 }
 
 impl AppState {
@@ -52,6 +54,14 @@ impl AppState {
             Duration::from_millis(config.settings.authz.cache_millis),
             &config.settings.redis.prefix,
         ));
+        let mfa = Arc::new(Mfa::new(
+            db.clone(),
+            keys.clone(),
+            jobs.clone(),
+            authz.clone(),
+            config.settings.mfa.issuer.clone(),
+            config.settings.mfa.max_failed_codes,
+        ));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -64,6 +74,7 @@ impl AppState {
             rate_limits,
             documents,
             authz,
+            mfa,
         })
     }
 

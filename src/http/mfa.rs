@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::authn::AuthUser;
 use super::client::Client;
+use super::identity_flows::IdentityOver;
 use crate::authz::StepUp;
 use crate::error::{ApiError, Problem};
 use crate::identity::service::TokenPair;
-use crate::mfa::service::{self, Proof};
-use crate::mfa::{backup, totp};
+use crate::mfa::{Proof, backup, totp};
 use crate::ratelimit::Limit;
 use crate::state::AppState;
 
@@ -104,7 +104,7 @@ async fn limit(state: &AppState, user: &AuthUser, client: &Client) -> Result<(),
 )]
 #[post("/v1/mfa/totp/setup")]
 pub async fn setup(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, ApiError> {
-    let setup = service::setup(&state, &user, &client.device(None)).await?;
+    let setup = state.mfa.setup(user.user_id, &client.device(None)).await?;
     Ok(HttpResponse::Ok().json(TotpSetup {
         secret: setup.secret,
         otpauth_uri: setup.otpauth_uri,
@@ -136,7 +136,7 @@ pub async fn enable(
 ) -> Result<HttpResponse, ApiError> {
     let code = totp_code(&body.code)?;
     limit(&state, &user, &client).await?;
-    let codes = service::enable(&state, &user, code, &client.device(None)).await?;
+    let codes = state.mfa.enable(user.user_id, user.session_id, code, &client.device(None)).await?;
     Ok(HttpResponse::Ok().json(BackupCodes { backup_codes: codes }))
 }
 
@@ -165,7 +165,7 @@ pub async fn disable(
     let body = body.into_inner();
     let code = totp_code(&body.code)?;
     limit(&state, &user, &client).await?;
-    service::disable(&state, &user, body.password, code, &client.device(None)).await?;
+    state.mfa.disable(user.user_id, body.password, code, &client.device(None), &IdentityOver(&state)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -193,7 +193,7 @@ pub async fn regenerate_backup_codes(
 ) -> Result<HttpResponse, ApiError> {
     let code = totp_code(&body.code)?;
     limit(&state, &user, &client).await?;
-    let codes = service::regenerate(&state, &user, code, &client.device(None)).await?;
+    let codes = state.mfa.regenerate(user.user_id, code, &client.device(None)).await?;
     Ok(HttpResponse::Ok().json(BackupCodes { backup_codes: codes }))
 }
 
@@ -223,7 +223,7 @@ pub async fn step_up(
     let body = body.into_inner();
     let proof = proof(body.code, body.backup_code)?;
     limit(&state, &user, &client).await?;
-    service::step_up(&state, &user, proof, &client.device(None)).await?;
+    state.mfa.step_up(user.user_id, user.session_id, proof, &client.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -251,6 +251,6 @@ pub async fn login(
     let token = body.mfa_token.trim();
     let ip = client.ip_text();
     state.rate_limits.enforce(Limit::Mfa, &crate::identity::tokens::opaque::hash(token), Some(&ip)).await?;
-    let pair = service::login(&state, token, proof, &client.device(None)).await?;
+    let pair = state.mfa.login(token, proof, &client.device(None), &IdentityOver(&state)).await?;
     Ok(HttpResponse::Ok().json(pair))
 }

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod files;
 pub mod guards;
 pub mod health;
+mod identity_flows;
 pub mod jwks;
 pub mod kyc;
 pub mod me;

@@ -173,7 +173,7 @@ mod tests {
         }
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn in_process_limits_allow_the_burst_then_say_when_to_retry() {
         let limiter = RateLimiter::new(&settings("3/min"), "tresor");
         for _ in 0..3 {
