@@ -16,6 +16,7 @@ use crate::ledger::service::Ledger;
 use crate::mfa::Mfa;
 use crate::ratelimit::{RateLimiter, RateLimits};
 use crate::redis::RedisHandle;
+use crate::staff::Staff;
 
 pub struct AppState {
     pub config: Arc<Config>,
@@ -32,6 +33,7 @@ pub struct AppState {
     /// Roles, grants and MFA enrolment per user, and the permission rule (`crate::authz`).
     pub authz: Arc<Authz>,
     pub mfa: Arc<Mfa>,
+    pub staff: Arc<Staff>,
 }
 
 impl AppState {
@@ -62,6 +64,7 @@ impl AppState {
             config.settings.mfa.issuer.clone(),
             config.settings.mfa.max_failed_codes,
         ));
+        let staff = Arc::new(Staff::new(db.clone(), jobs.clone(), authz.clone(), identity.clone(), redis.clone()));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -75,6 +78,7 @@ impl AppState {
             documents,
             authz,
             mfa,
+            staff,
         })
     }
 

@@ -5,12 +5,15 @@ use actix_web::web;
 use secrecy::SecretString;
 use uuid::Uuid;
 
+use crate::audit::Actor;
 use crate::error::ApiError;
+use crate::identity::service::accounts::{self, Created, NewAccount};
 use crate::identity::service::{Device, TokenPair, credentials, start_session};
 use crate::identity::store::users::UserRow;
 use crate::state::AppState;
 
-/// Identity's functions as [`crate::mfa::IdentityFlows`] expects them.
+/// Identity's functions as [`crate::mfa::IdentityFlows`] and [`crate::staff::AccountCreation`]
+/// expect them.
 pub struct IdentityOver<'a>(pub &'a web::Data<AppState>);
 
 impl crate::mfa::IdentityFlows for IdentityOver<'_> {
@@ -26,5 +29,11 @@ impl crate::mfa::IdentityFlows for IdentityOver<'_> {
         mfa: bool,
     ) -> Result<TokenPair, ApiError> {
         start_session(self.0, user_id, email, device, mfa).await
+    }
+}
+
+impl crate::staff::AccountCreation for IdentityOver<'_> {
+    async fn create_account(&self, account: NewAccount, actor: &Actor) -> Result<Created, ApiError> {
+        accounts::create(self.0, account, None, actor).await
     }
 }

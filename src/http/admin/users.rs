@@ -4,9 +4,9 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
+use super::super::identity_flows::IdentityOver;
 use super::{cursor, limit};
 use crate::authz::Permission;
 use crate::authz::store::Grant;
@@ -14,8 +14,8 @@ use crate::error::{ApiError, FieldErrors, Problem};
 use crate::http::guards::{Requires, perm};
 use crate::identity::Role;
 use crate::identity::fields::{Email, Fields, FullName};
-use crate::staff::users::{self, AdminUser, Filter};
-use crate::staff::{Page, audit_read};
+use crate::staff::Page;
+use crate::staff::users::{AdminUser, UserFilter};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -78,7 +78,7 @@ pub async fn create(
     let (Some(email), Some(full_name)) = (email, full_name) else {
         return Err(Problem::bad_request("email and full_name are required").into());
     };
-    let user = users::create(&state, &staff, email, full_name, roles).await?;
+    let user = state.staff.create_user(&staff.actor, email, full_name, roles, &IdentityOver(&state)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/v1/admin/users/{}", user.id))).json(user))
 }
 
@@ -111,11 +111,9 @@ pub async fn list(
         Some(raw) => Some(parse_roles(std::slice::from_ref(raw))?.remove(0)),
         None => None,
     };
-    let filter = Filter { q: query.q.clone(), kyc_status: query.kyc_status.clone(), role, locked: query.locked };
-    let page = users::list(&state, &filter, limit(query.limit)?, cursor(query.cursor.as_deref())?).await?;
-    let detail = json!({"q": query.q.is_some(), "kyc_status": query.kyc_status, "role": query.role,
-        "locked": query.locked, "results": page.items.len()});
-    audit_read(&state, &staff, "admin.users.list", "user", None, detail).await?;
+    let filter = UserFilter { q: query.q, kyc_status: query.kyc_status, role, locked: query.locked };
+    let page =
+        state.staff.list_users(&staff.actor, &filter, limit(query.limit)?, cursor(query.cursor.as_deref())?).await?;
     Ok(HttpResponse::Ok().json(AdminUserPage::from(page)))
 }
 
@@ -130,8 +128,7 @@ pub async fn get_one(
     staff: Requires<perm::UsersRead>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = users::get(&state, *id).await?;
-    audit_read(&state, &staff, "admin.users.read", "user", Some(id.to_string()), json!({})).await?;
+    let user = state.staff.read_user(&staff.actor, *id).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -159,7 +156,7 @@ pub async fn lock(
     if body.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
         return Err(invalid("reason", "at most 500 characters".into()));
     }
-    let user = users::lock(&state, &staff, *id, body.reason).await?;
+    let user = state.staff.lock(&staff.actor, *id, body.reason).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -174,7 +171,7 @@ pub async fn unlock(
     staff: Requires<perm::UsersLock>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(users::unlock(&state, &staff, *id).await?))
+    Ok(HttpResponse::Ok().json(state.staff.unlock(&staff.actor, *id).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -199,7 +196,7 @@ pub async fn set_roles(
     body: web::Json<RolesRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let roles = parse_roles(&body.roles)?;
-    Ok(HttpResponse::Ok().json(users::set_roles(&state, &staff, *id, roles).await?))
+    Ok(HttpResponse::Ok().json(state.staff.set_roles(&staff.actor, *id, roles).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -231,7 +228,7 @@ pub async fn grant(
     if body.expires_at.is_some_and(|t| t <= Utc::now()) {
         return Err(invalid("expires_at", "must be in the future".into()));
     }
-    let grant = users::grant(&state, &staff, *id, permission, body.expires_at).await?;
+    let grant = state.staff.grant(&staff.actor, *id, permission, body.expires_at).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/admin/users/{}/permissions/{}", id, grant.id)))
         .json(grant))
@@ -249,6 +246,6 @@ pub async fn revoke(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, grant_id) = path.into_inner();
-    users::revoke(&state, &staff, id, grant_id).await?;
+    state.staff.revoke(&staff.actor, id, grant_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

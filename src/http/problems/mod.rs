@@ -3,3 +3,4 @@
 
 mod mfa;
 mod rate_limit;
+mod staff;
