@@ -14,9 +14,9 @@ use crate::state::AppState;
 
 /// Identity's functions as [`crate::mfa::IdentityFlows`] and [`crate::staff::AccountCreation`]
 /// expect them.
-pub struct IdentityOver<'a>(pub &'a web::Data<AppState>);
+pub struct StateIdentityFlows<'a>(pub &'a web::Data<AppState>);
 
-impl crate::mfa::IdentityFlows for IdentityOver<'_> {
+impl crate::mfa::IdentityFlows for StateIdentityFlows<'_> {
     async fn confirm_password(&self, user: &UserRow, password: SecretString, device: &Device) -> Result<(), ApiError> {
         credentials::confirm_password(self.0, user, password, device).await
     }
@@ -32,7 +32,7 @@ impl crate::mfa::IdentityFlows for IdentityOver<'_> {
     }
 }
 
-impl crate::staff::AccountCreation for IdentityOver<'_> {
+impl crate::staff::AccountCreation for StateIdentityFlows<'_> {
     async fn create_account(&self, account: NewAccount, actor: &Actor) -> Result<Created, ApiError> {
         accounts::create(self.0, account, None, actor).await
     }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::authn::AuthUser;
 use super::client::Client;
-use super::identity_flows::IdentityOver;
+use super::identity_flows::StateIdentityFlows;
 use crate::authz::StepUp;
 use crate::error::{ApiError, Problem};
 use crate::identity::service::TokenPair;
@@ -165,7 +165,7 @@ pub async fn disable(
     let body = body.into_inner();
     let code = totp_code(&body.code)?;
     limit(&state, &user, &client).await?;
-    state.mfa.disable(user.user_id, body.password, code, &client.device(None), &IdentityOver(&state)).await?;
+    state.mfa.disable(user.user_id, body.password, code, &client.device(None), &StateIdentityFlows(&state)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -251,6 +251,6 @@ pub async fn login(
     let token = body.mfa_token.trim();
     let ip = client.ip_text();
     state.rate_limits.enforce(Limit::Mfa, &crate::identity::tokens::opaque::hash(token), Some(&ip)).await?;
-    let pair = state.mfa.login(token, proof, &client.device(None), &IdentityOver(&state)).await?;
+    let pair = state.mfa.login(token, proof, &client.device(None), &StateIdentityFlows(&state)).await?;
     Ok(HttpResponse::Ok().json(pair))
 }

@@ -4,6 +4,7 @@
 //! member as actor; handlers in `crate::http::admin` reach these only through the permission
 //! guard (`crate::http::guards`).
 
+mod changes;
 mod error;
 mod identity_flows;
 pub mod lists;

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::super::identity_flows::IdentityOver;
+use super::super::identity_flows::StateIdentityFlows;
 use super::{cursor, limit};
 use crate::authz::Permission;
 use crate::authz::store::Grant;
@@ -78,7 +78,7 @@ pub async fn create(
     let (Some(email), Some(full_name)) = (email, full_name) else {
         return Err(Problem::bad_request("email and full_name are required").into());
     };
-    let user = state.staff.create_user(&staff.actor, email, full_name, roles, &IdentityOver(&state)).await?;
+    let user = state.staff.create_user(&staff.actor, email, full_name, roles, &StateIdentityFlows(&state)).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/v1/admin/users/{}", user.id))).json(user))
 }
 
