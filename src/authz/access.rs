@@ -1,7 +1,8 @@
 //! What one user may do right now, and the cache that keeps it between requests.
 //!
 //! Role, grant, lock and MFA changes take effect on the next request, not at token expiry:
-//! whoever changes them calls [`AccessCache::changed`] after committing. That drops this
+//! whoever changes them calls `Authz::changed` (which calls [`AccessCache::changed`]) after
+//! committing. That drops this
 //! process's entry at once and, with Redis, bumps the user's version key there; every process
 //! asks Redis for that version on each staff request and reloads from the database when it
 //! moved. Without Redis, other processes reload after `[authz] cache_millis`.

@@ -4,6 +4,7 @@ use crate::identity::rekey::{SealedColumn, reseal_column};
 
 /// Re-seals TOTP secrets not under the active encryption key (after `tresor keys rotate`), in
 /// batches, each row only if it did not change meanwhile. Returns how many.
+#[tracing::instrument(skip_all)]
 pub async fn reseal_secrets(db: &crate::db::Db, ring: &crate::crypto::KeyRing, batch: i64) -> anyhow::Result<u64> {
     use crate::crypto::aead;
     let prefix = format!("v1:{}:%", ring.active().0);
