@@ -67,13 +67,11 @@ impl Staff {
         limit: u32,
         cursor: Option<i64>,
     ) -> Result<Page<Entry>, StaffError> {
-        let mut items = query::page(&self.db, filter, Direction::NewestBefore(cursor), limit + 1).await?;
-        let more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        let next_cursor = if more { items.last().map(|e| e.seq.to_string()) } else { None };
+        let items = query::page(&self.db, filter, Direction::NewestBefore(cursor), limit + 1).await?;
+        let page = Page::from_one_extra(items, limit, |e| e.seq.to_string());
         let detail = json!({"user_id": filter.user_id, "action": filter.action, "from": filter.from, "to": filter.to});
         self.record_read(actor, "admin.audit_logs.list", "audit_log", None, detail).await?;
-        Ok(Page { items, next_cursor })
+        Ok(page)
     }
 
     /// Walks the tamper-evident chain.
@@ -94,13 +92,12 @@ impl Staff {
         cursor: Option<Uuid>,
     ) -> Result<Page<SecurityEventView>, StaffError> {
         let rows = records::security_events(self.db.reader(), kind, user, cursor, i64::from(limit) + 1).await?;
-        let more = rows.len() > limit as usize;
         let items: Vec<SecurityEventView> =
-            rows.into_iter().take(limit as usize).map(SecurityEventView::from_row).collect::<Result<_, _>>()?;
-        let next_cursor = if more { items.last().map(|e| e.id.to_string()) } else { None };
-        let detail = json!({"kind": kind, "user_id": user, "results": items.len()});
+            rows.into_iter().map(SecurityEventView::from_row).collect::<Result<_, _>>()?;
+        let page = Page::from_one_extra(items, limit, |e| e.id.to_string());
+        let detail = json!({"kind": kind, "user_id": user, "results": page.items.len()});
         self.record_read(actor, "admin.security_events.list", "security_event", None, detail).await?;
-        Ok(Page { items, next_cursor })
+        Ok(page)
     }
 
     /// Staff notifications, newest first; the cursor is the last id.
@@ -110,13 +107,11 @@ impl Staff {
         limit: u32,
         cursor: Option<Uuid>,
     ) -> Result<Page<crate::notifications::Notification>, StaffError> {
-        let mut items = crate::notifications::list(&self.db, limit + 1, cursor).await?;
-        let more = items.len() > limit as usize;
-        items.truncate(limit as usize);
-        let next_cursor = if more { items.last().map(|n| n.id.to_string()) } else { None };
-        self.record_read(actor, "admin.notifications.list", "notification", None, json!({"results": items.len()}))
-            .await?;
-        Ok(Page { items, next_cursor })
+        let items = crate::notifications::list(&self.db, limit + 1, cursor).await?;
+        let page = Page::from_one_extra(items, limit, |n| n.id.to_string());
+        let detail = json!({"results": page.items.len()});
+        self.record_read(actor, "admin.notifications.list", "notification", None, detail).await?;
+        Ok(page)
     }
 
     /// Users by status and KYC status, transfers today, jobs queued and dead.

@@ -22,3 +22,14 @@ pub struct Page<T: serde::Serialize> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
+
+impl<T: serde::Serialize> Page<T> {
+    /// A page of at most `limit` from `items` read with one extra: the extra only says there
+    /// is more, and then the cursor is `cursor_of` the last item kept.
+    pub fn from_one_extra(mut items: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> String) -> Self {
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next_cursor = if more { items.last().map(cursor_of) } else { None };
+        Self { items, next_cursor }
+    }
+}
