@@ -13,7 +13,7 @@ use super::upload_form;
 use crate::documents::download::SignedLink;
 use crate::documents::{Access, DocumentVersion, NewUpload};
 use crate::error::{ApiError, Problem};
-use crate::ratelimit::{Limit, enforce};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 /// Room for the multipart framing and the small fields around a file of the largest size.
@@ -84,7 +84,7 @@ pub async fn upload(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let ip = client.ip_text();
-    enforce(&state, Limit::DocumentUpload, &user.user_id.to_string(), Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::DocumentUpload, &user.user_id.to_string(), Some(&ip)).await?;
     upload_form::check_content_type(req.headers())?;
     check_length(&req, state.documents.settings.max_upload_bytes)?;
     let form = upload_form::read(Multipart::new(req.headers(), payload)).await?;

@@ -9,12 +9,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::limit;
-use crate::authz::{Requires, perm};
 use crate::documents::Access;
 use crate::documents::download::SignedLink;
 use crate::error::{ApiError, Problem};
+use crate::http::guards::{Requires, perm};
 use crate::kyc::{self, Decision, KycState, QueueEntry};
-use crate::staff::audit_read;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -69,7 +68,7 @@ pub async fn queue(
 ) -> Result<HttpResponse, ApiError> {
     let items = kyc::queue(&state.db, i64::from(limit(query.limit)?)).await?;
     let detail = json!({ "users": items.iter().map(|e| e.user_id).collect::<Vec<_>>() });
-    audit_read(&state, &staff, "admin.kyc.list", "kyc_submission", None, detail).await?;
+    state.staff.record_read(&staff.actor, "admin.kyc.list", "kyc_submission", None, detail).await?;
     Ok(HttpResponse::Ok().json(KycQueue { items, next_cursor: None }))
 }
 
