@@ -1,6 +1,7 @@
 //! The optional Redis connection: opened lazily and shared, so a Redis that is down at startup
 //! makes the service unready (503 on `/health/ready`) instead of unable to start.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -8,11 +9,11 @@ use redis::{Client, RedisResult};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
-/// Cheap to clone: clones share the one connection manager.
+/// Cheap to clone: clones share one connection manager, so each capability can hold its own.
 #[derive(Clone)]
 pub struct RedisHandle {
     client: Client,
-    manager: std::sync::Arc<OnceCell<ConnectionManager>>,
+    manager: Arc<OnceCell<ConnectionManager>>,
 }
 
 impl std::fmt::Debug for RedisHandle {
@@ -24,7 +25,7 @@ impl std::fmt::Debug for RedisHandle {
 
 impl RedisHandle {
     pub fn open(url: &SecretString) -> RedisResult<Self> {
-        Ok(Self { client: Client::open(url.expose_secret())?, manager: std::sync::Arc::new(OnceCell::new()) })
+        Ok(Self { client: Client::open(url.expose_secret())?, manager: Arc::new(OnceCell::new()) })
     }
 
     /// A multiplexed connection that reconnects by itself after Redis comes back.

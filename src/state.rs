@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::authz::Authz;
 use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
@@ -14,8 +15,10 @@ use crate::exports::Exports;
 use crate::identity::{Identity, Sessions};
 use crate::kyc::Kyc;
 use crate::ledger::service::Ledger;
-use crate::ratelimit::RateLimiter;
+use crate::mfa::Mfa;
+use crate::ratelimit::{RateLimiter, RateLimits};
 use crate::redis::RedisHandle;
+use crate::staff::Staff;
 
 pub struct AppState {
     pub config: Arc<Config>,
@@ -32,12 +35,14 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     /// Sign-in, sessions and tokens (`crate::identity::sessions`).
     pub sessions: Arc<Sessions>,
-    pub rate_limits: Arc<RateLimiter>,
+    pub rate_limits: Arc<RateLimits>,
     pub documents: Documents,
     pub kyc: Arc<Kyc>,
     pub exports: Arc<Exports>,
-    /// Roles, grants and MFA enrolment per user, for the permission guards (`crate::authz`).
-    pub authz: Arc<crate::authz::AccessCache>,
+    /// Roles, grants and MFA enrolment per user, and the permission rule (`crate::authz`).
+    pub authz: Arc<Authz>,
+    pub mfa: Arc<Mfa>,
+    pub staff: Arc<Staff>,
 }
 
 impl AppState {
@@ -52,7 +57,8 @@ impl AppState {
         let step_up = Arc::new(crate::authz::StepUpRule::new(db.clone(), config.settings.mfa.step_up_minutes));
         let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone(), step_up.clone());
         let (sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis.clone())?;
-        let rate_limits = Arc::new(RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix));
+        let limiter = RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix);
+        let rate_limits = Arc::new(RateLimits::new(limiter, redis.clone(), db.clone(), keys.clone()));
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
         let exports = Arc::new(Exports::new(
             db.clone(),
@@ -62,10 +68,22 @@ impl AppState {
             config.public_url.clone(),
         ));
         let kyc = Arc::new(Kyc::new(db.clone(), keys.clone(), jobs.clone(), documents.clone()));
-        let authz = Arc::new(crate::authz::AccessCache::new(
+        let authz = Arc::new(Authz::new(
+            db.clone(),
+            redis.clone(),
             Duration::from_millis(config.settings.authz.cache_millis),
             &config.settings.redis.prefix,
         ));
+        let mfa = Arc::new(Mfa::new(
+            db.clone(),
+            keys.clone(),
+            jobs.clone(),
+            authz.clone(),
+            &config.settings.mfa,
+            identity.clone(),
+            sessions.clone(),
+        ));
+        let staff = Arc::new(Staff::new(db.clone(), jobs.clone(), authz.clone(), identity.clone(), sessions.clone()));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -82,6 +100,8 @@ impl AppState {
             kyc,
             exports,
             authz,
+            mfa,
+            staff,
         })
     }
 

@@ -1,7 +1,8 @@
 //! What one user may do right now, and the cache that keeps it between requests.
 //!
 //! Role, grant, lock and MFA changes take effect on the next request, not at token expiry:
-//! whoever changes them calls [`AccessCache::changed`] after committing. That drops this
+//! whoever changes them calls `Authz::changed` (which calls [`AccessCache::changed`]) after
+//! committing. That drops this
 //! process's entry at once and, with Redis, bumps the user's version key there; every process
 //! asks Redis for that version on each staff request and reloads from the database when it
 //! moved. Without Redis, other processes reload after `[authz] cache_millis`.
@@ -14,9 +15,13 @@ use dashmap::DashMap;
 use redis::AsyncCommands;
 use uuid::Uuid;
 
+use sqlx::{Any, Executor};
+
 use super::permission::{Permission, roles_allow};
-use crate::db::Db;
+use super::store;
+use crate::db::{Db, time};
 use crate::identity::Role;
+use crate::identity::store::users;
 use crate::redis::RedisHandle;
 
 /// A user's roles, live grants, MFA enrolment, and whether the account may act at all.
@@ -51,6 +56,24 @@ impl Access {
     pub fn is_staff(&self) -> bool {
         self.roles.iter().any(|r| r.is_staff())
     }
+}
+
+/// Everything that decides what `user_id` may do, read fresh from the database.
+pub async fn load<'c, E>(executor: E, user_id: Uuid) -> Result<Access, sqlx::Error>
+where
+    E: Executor<'c, Database = Any> + Copy,
+{
+    let Some(standing) = store::standing(executor, user_id).await? else { return Ok(Access::nobody()) };
+    let roles = users::roles(executor, user_id).await?;
+    // Grants that expired are left out here, and any that expire while cached are left out
+    // when asked (`Access::allows` compares with the clock).
+    let grants = store::live_grants(executor, user_id, time::now()).await?;
+    Ok(Access {
+        roles,
+        grants: grants.into_iter().map(|g| (g.permission, g.expires_at)).collect(),
+        mfa_enabled: standing.mfa_enabled != 0,
+        active: standing.status != users::DELETED && standing.staff_locked_at.is_none(),
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -102,7 +125,7 @@ impl AccessCache {
         {
             return Ok(Arc::clone(&entry.access));
         }
-        let access = Arc::new(super::store::load_access(db.reader(), user).await?);
+        let access = Arc::new(load(db.reader(), user).await?);
         if self.entries.len() > 100_000 {
             self.entries.retain(|_, e| e.loaded.elapsed() < ttl);
         }

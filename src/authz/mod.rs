@@ -1,34 +1,32 @@
-//! Authorization: permissions, the roles that bundle them, direct grants, and the guards that
-//! staff and sensitive endpoints declare.
+//! Authorization: permissions, the roles that bundle them, direct grants, and the rule that
+//! staff and sensitive endpoints apply.
 //!
 //! # Guarding a staff endpoint
 //!
-//! Name the permission in the handler's signature; the handler body runs only when it holds:
+//! Name the permission in the handler's signature (`crate::http::guards`); the handler body
+//! runs only when [`Authz::check`] says [`Verdict::Allowed`]:
 //!
 //! ```ignore
-//! use crate::authz::{Requires, perm};
+//! use crate::http::guards::{Requires, perm};
 //!
 //! #[get("/v1/admin/kyc")]
 //! async fn queue(state: web::Data<AppState>, staff: Requires<perm::KycReview>) -> Result<HttpResponse, ApiError> {
 //!     // staff.user: the AuthUser; staff.actor: the audit actor (id, IP, user agent);
 //!     // staff.access: the caller's roles and grants.
-//!     audit::append(&mut tx, state.db.dialect(), &staff.actor, event).await?;
 //!     ...
 //! }
 //! ```
 //!
-//! The guard answers, in this order: 401 without a valid access token (as [`AuthUser`]);
-//! 403 `forbidden` when no role of the caller's and no live grant carries the permission;
-//! 403 `mfa-required` when the caller holds it but has not enabled MFA, or this session did not
-//! pass MFA. Roles, grants and locks are read through [`AccessCache`] (`state.authz`), so a
-//! change takes effect on the next request; after changing one, commit, then call
-//! `state.authz.changed(state.redis.as_ref(), user_id)`. A grant that expires stops counting at
-//! its `expires_at` with no restart or invalidation.
+//! The guard answers, in this order: 401 without a valid access token; 403 `forbidden` when no
+//! role of the caller's and no live grant carries the permission; 403 `mfa-required` when the
+//! caller holds it but has not enabled MFA, or this session did not pass MFA. Roles, grants and
+//! locks are read through [`AccessCache`] (inside [`Authz`]), so a change takes effect on the
+//! next request; after changing one, commit, then call [`Authz::changed`] (or
+//! [`Authz::publish_change`]). A grant that expires stops counting at its `expires_at` with no
+//! restart or invalidation.
 //!
-//! Inside a handler (when the permission depends on the input), call
-//! [`require`]`(&state, user, &client, Permission::KycReview)` instead; it returns the same
-//! [`Staff`]. Each permission has a marker in [`perm`]; add a variant to [`Permission`], its
-//! name, its marker, and its place in the role [`bundle`]s — nowhere else.
+//! Each permission has a marker in `crate::http::guards::perm`; add a variant to
+//! [`Permission`], its name, its marker, and its place in the role [`bundle`]s — nowhere else.
 //!
 //! # Step-up for sensitive operations
 //!
@@ -41,12 +39,12 @@
 //! [`AuthUser`]: crate::http::authn::AuthUser
 
 pub mod access;
-pub mod guard;
 pub mod permission;
+mod service;
 pub mod step_up;
 pub mod store;
 
 pub use access::{Access, AccessCache, AccessError};
-pub use guard::{RequiredPermission, Requires, Staff, check, forbidden, mfa_required, perm, require};
 pub use permission::{Permission, bundle, roles_allow};
+pub use service::{Authz, Verdict};
 pub use step_up::{Enrollment, StepUpRule};

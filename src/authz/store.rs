@@ -1,14 +1,15 @@
-//! SQL for grants and for what a user may do (roles, live grants, MFA enrolment, locks).
+//! SQL for grants and for what decides a user's access (standing, MFA of sessions). Returns
+//! rows and grants; `super::access` turns them into an [`Access`](super::Access).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{Any, AnyConnection, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor};
 use uuid::Uuid;
 
-use super::access::Access;
 use super::permission::Permission;
 use crate::db::time;
-use crate::identity::store::{opt_time, parse_id, users};
+// Until `crate::db::decode` lands: the identity store's decoders are the crate's one place.
+use crate::identity::store::{opt_time, parse_id};
 
 /// A direct grant of one permission (API.md: `POST /v1/admin/users/{id}/permissions`).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -22,24 +23,36 @@ pub struct Grant {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-fn grant_of(row: &sqlx::any::AnyRow) -> Result<Option<Grant>, sqlx::Error> {
-    let name: String = row.try_get("permission")?;
-    // A permission retired from the code no longer counts.
-    let Some(permission) = Permission::parse(&name) else { return Ok(None) };
-    let granted_by: Option<String> = row.try_get("granted_by")?;
-    Ok(Some(Grant {
-        id: parse_id(&row.try_get::<String, _>("id")?)?,
-        user_id: parse_id(&row.try_get::<String, _>("user_id")?)?,
-        permission,
-        granted_by: granted_by.as_deref().map(parse_id).transpose()?,
-        granted_at: time::from_db(&row.try_get::<String, _>("granted_at")?)?,
-        expires_at: opt_time(row.try_get("expires_at")?)?,
-    }))
+/// A `permission_grants` row as stored.
+#[derive(Debug, sqlx::FromRow)]
+struct GrantRow {
+    id: String,
+    user_id: String,
+    permission: String,
+    granted_by: Option<String>,
+    granted_at: String,
+    expires_at: Option<String>,
+}
+
+impl GrantRow {
+    /// `None` for a permission retired from the code: it no longer counts.
+    fn into_grant(self) -> Result<Option<Grant>, sqlx::Error> {
+        let Some(permission) = Permission::parse(&self.permission) else { return Ok(None) };
+        Ok(Some(Grant {
+            id: parse_id(&self.id)?,
+            user_id: parse_id(&self.user_id)?,
+            permission,
+            granted_by: self.granted_by.as_deref().map(parse_id).transpose()?,
+            granted_at: time::from_db(&self.granted_at)?,
+            expires_at: opt_time(self.expires_at)?,
+        }))
+    }
 }
 
 const GRANT_COLUMNS: &str = "id, user_id, permission, granted_by, granted_at, expires_at";
 
 /// The grants of `user_id` that are neither revoked nor expired at `now`.
+#[tracing::instrument(skip_all, fields(user = %user_id))]
 pub async fn live_grants<'c, E: Executor<'c, Database = Any>>(
     executor: E,
     user_id: Uuid,
@@ -49,12 +62,13 @@ pub async fn live_grants<'c, E: Executor<'c, Database = Any>>(
         "SELECT {GRANT_COLUMNS} FROM permission_grants WHERE user_id = $1 AND revoked_at IS NULL \
          AND (expires_at IS NULL OR expires_at > $2) ORDER BY id"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let rows: Vec<GrantRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(user_id.to_string())
         .bind(time::to_db(now))
         .fetch_all(executor)
         .await?;
-    Ok(rows.iter().map(grant_of).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect())
+    let grants = rows.into_iter().map(GrantRow::into_grant).collect::<Result<Vec<_>, _>>()?;
+    Ok(grants.into_iter().flatten().collect())
 }
 
 #[tracing::instrument(skip_all, fields(user = %user_id))]
@@ -93,39 +107,33 @@ pub async fn revoke_grant(
         "UPDATE permission_grants SET revoked_at = $1, revoked_by = $2 \
          WHERE id = $3 AND user_id = $4 AND revoked_at IS NULL RETURNING {GRANT_COLUMNS}"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+    let row: Option<GrantRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(time::to_db(time::now()))
         .bind(revoked_by.map(|u| u.to_string()))
         .bind(grant_id.to_string())
         .bind(user_id.to_string())
         .fetch_optional(conn)
         .await?;
-    Ok(row.as_ref().map(grant_of).transpose()?.flatten())
+    Ok(row.map(GrantRow::into_grant).transpose()?.flatten())
 }
 
-/// Everything that decides what `user_id` may do, read fresh from the database.
-pub async fn load_access<'c, E>(executor: E, user_id: Uuid) -> Result<Access, sqlx::Error>
-where
-    E: Executor<'c, Database = Any> + Copy,
-{
-    let row = sqlx::query("SELECT status, mfa_enabled, staff_locked_at FROM users WHERE id = $1")
+/// What of a `users` row decides whether the account may act at all.
+#[derive(Debug, sqlx::FromRow)]
+pub struct StandingRow {
+    pub status: String,
+    pub mfa_enabled: i64,
+    pub staff_locked_at: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(user = %user_id))]
+pub async fn standing<'c, E: Executor<'c, Database = Any>>(
+    executor: E,
+    user_id: Uuid,
+) -> Result<Option<StandingRow>, sqlx::Error> {
+    sqlx::query_as("SELECT status, mfa_enabled, staff_locked_at FROM users WHERE id = $1")
         .bind(user_id.to_string())
         .fetch_optional(executor)
-        .await?;
-    let Some(row) = row else { return Ok(Access::nobody()) };
-    let status: String = row.try_get("status")?;
-    let staff_locked: Option<String> = row.try_get("staff_locked_at")?;
-    let mfa_enabled: i64 = row.try_get("mfa_enabled")?;
-    let roles = users::roles(executor, user_id).await?;
-    // Grants that expired are left out here, and any that expire while cached are left out
-    // when asked (`Access::allows` compares with the clock).
-    let grants = live_grants(executor, user_id, time::now()).await?;
-    Ok(Access {
-        roles,
-        grants: grants.into_iter().map(|g| (g.permission, g.expires_at)).collect(),
-        mfa_enabled: mfa_enabled != 0,
-        active: status != users::DELETED && staff_locked.is_none(),
-    })
+        .await
 }
 
 /// Whether the session passed MFA and when (`sessions.mfa`, `mfa_at`), with whether its user
@@ -137,25 +145,30 @@ pub struct SessionMfa {
     pub enrolled: bool,
 }
 
+#[derive(Debug, sqlx::FromRow)]
+struct SessionMfaRow {
+    mfa: i64,
+    mfa_at: Option<String>,
+    mfa_enabled: i64,
+}
+
+#[tracing::instrument(skip_all, fields(session = %session_id))]
 pub async fn session_mfa<'c, E: Executor<'c, Database = Any>>(
     executor: E,
     session_id: Uuid,
 ) -> Result<SessionMfa, sqlx::Error> {
-    let row = sqlx::query(
+    let row: Option<SessionMfaRow> = sqlx::query_as(
         "SELECT s.mfa, s.mfa_at, u.mfa_enabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
     )
     .bind(session_id.to_string())
     .fetch_optional(executor)
     .await?;
     let Some(row) = row else { return Ok(SessionMfa { passed: false, at: None, enrolled: false }) };
-    Ok(SessionMfa {
-        passed: row.try_get::<i64, _>("mfa")? != 0,
-        at: opt_time(row.try_get("mfa_at")?)?,
-        enrolled: row.try_get::<i64, _>("mfa_enabled")? != 0,
-    })
+    Ok(SessionMfa { passed: row.mfa != 0, at: opt_time(row.mfa_at)?, enrolled: row.mfa_enabled != 0 })
 }
 
 /// Records that the session just passed MFA (a sign-in code, a step-up, enabling MFA).
+#[tracing::instrument(skip_all, fields(session = %session_id))]
 pub async fn mark_session_mfa(conn: &mut AnyConnection, session_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET mfa = 1, mfa_at = $1 WHERE id = $2")
         .bind(time::to_db(time::now()))

@@ -11,7 +11,7 @@ use crate::error::{ApiError, Problem};
 use crate::identity::TokenPair;
 use crate::identity::fields::{Email, Fields};
 use crate::identity::sessions::LoginOutcome;
-use crate::ratelimit::{Limit, enforce};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -59,8 +59,8 @@ pub async fn login(
     fields.finish()?;
     let Some(email) = email else { return Err(Problem::bad_request("email is required").into()) };
     let ip = client.ip_text();
-    enforce(&state, Limit::LoginIp, &ip, Some(&ip)).await?;
-    enforce(&state, Limit::LoginIpEmail, &format!("{ip}|{}", email.as_str()), Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::LoginIp, &ip, Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::LoginIpEmail, &format!("{ip}|{}", email.as_str()), Some(&ip)).await?;
     let outcome = state.sessions.login(&email, body.password, &client.device(device_name)).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
@@ -89,8 +89,9 @@ pub async fn refresh(
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let device = client.device(None);
-    let (limits, ip) = (&state, device.ip.clone());
-    let limit_session = |session: String| async move { enforce(limits, Limit::Refresh, &session, ip.as_deref()).await };
+    let (limits, ip) = (&state.rate_limits, device.ip.clone());
+    let limit_session =
+        |session: String| async move { Ok(limits.enforce(Limit::Refresh, &session, ip.as_deref()).await?) };
     let pair = state.sessions.refresh(body.refresh_token.trim(), &device, limit_session).await?;
     Ok(HttpResponse::Ok().json(pair))
 }

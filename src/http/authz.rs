@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 
 use super::authn::AuthUser;
-use crate::authz::{self, Permission};
+use crate::authz::{Permission, Verdict};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -51,14 +51,12 @@ pub async fn check(
         errors.insert("permission".into(), vec![format!("must be one of {}", known.join(", "))]);
         return Err(Problem::invalid_fields(errors).into());
     };
-    let access =
-        state.authz.get(&state.db, state.redis.as_ref(), user.user_id).await.map_err(authz::guard::access_failed)?;
-    let granted = access.allows(permission, chrono::Utc::now());
-    let answer = match authz::check(&state, &user, &access, permission).await {
-        Ok(()) => CheckAnswer { allowed: true, granted, reason: None },
-        Err(ApiError::Problem(_)) if granted => CheckAnswer { allowed: false, granted, reason: Some("mfa-required") },
-        Err(ApiError::Problem(_)) => CheckAnswer { allowed: false, granted, reason: None },
-        Err(error) => return Err(error),
+    let verdict = state.authz.check(user.user_id, user.session_id, permission).await?;
+    let granted = verdict.granted();
+    let answer = match verdict {
+        Verdict::Allowed(_) => CheckAnswer { allowed: true, granted, reason: None },
+        _ if granted => CheckAnswer { allowed: false, granted, reason: Some("mfa-required") },
+        _ => CheckAnswer { allowed: false, granted, reason: None },
     };
     Ok(HttpResponse::Ok().json(answer))
 }

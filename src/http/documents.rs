@@ -12,7 +12,7 @@ use super::paging::{self, PageQuery};
 use super::upload_form;
 use crate::documents::{Access, DocumentVersion, LinkError, NewUpload, SignedLink, UploadError};
 use crate::error::{ApiError, Problem};
-use crate::ratelimit::{Limit, enforce};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 /// How each upload refusal reads as a problem.
@@ -115,7 +115,7 @@ pub async fn upload(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let ip = client.ip_text();
-    enforce(&state, Limit::DocumentUpload, &user.user_id.to_string(), Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::DocumentUpload, &user.user_id.to_string(), Some(&ip)).await?;
     upload_form::check_content_type(req.headers())?;
     check_length(&req, state.documents.max_upload_bytes())?;
     let form = upload_form::read(Multipart::new(req.headers(), payload)).await?;

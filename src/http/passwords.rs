@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::client::Client;
 use crate::error::{ApiError, Problem};
 use crate::identity::fields::Email;
-use crate::ratelimit::{Limit, enforce};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -30,7 +30,7 @@ pub async fn forgot(
     body: web::Json<ForgotRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let ip = client.ip_text();
-    enforce(&state, Limit::PasswordForgot, &ip, Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::PasswordForgot, &ip, Some(&ip)).await?;
     if let Ok(email) = Email::parse(&body.email) {
         // Answered before the work is done, so the answer's timing tells nothing either.
         state.identity.request_password_reset(email, client.device(None));

@@ -9,7 +9,7 @@ use super::client::Client;
 use crate::error::{ApiError, Problem};
 use crate::identity::fields::{Address, DateOfBirth, Email, Fields, FullName, Phone, Ssn};
 use crate::identity::users::Registration;
-use crate::ratelimit::{Limit, enforce};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -85,7 +85,7 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     state.identity.ensure_registration_open()?;
     let ip = client.ip_text();
-    enforce(&state, Limit::Register, &ip, Some(&ip)).await?;
+    state.rate_limits.enforce(Limit::Register, &ip, Some(&ip)).await?;
     let registration = body.into_inner().parse(&state)?;
     let user_id = state.identity.register(registration, &client.device(None)).await?;
     Ok(HttpResponse::Created()

@@ -12,7 +12,7 @@ use super::ledger_response::respond;
 use crate::error::{ApiError, Problem};
 use crate::ledger::money::Amount;
 use crate::ledger::transaction::Transaction;
-use crate::ratelimit::{Limit, enforce};
+use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
@@ -51,7 +51,7 @@ pub async fn create(
     client: Client,
     body: web::Json<TransferBody>,
 ) -> Result<HttpResponse, ApiError> {
-    enforce(&state, Limit::Transfers, &user.user_id.to_string(), Some(&client.ip_text())).await?;
+    state.rate_limits.enforce(Limit::Transfers, &user.user_id.to_string(), Some(&client.ip_text())).await?;
     let key = idempotency_key(&req, &user, &*body)?;
     let TransferBody { from_account_id, to_account_number, amount, description } = body.into_inner();
     let request = money_request(amount, description)?;

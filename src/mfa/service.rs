@@ -1,27 +1,25 @@
-//! The MFA flows: set up and enable TOTP, disable it, new backup codes, step up a session, and
-//! the second step of sign-in. Each does its work in one transaction with its audit entry and
-//! email; codes are checked with the replay rule (a TOTP step is accepted once) and backup
-//! codes are used up atomically.
+//! [`Mfa`]: the MFA capability and what its flows share — opening a user's sealed secret,
+//! checking a second factor with the replay rule (a TOTP step is accepted once; a backup code
+//! is used up atomically), new backup sets and the emails. The flows are in `enrolment` and
+//! `sign_in`; each does its work in one transaction with its audit entry and email.
 
-use actix_web::http::StatusCode;
+use std::sync::Arc;
+
 use chrono::Utc;
-use secrecy::{SecretBox, SecretString};
+use secrecy::SecretBox;
 use serde_json::json;
-use tresor_jobs::email::Template;
+use tresor_jobs::email::{Email, Template};
 use uuid::Uuid;
 
+use super::error::MfaError;
 use super::{backup, store, totp};
-use crate::audit::{self, Event};
-use crate::authz;
-use crate::crypto::aead;
-use crate::error::{ApiError, Problem};
-use crate::http::authn::AuthUser;
-use crate::identity::emails;
+use crate::audit::Event;
+use crate::authz::Authz;
+use crate::config::MfaSettings;
+use crate::crypto::{Keys, aead};
+use crate::db::Db;
 use crate::identity::store::users::UserRow;
-use crate::identity::tokens::opaque;
-use crate::identity::{Device, TokenPair};
-use crate::security_events::{self, SecurityEvent};
-use crate::state::AppState;
+use crate::identity::{Identity, Sessions};
 
 /// A second factor as presented.
 pub enum Proof {
@@ -39,7 +37,7 @@ pub enum Used {
 }
 
 impl Used {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Self::Totp => "totp",
             Self::Backup { .. } => "backup_code",
@@ -54,277 +52,136 @@ pub struct Setup {
     pub qr_png_base64: String,
 }
 
-fn conflict(slug: &str, detail: &str) -> ApiError {
-    Problem::new(StatusCode::CONFLICT, slug, detail).into()
+/// TOTP enrolment, backup codes, step-up and the second step of sign-in.
+pub struct Mfa {
+    pub(super) db: Db,
+    pub(super) keys: Arc<Keys>,
+    pub(super) jobs: tresor_jobs::Store,
+    /// Told when a user's MFA enrolment changes (staff permissions depend on it).
+    pub(super) authz: Arc<Authz>,
+    /// `[mfa] issuer`: shown by authenticator apps.
+    pub(super) issuer: String,
+    /// `[mfa] max_failed_codes`: wrong codes one sign-in may take.
+    pub(super) max_failed_codes: u32,
+    /// Users: who is live, and their emails.
+    pub(super) identity: Arc<Identity>,
+    /// Re-checking a password (disabling MFA) and opening a session (the sign-in step).
+    pub(super) sessions: Arc<Sessions>,
 }
 
-pub fn wrong_code(status: StatusCode, detail: impl Into<String>) -> ApiError {
-    Problem::new(status, "invalid-mfa-code", detail).into()
+impl std::fmt::Debug for Mfa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mfa").field("issuer", &self.issuer).finish_non_exhaustive()
+    }
 }
 
 fn place(user_id: Uuid) -> String {
     aead::associated_data("mfa_totp", "secret", &user_id.to_string())
 }
 
-fn open_secret(state: &AppState, user_id: Uuid, sealed: &str) -> Result<totp::TotpSecret, ApiError> {
-    let bytes = aead::open(&state.keys.encryption, sealed, &place(user_id))
-        .map_err(|e| anyhow::anyhow!("mfa_totp.secret of {user_id}: {e}"))?;
-    Ok(SecretBox::new(Box::new(bytes)))
-}
-
 fn now_unix() -> u64 {
     u64::try_from(Utc::now().timestamp()).unwrap_or(0)
 }
 
-/// Checks `proof` for `user`, using it up (TOTP step recorded, backup code spent) on `tx`.
-/// `None` when it is wrong or was used before. With `backup_allowed` false, backup codes are
-/// refused (enabling MFA proves the authenticator, not a code list).
-async fn verify(
-    tx: &mut sqlx::AnyConnection,
-    state: &AppState,
-    user: &UserRow,
-    proof: &Proof,
-    need_active: bool,
-) -> Result<Option<Used>, ApiError> {
-    let user_id = user.uuid()?;
-    let Some(row) = store::find_totp(&mut *tx, user_id).await? else {
-        return Err(conflict("mfa-not-enabled", "MFA is not set up for this account"));
-    };
-    if need_active && row.status != store::ACTIVE {
-        return Err(conflict("mfa-not-enabled", "MFA is not enabled for this account"));
-    }
-    match proof {
-        Proof::Totp(code) => {
-            let secret = open_secret(state, user_id, &row.secret)?;
-            let Some(step) = totp::matching_step(&secret, code, now_unix(), row.last_step)? else { return Ok(None) };
-            // Conditional: of two requests with the same code, one wins.
-            Ok(store::accept_step(tx, user_id, step).await?.then_some(Used::Totp))
-        }
-        Proof::Backup(code) => {
-            let candidates = backup::candidates(&state.keys.mac, &user.id, code);
-            let Some(left) = store::use_backup_code(&mut *tx, user_id, &candidates).await? else { return Ok(None) };
-            if let Some(email) = &user.email {
-                let data = json!({"full_name": user.full_name, "remaining": left});
-                state.identity.emails().send(tx, email, Template::BackupCodeUsed, data).await?;
-            }
-            Ok(Some(Used::Backup { left }))
-        }
-    }
-}
-
-fn event(action: &'static str, user_id: Uuid, new: serde_json::Value) -> Event {
+pub(super) fn event(action: &'static str, user_id: Uuid, new: serde_json::Value) -> Event {
     Event { action, target_type: "user", target_id: Some(user_id.to_string()), old: None, new: Some(new) }
 }
 
-/// A fresh backup set: the codes to show once, their hashes stored on `tx`.
-async fn new_backup_set(
-    tx: &mut sqlx::AnyConnection,
-    state: &AppState,
-    user: &UserRow,
-) -> Result<Vec<String>, ApiError> {
-    let codes = backup::generate();
-    let hashes: Vec<String> = codes
-        .iter()
-        .filter_map(|c| backup::normalize(c))
-        .map(|c| backup::hash(&state.keys.mac, &user.id, &c))
-        .collect();
-    store::replace_backup_codes(tx, user.uuid()?, &hashes).await?;
-    Ok(codes)
-}
+impl Mfa {
+    pub fn new(
+        db: Db,
+        keys: Arc<Keys>,
+        jobs: tresor_jobs::Store,
+        authz: Arc<Authz>,
+        settings: &MfaSettings,
+        identity: Arc<Identity>,
+        sessions: Arc<Sessions>,
+    ) -> Self {
+        let (issuer, max_failed_codes) = (settings.issuer.clone(), settings.max_failed_codes);
+        Self { db, keys, jobs, authz, issuer, max_failed_codes, identity, sessions }
+    }
 
-async fn access_changed(state: &AppState, user_id: Uuid) {
-    if let Err(error) = state.authz.changed(state.redis.as_ref(), user_id).await {
-        tracing::warn!(error = %error, "could not publish a permission change; other servers catch up within a minute");
+    /// The live (not deleted) user.
+    pub(super) async fn live_user(&self, user_id: Uuid) -> Result<UserRow, MfaError> {
+        Ok(self.identity.live_user(user_id).await?)
     }
-}
 
-#[tracing::instrument(skip_all, fields(user = %user.user_id))]
-pub async fn setup(state: &AppState, user: &AuthUser, device: &Device) -> Result<Setup, ApiError> {
-    let row = state.identity.live_user(user.user_id).await?;
-    let account = row.email.clone().unwrap_or_else(|| row.id.clone());
-    let mut tx = state.db.begin().await?;
-    if store::find_totp(&mut *tx, user.user_id).await?.is_some_and(|t| t.status == store::ACTIVE) {
-        return Err(conflict("mfa-already-enabled", "MFA is already on; disable it first to use a new authenticator"));
+    pub(super) fn seal_secret(&self, user_id: Uuid, secret: &totp::TotpSecret) -> String {
+        aead::seal(&self.keys.encryption, secrecy::ExposeSecret::expose_secret(secret), &place(user_id))
     }
-    let secret = totp::new_secret();
-    let provisioning = totp::provisioning(&secret, &state.config.settings.mfa.issuer, &account)?;
-    let sealed =
-        aead::seal(&state.keys.encryption, secrecy::ExposeSecret::expose_secret(&secret), &place(user.user_id));
-    store::put_pending(&mut tx, user.user_id, &sealed).await?;
-    let audit_event = event("mfa.totp_setup", user.user_id, json!({"secret": "[sealed]", "status": store::PENDING}));
-    audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user.user_id)), audit_event).await?;
-    tx.commit().await?;
-    Ok(Setup {
-        secret: provisioning.secret_base32,
-        otpauth_uri: provisioning.otpauth_uri,
-        qr_png_base64: provisioning.qr_png_base64,
-    })
-}
 
-#[tracing::instrument(skip_all, fields(user = %user.user_id))]
-pub async fn enable(state: &AppState, user: &AuthUser, code: String, device: &Device) -> Result<Vec<String>, ApiError> {
-    let row = state.identity.live_user(user.user_id).await?;
-    let mut tx = state.db.begin().await?;
-    match store::find_totp(&mut *tx, user.user_id).await? {
-        None => return Err(conflict("mfa-not-set-up", "call POST /v1/mfa/totp/setup first")),
-        Some(t) if t.status == store::ACTIVE => return Err(conflict("mfa-already-enabled", "MFA is already on")),
-        Some(_) => {}
+    fn open_secret(&self, user_id: Uuid, sealed: &str) -> Result<totp::TotpSecret, MfaError> {
+        let bytes = aead::open(&self.keys.encryption, sealed, &place(user_id))
+            .map_err(|e| anyhow::anyhow!("mfa_totp.secret of {user_id}: {e}"))?;
+        Ok(SecretBox::new(Box::new(bytes)))
     }
-    if verify(&mut tx, state, &row, &Proof::Totp(code), false).await?.is_none() {
-        return Err(wrong_code(StatusCode::FORBIDDEN, "the code does not match; check the authenticator's clock"));
-    }
-    store::activate(&mut tx, user.user_id).await?;
-    let codes = new_backup_set(&mut tx, state, &row).await?;
-    // Proving a code is passing MFA: this session counts as stepped up.
-    authz::store::mark_session_mfa(&mut tx, user.session_id).await?;
-    let audit_event = event("mfa.enabled", user.user_id, json!({"mfa_enabled": true, "backup_codes": codes.len()}));
-    audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user.user_id)), audit_event).await?;
-    if let Some(email) = &row.email {
-        state.identity.emails().send(&mut tx, email, Template::MfaEnabled, json!({"full_name": row.full_name})).await?;
-    }
-    tx.commit().await?;
-    access_changed(state, user.user_id).await;
-    Ok(codes)
-}
 
-/// Disabling needs the password and a current code (the step-up guard runs before).
-#[tracing::instrument(skip_all, fields(user = %user.user_id))]
-pub async fn disable(
-    state: &actix_web::web::Data<AppState>,
-    user: &AuthUser,
-    password: SecretString,
-    code: String,
-    device: &Device,
-) -> Result<(), ApiError> {
-    let row = state.identity.live_user(user.user_id).await?;
-    if row.mfa_enabled == 0 {
-        return Err(conflict("mfa-not-enabled", "MFA is not enabled for this account"));
+    /// Queues an email in the caller's transaction.
+    pub(super) async fn email(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        to: &str,
+        template: Template,
+        data: serde_json::Value,
+    ) -> Result<(), MfaError> {
+        let email = Email { to: to.to_owned(), template, data };
+        // The delivery job joins this transaction on the database queue; on Redis the sweeper
+        // enqueues it within a minute or two of the commit.
+        let (_, _deferred_to_the_sweeper) = crate::mail::send(conn, &self.keys.encryption, &self.jobs, email).await?;
+        Ok(())
     }
-    state.sessions.confirm_password(&row, password, device).await?;
-    let mut tx = state.db.begin().await?;
-    if verify(&mut tx, state, &row, &Proof::Totp(code), true).await?.is_none() {
-        return Err(wrong_code(StatusCode::FORBIDDEN, "the code does not match"));
-    }
-    store::remove(&mut tx, user.user_id).await?;
-    let audit_event = event("mfa.disabled", user.user_id, json!({"mfa_enabled": false}));
-    audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user.user_id)), audit_event).await?;
-    if let Some(email) = &row.email {
-        let data = json!({"full_name": row.full_name, "at": emails::when(Utc::now()), "ip": device.ip});
-        state.identity.emails().send(&mut tx, email, Template::MfaDisabled, data).await?;
-    }
-    tx.commit().await?;
-    access_changed(state, user.user_id).await;
-    Ok(())
-}
 
-#[tracing::instrument(skip_all, fields(user = %user.user_id))]
-pub async fn regenerate(
-    state: &AppState,
-    user: &AuthUser,
-    code: String,
-    device: &Device,
-) -> Result<Vec<String>, ApiError> {
-    let row = state.identity.live_user(user.user_id).await?;
-    let mut tx = state.db.begin().await?;
-    if verify(&mut tx, state, &row, &Proof::Totp(code), true).await?.is_none() {
-        return Err(wrong_code(StatusCode::FORBIDDEN, "the code does not match"));
+    /// Checks `proof` for `user`, using it up (TOTP step recorded, backup code spent) on `tx`.
+    /// `None` when it is wrong or was used before. With `need_active` false, a pending
+    /// authenticator counts (enabling MFA proves the authenticator, not a code list).
+    pub(super) async fn verify(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        user: &UserRow,
+        proof: &Proof,
+        need_active: bool,
+    ) -> Result<Option<Used>, MfaError> {
+        let user_id = user.uuid()?;
+        let Some(row) = store::find_totp(&mut *tx, user_id).await? else { return Err(MfaError::NoAuthenticator) };
+        if need_active && row.status != store::ACTIVE {
+            return Err(MfaError::NotEnabled);
+        }
+        match proof {
+            Proof::Totp(code) => {
+                let secret = self.open_secret(user_id, &row.secret)?;
+                let Some(step) = totp::matching_step(&secret, code, now_unix(), row.last_step)? else {
+                    return Ok(None);
+                };
+                // Conditional: of two requests with the same code, one wins.
+                Ok(store::accept_step(tx, user_id, step).await?.then_some(Used::Totp))
+            }
+            Proof::Backup(code) => {
+                let candidates = backup::candidates(&self.keys.mac, &user.id, code);
+                let Some(left) = store::use_backup_code(&mut *tx, user_id, &candidates).await? else {
+                    return Ok(None);
+                };
+                if let Some(email) = &user.email {
+                    let data = json!({"full_name": user.full_name, "remaining": left});
+                    self.email(tx, email, Template::BackupCodeUsed, data).await?;
+                }
+                Ok(Some(Used::Backup { left }))
+            }
+        }
     }
-    let codes = new_backup_set(&mut tx, state, &row).await?;
-    let audit_event = event("mfa.backup_codes_regenerated", user.user_id, json!({"backup_codes": codes.len()}));
-    audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user.user_id)), audit_event).await?;
-    tx.commit().await?;
-    Ok(codes)
-}
 
-/// Confirms a second factor on the current session: it counts as having passed MFA now.
-#[tracing::instrument(skip_all, fields(user = %user.user_id))]
-pub async fn step_up(state: &AppState, user: &AuthUser, proof: Proof, device: &Device) -> Result<(), ApiError> {
-    let row = state.identity.live_user(user.user_id).await?;
-    let mut tx = state.db.begin().await?;
-    let Some(used) = verify(&mut tx, state, &row, &proof, true).await? else {
-        return Err(wrong_code(StatusCode::FORBIDDEN, "the code does not match or was used already"));
-    };
-    authz::store::mark_session_mfa(&mut tx, user.session_id).await?;
-    let audit_event = Event {
-        action: "auth.mfa_step_up",
-        target_type: "session",
-        target_id: Some(user.session_id.to_string()),
-        old: None,
-        new: Some(json!({"factor": used.name()})),
-    };
-    audit::append(&mut tx, state.db.dialect(), &device.actor(Some(user.user_id)), audit_event).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-fn invalid_mfa_token() -> ApiError {
-    Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid-token",
-        "the mfa_token is invalid, expired or already used; sign in with your password again",
-    )
-    .into()
-}
-
-fn mfa_locked() -> ApiError {
-    Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "mfa-locked",
-        "too many wrong codes for this sign-in; sign in with your password again",
-    )
-    .into()
-}
-
-/// `POST /v1/auth/mfa`: the second step of sign-in. Every attempt counts against the
-/// `mfa_token` before its code is checked; after `[mfa] max_failed_codes` the token is dead.
-#[tracing::instrument(skip_all)]
-pub async fn login(state: &AppState, token: &str, proof: Proof, request: &Device) -> Result<TokenPair, ApiError> {
-    if !opaque::well_formed(token) {
-        return Err(invalid_mfa_token());
+    /// A fresh backup set: the codes to show once, their hashes stored on `tx`.
+    pub(super) async fn new_backup_set(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        user: &UserRow,
+    ) -> Result<Vec<String>, MfaError> {
+        let codes = backup::generate();
+        let hashes: Vec<String> = codes
+            .iter()
+            .filter_map(|c| backup::normalize(c))
+            .map(|c| backup::hash(&self.keys.mac, &user.id, &c))
+            .collect();
+        store::replace_backup_codes(tx, user.uuid()?, &hashes).await?;
+        Ok(codes)
     }
-    let max = state.config.settings.mfa.max_failed_codes;
-    let mut conn = state.db.writer().acquire().await?;
-    let reserved = store::reserve_attempt(&mut conn, &opaque::hash(token), max).await?;
-    drop(conn);
-    let challenge = match reserved {
-        store::Reserved::Attempt(challenge) => challenge,
-        store::Reserved::Exhausted => return Err(mfa_locked()),
-        store::Reserved::Invalid => return Err(invalid_mfa_token()),
-    };
-    let user = crate::identity::store::users::find(state.db.reader(), challenge.user_id).await?;
-    let Some(user) = user.filter(|u| !u.is_deleted() && u.staff_locked_at.is_none() && u.mfa_enabled != 0) else {
-        return Err(invalid_mfa_token());
-    };
-    let mut tx = state.db.begin().await?;
-    let Some(used) = verify(&mut tx, state, &user, &proof, true).await? else {
-        drop(tx);
-        let left = i64::from(max) - challenge.attempt;
-        let kind = if left <= 0 { security_events::MFA_LOCKED } else { security_events::MFA_FAILED };
-        let event = SecurityEvent {
-            kind,
-            user_id: Some(challenge.user_id),
-            ip: request.ip.clone(),
-            subject: None,
-            detail: json!({"attempt": challenge.attempt, "factor": matches!(proof, Proof::Backup(_)).then_some("backup_code").unwrap_or("totp")}),
-        };
-        let mut conn = state.db.writer().acquire().await?;
-        security_events::record(&mut conn, event).await?;
-        return Err(if left <= 0 {
-            mfa_locked()
-        } else {
-            wrong_code(
-                StatusCode::UNAUTHORIZED,
-                format!("the code does not match or was used already; {left} tries left"),
-            )
-        });
-    };
-    if !store::close_challenge(&mut tx, challenge.id).await? {
-        return Err(invalid_mfa_token());
-    }
-    tx.commit().await?;
-    let device = Device { name: challenge.device_name, ip: challenge.ip, user_agent: challenge.user_agent };
-    let email = user.email.clone().unwrap_or_default();
-    let pair = state.sessions.start_session(challenge.user_id, &email, &device, true).await?;
-    tracing::info!(factor = used.name(), "sign-in passed MFA");
-    Ok(pair)
 }

@@ -3,11 +3,14 @@
 //!
 //! When Redis is configured but does not answer, checks fail closed: the caller answers 503
 //! rather than letting unlimited password guesses through.
+//!
+//! Handlers call [`RateLimits::enforce`] (`state.rate_limits`) first; its [`Refused`] becomes
+//! 429 with `Retry-After` (or 503) in `crate::http`.
 
 mod enforce;
 mod redis_gcra;
 
-pub use enforce::enforce;
+pub use enforce::{RateLimits, Refused};
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -87,9 +90,9 @@ struct Rule {
     local: DefaultKeyedRateLimiter<[u8; 16]>,
 }
 
+/// The GCRA budgets alone (no reporting): see [`RateLimits`] for enforcing them.
 pub struct RateLimiter {
     rules: HashMap<Limit, Rule>,
-    reported: enforce::Reported,
     /// Namespace of the keys in Redis (`[redis] prefix`).
     prefix: String,
 }
@@ -118,7 +121,7 @@ impl RateLimiter {
             let local = Governor::dashmap(quota.allow_burst(burst));
             rules.insert(limit, Rule { count, period, local });
         }
-        Self { rules, reported: enforce::Reported::default(), prefix: prefix.to_owned() }
+        Self { rules, prefix: prefix.to_owned() }
     }
 
     /// Spends one request of `key`'s budget under `limit`. `Err` only when Redis is configured
@@ -170,7 +173,7 @@ mod tests {
         }
     }
 
-    #[actix_web::test]
+    #[tokio::test]
     async fn in_process_limits_allow_the_burst_then_say_when_to_retry() {
         let limiter = RateLimiter::new(&settings("3/min"), "tresor");
         for _ in 0..3 {

@@ -1,34 +1,22 @@
-//! What staff read: the audit chain (filtered), security events, notifications, counts and the
-//! job queues.
+//! What staff read: the audit chain (filtered, and its check), security events,
+//! notifications, counts and the job queues. Each read is recorded with what was asked.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::Row;
+use serde_json::json;
 use uuid::Uuid;
 
 use super::Page;
-use crate::audit::Entry;
+use super::error::StaffError;
+use super::service::Staff;
+use super::store::records::{self, SecurityEventRow, UserColumn};
 use crate::audit::query::{self, AuditFilter, Direction, json_of};
+use crate::audit::{Actor, ChainReport, Entry};
 use crate::db::time;
-use crate::error::ApiError;
+// Until `crate::db::decode` lands: the identity store's decoders are the crate's one place.
 use crate::identity::store::parse_id;
-use crate::state::AppState;
-
-/// Newest first; the cursor is the `seq` the previous page ended at.
-pub async fn audit_logs(
-    state: &AppState,
-    filter: &AuditFilter,
-    limit: u32,
-    cursor: Option<i64>,
-) -> Result<Page<Entry>, ApiError> {
-    let mut items = query::page(&state.db, filter, Direction::NewestBefore(cursor), limit + 1).await?;
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    let next_cursor = if more { items.last().map(|e| e.seq.to_string()) } else { None };
-    Ok(Page { items, next_cursor })
-}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SecurityEventView {
@@ -41,55 +29,17 @@ pub struct SecurityEventView {
     pub detail: serde_json::Value,
 }
 
-/// Newest first, optionally of one kind or user; the cursor is the last id.
-pub async fn security_events(
-    state: &AppState,
-    kind: Option<&str>,
-    user: Option<Uuid>,
-    limit: u32,
-    cursor: Option<Uuid>,
-) -> Result<Page<SecurityEventView>, ApiError> {
-    let rows = sqlx::query(
-        "SELECT id, at, kind, user_id, ip, detail FROM security_events \
-         WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR user_id = $2) AND ($3 = '' OR id < $3) \
-         ORDER BY id DESC LIMIT $4",
-    )
-    .bind(kind.unwrap_or_default())
-    .bind(user.map(|u| u.to_string()).unwrap_or_default())
-    .bind(cursor.map(|c| c.to_string()).unwrap_or_default())
-    .bind(i64::from(limit) + 1)
-    .fetch_all(state.db.reader())
-    .await?;
-    let more = rows.len() > limit as usize;
-    let items: Vec<SecurityEventView> = rows
-        .iter()
-        .take(limit as usize)
-        .map(|row| {
-            let user: Option<String> = row.try_get("user_id")?;
-            Ok(SecurityEventView {
-                id: parse_id(&row.try_get::<String, _>("id")?)?,
-                at: time::from_db(&row.try_get::<String, _>("at")?)?,
-                kind: row.try_get("kind")?,
-                user_id: user.as_deref().map(parse_id).transpose()?,
-                ip: row.try_get("ip")?,
-                detail: json_of(row.try_get("detail")?).unwrap_or_default(),
-            })
+impl SecurityEventView {
+    fn from_row(row: SecurityEventRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: parse_id(&row.id)?,
+            at: time::from_db(&row.at)?,
+            kind: row.kind,
+            user_id: row.user_id.as_deref().map(parse_id).transpose()?,
+            ip: row.ip,
+            detail: json_of(row.detail).unwrap_or_default(),
         })
-        .collect::<Result<_, sqlx::Error>>()?;
-    let next_cursor = if more { items.last().map(|e| e.id.to_string()) } else { None };
-    Ok(Page { items, next_cursor })
-}
-
-pub async fn notifications(
-    state: &AppState,
-    limit: u32,
-    cursor: Option<Uuid>,
-) -> Result<Page<crate::notifications::Notification>, ApiError> {
-    let mut items = crate::notifications::list(&state.db, limit + 1, cursor).await?;
-    let more = items.len() > limit as usize;
-    items.truncate(limit as usize);
-    let next_cursor = if more { items.last().map(|n| n.id.to_string()) } else { None };
-    Ok(Page { items, next_cursor })
+    }
 }
 
 /// `GET /v1/admin/stats`.
@@ -104,27 +54,87 @@ pub struct Stats {
     pub jobs_failed: u64,
 }
 
-async fn counts(state: &AppState, sql: &'static str) -> Result<BTreeMap<String, i64>, ApiError> {
-    let rows = sqlx::query(sql).fetch_all(state.db.reader()).await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+fn job_overview_failed(error: impl std::fmt::Display) -> StaffError {
+    anyhow::anyhow!("job overview: {error}").into()
 }
 
-pub async fn stats(state: &AppState) -> Result<Stats, ApiError> {
-    let midnight = Utc::now().date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now);
-    let transfers_today: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM journal_entries WHERE kind = 'transfer' AND created_at >= $1")
-            .bind(time::to_db(midnight))
-            .fetch_one(state.db.reader())
-            .await?;
-    let overview = state.jobs.overview(0).await.map_err(|e| anyhow::anyhow!("job overview: {e}"))?;
-    Ok(Stats {
-        users_by_status: counts(state, "SELECT status, COUNT(*) FROM users GROUP BY status").await?,
-        users_by_kyc_status: counts(state, "SELECT kyc_status, COUNT(*) FROM users GROUP BY kyc_status").await?,
-        transfers_today,
-        jobs_queued: overview.queues.iter().map(|q| q.waiting).sum(),
-        jobs_failed: overview.queues.iter().map(|q| q.dead).sum(),
-    })
+impl Staff {
+    /// The audit chain, newest first; the cursor is the `seq` the previous page ended at.
+    pub async fn audit_logs(
+        &self,
+        actor: &Actor,
+        filter: &AuditFilter,
+        limit: u32,
+        cursor: Option<i64>,
+    ) -> Result<Page<Entry>, StaffError> {
+        let items = query::page(&self.db, filter, Direction::NewestBefore(cursor), limit + 1).await?;
+        let page = Page::from_one_extra(items, limit, |e| e.seq.to_string());
+        let detail = json!({"user_id": filter.user_id, "action": filter.action, "from": filter.from, "to": filter.to});
+        self.record_read(actor, "admin.audit_logs.list", "audit_log", None, detail).await?;
+        Ok(page)
+    }
+
+    /// Walks the tamper-evident chain.
+    pub async fn verify_audit_chain(&self, actor: &Actor) -> Result<ChainReport, StaffError> {
+        let report = crate::audit::verify(&self.db).await?;
+        let detail = json!({"ok": report.ok, "checked": report.checked});
+        self.record_read(actor, "admin.audit_logs.verify", "audit_log", None, detail).await?;
+        Ok(report)
+    }
+
+    /// Newest first, optionally of one kind or user; the cursor is the last id.
+    pub async fn security_events(
+        &self,
+        actor: &Actor,
+        kind: Option<&str>,
+        user: Option<Uuid>,
+        limit: u32,
+        cursor: Option<Uuid>,
+    ) -> Result<Page<SecurityEventView>, StaffError> {
+        let rows = records::security_events(self.db.reader(), kind, user, cursor, i64::from(limit) + 1).await?;
+        let items: Vec<SecurityEventView> =
+            rows.into_iter().map(SecurityEventView::from_row).collect::<Result<_, _>>()?;
+        let page = Page::from_one_extra(items, limit, |e| e.id.to_string());
+        let detail = json!({"kind": kind, "user_id": user, "results": page.items.len()});
+        self.record_read(actor, "admin.security_events.list", "security_event", None, detail).await?;
+        Ok(page)
+    }
+
+    /// Staff notifications, newest first; the cursor is the last id.
+    pub async fn notifications(
+        &self,
+        actor: &Actor,
+        limit: u32,
+        cursor: Option<Uuid>,
+    ) -> Result<Page<crate::notifications::Notification>, StaffError> {
+        let items = crate::notifications::list(&self.db, limit + 1, cursor).await?;
+        let page = Page::from_one_extra(items, limit, |n| n.id.to_string());
+        let detail = json!({"results": page.items.len()});
+        self.record_read(actor, "admin.notifications.list", "notification", None, detail).await?;
+        Ok(page)
+    }
+
+    /// Users by status and KYC status, transfers today, jobs queued and dead.
+    pub async fn stats(&self, actor: &Actor) -> Result<Stats, StaffError> {
+        let midnight = Utc::now().date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now);
+        let reader = self.db.reader();
+        let transfers_today = records::transfers_since(reader, midnight).await?;
+        let overview = self.jobs.overview(0).await.map_err(job_overview_failed)?;
+        let stats = Stats {
+            users_by_status: records::users_by(reader, UserColumn::Status).await?.into_iter().collect(),
+            users_by_kyc_status: records::users_by(reader, UserColumn::KycStatus).await?.into_iter().collect(),
+            transfers_today,
+            jobs_queued: overview.queues.iter().map(|q| q.waiting).sum(),
+            jobs_failed: overview.queues.iter().map(|q| q.dead).sum(),
+        };
+        self.record_read(actor, "admin.stats.read", "stats", None, json!({})).await?;
+        Ok(stats)
+    }
+
+    /// Queue depth per job type, recent failures and dead jobs with their errors.
+    pub async fn jobs(&self, actor: &Actor) -> Result<tresor_jobs::store::Overview, StaffError> {
+        let overview = self.jobs.overview(50).await.map_err(job_overview_failed)?;
+        self.record_read(actor, "admin.jobs.read", "jobs", None, json!({})).await?;
+        Ok(overview)
+    }
 }

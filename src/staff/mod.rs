@@ -1,37 +1,33 @@
-//! What staff do through `/v1/admin/*`: manage users (create/invite, lock, roles, grants) and
-//! read what the service records (audit chain, security events, notifications, counts, jobs).
-//! Every call is audited with the acting staff member as actor; handlers in `crate::http::admin`
-//! reach these only through the permission guard (`crate::authz`).
+//! What staff do through `/v1/admin/*`, as the [`Staff`] capability: manage users
+//! (create/invite, lock, roles, grants) and read what the service records (audit chain,
+//! security events, notifications, counts, jobs). Every call is audited with the acting staff
+//! member as actor; handlers in `crate::http::admin` reach these only through the permission
+//! guard (`crate::http::guards`).
 
+mod changes;
+mod error;
 pub mod lists;
+mod service;
+pub mod store;
 pub mod users;
 
-use serde_json::Value;
-
-use crate::audit::{self, Event};
-use crate::authz::Staff;
-use crate::error::ApiError;
-use crate::state::AppState;
-
-/// Records that `staff` read something (who looked at what is part of the record).
-pub async fn audit_read(
-    state: &AppState,
-    staff: &Staff,
-    action: &'static str,
-    target_type: &'static str,
-    target_id: Option<String>,
-    detail: Value,
-) -> Result<(), ApiError> {
-    let mut tx = state.db.begin().await?;
-    let event = Event { action, target_type, target_id, old: None, new: Some(detail) };
-    audit::append(&mut tx, state.db.dialect(), &staff.actor, event).await?;
-    tx.commit().await?;
-    Ok(())
-}
+pub use error::StaffError;
+pub use service::Staff;
 
 /// `{"items": [...], "next_cursor": ...}` (API.md, Lists).
 #[derive(Debug, serde::Serialize)]
 pub struct Page<T: serde::Serialize> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
+}
+
+impl<T: serde::Serialize> Page<T> {
+    /// A page of at most `limit` from `items` read with one extra: the extra only says there
+    /// is more, and then the cursor is `cursor_of` the last item kept.
+    pub fn from_one_extra(mut items: Vec<T>, limit: u32, cursor_of: impl Fn(&T) -> String) -> Self {
+        let more = items.len() > limit as usize;
+        items.truncate(limit as usize);
+        let next_cursor = if more { items.last().map(cursor_of) } else { None };
+        Self { items, next_cursor }
+    }
 }

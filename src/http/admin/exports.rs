@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::audit::query::AuditFilter;
-use crate::authz::{Requires, perm};
 use crate::error::{ApiError, Problem};
 use crate::exports::{ExportStatus, Format, StaffExport};
+use crate::http::guards::{Requires, perm};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::limit;
-use crate::authz::{Requires, perm};
 use crate::documents::{Access, SignedLink};
 use crate::error::{ApiError, Problem};
+use crate::http::guards::{Requires, perm};
 use crate::kyc::{Decision, KycState, QueueEntry};
 use crate::state::AppState;
 

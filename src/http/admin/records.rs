@@ -4,17 +4,15 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{PageQuery, cursor, limit};
 use crate::audit::query::AuditFilter;
 use crate::audit::{ChainReport, Entry};
-use crate::authz::{Requires, perm};
 use crate::error::{ApiError, Problem};
+use crate::http::guards::{Requires, perm};
 use crate::notifications::Notification;
-use crate::staff::audit_read;
-use crate::staff::lists::{self, SecurityEventView, Stats};
+use crate::staff::lists::{SecurityEventView, Stats};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -57,9 +55,8 @@ pub async fn audit_logs(
         return Err(Problem::bad_request("from must be before to").into());
     }
     let filter = AuditFilter { user_id: query.user_id, action: query.action.clone(), from: query.from, to: query.to };
-    let page = lists::audit_logs(&state, &filter, limit(query.limit)?, cursor(query.cursor.as_deref())?).await?;
-    let detail = json!({"user_id": query.user_id, "action": query.action, "from": query.from, "to": query.to});
-    audit_read(&state, &staff, "admin.audit_logs.list", "audit_log", None, detail).await?;
+    let page =
+        state.staff.audit_logs(&staff.actor, &filter, limit(query.limit)?, cursor(query.cursor.as_deref())?).await?;
     Ok(HttpResponse::Ok().json(AuditPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
@@ -72,9 +69,7 @@ pub async fn audit_verify(
     state: web::Data<AppState>,
     staff: Requires<perm::AuditRead>,
 ) -> Result<HttpResponse, ApiError> {
-    let report = crate::audit::verify(&state.db).await?;
-    let detail = json!({"ok": report.ok, "checked": report.checked});
-    audit_read(&state, &staff, "admin.audit_logs.verify", "audit_log", None, detail).await?;
+    let report = state.staff.verify_audit_chain(&staff.actor).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -107,16 +102,16 @@ pub async fn security_events(
     query: web::Query<SecurityEventQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = lists::security_events(
-        &state,
-        query.kind.as_deref(),
-        query.user_id,
-        limit(query.limit)?,
-        cursor(query.cursor.as_deref())?,
-    )
-    .await?;
-    let detail = json!({"kind": query.kind, "user_id": query.user_id, "results": page.items.len()});
-    audit_read(&state, &staff, "admin.security_events.list", "security_event", None, detail).await?;
+    let page = state
+        .staff
+        .security_events(
+            &staff.actor,
+            query.kind.as_deref(),
+            query.user_id,
+            limit(query.limit)?,
+            cursor(query.cursor.as_deref())?,
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(SecurityEventPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
@@ -137,9 +132,7 @@ pub async fn notifications(
     staff: Requires<perm::UsersRead>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = lists::notifications(&state, limit(query.limit)?, cursor(query.cursor.as_deref())?).await?;
-    let detail = json!({"results": page.items.len()});
-    audit_read(&state, &staff, "admin.notifications.list", "notification", None, detail).await?;
+    let page = state.staff.notifications(&staff.actor, limit(query.limit)?, cursor(query.cursor.as_deref())?).await?;
     Ok(HttpResponse::Ok().json(NotificationPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
@@ -149,8 +142,7 @@ pub async fn notifications(
     security(("bearer" = [])))]
 #[get("/v1/admin/stats")]
 pub async fn stats(state: web::Data<AppState>, staff: Requires<perm::UsersRead>) -> Result<HttpResponse, ApiError> {
-    let stats = lists::stats(&state).await?;
-    audit_read(&state, &staff, "admin.stats.read", "stats", None, json!({})).await?;
+    let stats = state.staff.stats(&staff.actor).await?;
     Ok(HttpResponse::Ok().json(stats))
 }
 
@@ -161,7 +153,6 @@ pub async fn stats(state: web::Data<AppState>, staff: Requires<perm::UsersRead>)
     security(("bearer" = [])))]
 #[get("/v1/admin/jobs")]
 pub async fn jobs(state: web::Data<AppState>, staff: Requires<perm::JobsRead>) -> Result<HttpResponse, ApiError> {
-    let overview = state.jobs.overview(50).await.map_err(|e| anyhow::anyhow!("job overview: {e}"))?;
-    audit_read(&state, &staff, "admin.jobs.read", "jobs", None, json!({})).await?;
+    let overview = state.staff.jobs(&staff.actor).await?;
     Ok(HttpResponse::Ok().json(overview))
 }

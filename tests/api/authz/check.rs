@@ -52,7 +52,7 @@ async fn role_changes_count_on_the_next_request() {
     .execute(app.state.db.writer())
     .await
     .unwrap();
-    app.state.authz.changed(app.state.redis.as_ref(), id).await.unwrap();
+    app.state.authz.changed(id).await.unwrap();
     assert_eq!(app.authz_check(&alice.access, "audit:read").await["granted"], true, "same token, new role");
 }
 
@@ -65,7 +65,7 @@ async fn an_expiring_grant_stops_counting_at_its_expiry() {
     let expires = Utc::now() + Duration::milliseconds(1500);
     store::insert_grant(&mut conn, id, Permission::JobsRead, None, Some(expires)).await.unwrap();
     drop(conn);
-    app.state.authz.changed(app.state.redis.as_ref(), id).await.unwrap();
+    app.state.authz.changed(id).await.unwrap();
     assert_eq!(app.authz_check(&alice.access, "jobs:read").await["granted"], true);
     actix_web::rt::time::sleep(std::time::Duration::from_millis(1700)).await;
     assert_eq!(app.authz_check(&alice.access, "jobs:read").await["granted"], false, "no restart, no invalidation");

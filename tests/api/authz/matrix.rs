@@ -134,7 +134,7 @@ async fn customers_with_a_grant_and_mfa_reach_that_endpoint_only() {
     let mut conn = app.state.db.writer().acquire().await.unwrap();
     store::insert_grant(&mut conn, id, Permission::JobsRead, None, None).await.unwrap();
     drop(conn);
-    app.state.authz.changed(app.state.redis.as_ref(), id).await.unwrap();
+    app.state.authz.changed(id).await.unwrap();
     assert_eq!(app.get_authed("/v1/admin/jobs", &token).await.status(), 200);
     assert_eq!(app.get_authed("/v1/admin/users", &token).await.status(), 403);
     assert_eq!(app.get_authed("/v1/admin/audit-logs", &token).await.status(), 403);

@@ -1,4 +1,5 @@
 //! The permission guard: [`Requires<P>`] in a handler's signature, or [`require`] in its body.
+//! The rule is [`Authz::check`](crate::authz::Authz::check); this file maps its verdict to 403s.
 
 use std::future::Future;
 use std::marker::PhantomData;
@@ -10,10 +11,8 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use super::access::{Access, AccessError};
-use super::permission::Permission;
-use super::store;
 use crate::audit::Actor;
+use crate::authz::{Access, AccessError, Permission, Verdict};
 use crate::error::{ApiError, Problem, unavailable};
 use crate::http::authn::AuthUser;
 use crate::http::client::Client;
@@ -22,7 +21,7 @@ use crate::state::AppState;
 /// A caller allowed into a staff endpoint: who they are, what they may do, and the audit actor
 /// their changes are recorded under.
 #[derive(Clone, Debug)]
-pub struct Staff {
+pub struct StaffCaller {
     pub user: AuthUser,
     pub access: Arc<Access>,
     /// The acting staff member, with the request's IP and user agent.
@@ -53,23 +52,23 @@ pub mod perm {
 }
 
 /// Extractor: the handler runs only for a signed-in caller who holds `P` (by a role or a live
-/// grant), has MFA enabled, and whose session passed MFA. Derefs to [`Staff`].
+/// grant), has MFA enabled, and whose session passed MFA. Derefs to [`StaffCaller`].
 #[derive(Clone, Debug)]
 pub struct Requires<P: RequiredPermission> {
-    pub staff: Staff,
+    pub staff: StaffCaller,
     permission: PhantomData<P>,
 }
 
 impl<P: RequiredPermission> Requires<P> {
-    pub fn into_inner(self) -> Staff {
+    pub fn into_inner(self) -> StaffCaller {
         self.staff
     }
 }
 
 impl<P: RequiredPermission> Deref for Requires<P> {
-    type Target = Staff;
+    type Target = StaffCaller;
 
-    fn deref(&self) -> &Staff {
+    fn deref(&self) -> &StaffCaller {
         &self.staff
     }
 }
@@ -105,46 +104,48 @@ pub fn mfa_required(detail: &str) -> ApiError {
     Problem::new(StatusCode::FORBIDDEN, "mfa-required", detail).into()
 }
 
-pub fn access_failed(error: AccessError) -> ApiError {
-    match error {
-        AccessError::Database(e) => e.into(),
-        AccessError::Redis(e) => {
-            tracing::warn!(error = %e, "redis unavailable for the permission cache");
-            unavailable("the permission store is unavailable; retry shortly").into()
+impl From<AccessError> for ApiError {
+    fn from(error: AccessError) -> Self {
+        match error {
+            AccessError::Database(e) => e.into(),
+            AccessError::Redis(e) => {
+                tracing::warn!(error = %e, "redis unavailable for the permission cache");
+                unavailable("the permission store is unavailable; retry shortly").into()
+            }
         }
     }
 }
 
-/// What an endpoint guarded by `permission` would answer the caller now: `Ok` to go ahead,
-/// 403 `forbidden` without the permission, 403 `mfa-required` with it but without MFA enabled
-/// or without a session that passed MFA.
+/// Lets the caller in on [`Verdict::Allowed`]; otherwise the refusal: 403 `forbidden` without
+/// the permission, 403 `mfa-required` with it but without MFA enabled or without a session that
+/// passed MFA.
+pub fn admit(verdict: Verdict, permission: Permission) -> Result<Arc<Access>, ApiError> {
+    match verdict {
+        Verdict::Allowed(access) => Ok(access),
+        Verdict::NotGranted => Err(forbidden(permission)),
+        Verdict::MfaNotEnabled => {
+            Err(mfa_required("staff endpoints need MFA: enable TOTP (POST /v1/mfa/totp/setup, then /enable)"))
+        }
+        Verdict::SessionWithoutMfa => {
+            Err(mfa_required("this session did not pass MFA: sign in again with your authenticator code"))
+        }
+    }
+}
+
+/// What an endpoint guarded by `permission` would answer the caller now: the [`StaffCaller`]
+/// to go ahead, or the refusal of [`admit`].
 pub async fn require(
     state: &AppState,
     user: AuthUser,
     client: &Client,
     permission: Permission,
-) -> Result<Staff, ApiError> {
-    let access = state.authz.get(&state.db, state.redis.as_ref(), user.user_id).await.map_err(access_failed)?;
-    check(state, &user, &access, permission).await?;
+) -> Result<StaffCaller, ApiError> {
+    let verdict = state.authz.check(user.user_id, user.session_id, permission).await?;
+    let access = admit(verdict, permission)?;
     let actor = Actor {
         user_id: Some(user.user_id),
         ip: client.ip.map(|ip| ip.to_string()),
         user_agent: client.user_agent.clone(),
     };
-    Ok(Staff { user, access, actor })
-}
-
-/// The rule itself, for callers that already hold the caller's [`Access`].
-pub async fn check(state: &AppState, user: &AuthUser, access: &Access, permission: Permission) -> Result<(), ApiError> {
-    if !access.allows(permission, chrono::Utc::now()) {
-        return Err(forbidden(permission));
-    }
-    if !access.mfa_enabled {
-        return Err(mfa_required("staff endpoints need MFA: enable TOTP (POST /v1/mfa/totp/setup, then /enable)"));
-    }
-    let session = store::session_mfa(state.db.reader(), user.session_id).await?;
-    if !session.passed {
-        return Err(mfa_required("this session did not pass MFA: sign in again with your authenticator code"));
-    }
-    Ok(())
+    Ok(StaffCaller { user, access, actor })
 }

@@ -1,0 +1,6 @@
+//! Extractors that let a handler run only for an allowed caller. The rules they apply live in
+//! the domain (`crate::authz`); these read the request and turn a refusal into a response.
+
+pub mod permission;
+
+pub use permission::{RequiredPermission, Requires, StaffCaller, perm, require};

@@ -1,0 +1,95 @@
+//! `/v1/mfa/*` (TOTP setup, enable, disable, backup codes, step-up) and `POST /v1/auth/mfa`,
+//! the second step of sign-in: the request and answer shapes here, the handlers in
+//! `enrolment` and `sign_in`.
+
+mod enrolment;
+mod sign_in;
+
+pub use enrolment::{disable, enable, regenerate_backup_codes, setup};
+pub use sign_in::{login, step_up};
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+
+use super::authn::AuthUser;
+use super::client::Client;
+use crate::error::{ApiError, Problem};
+use crate::mfa::{Proof, backup, totp};
+use crate::ratelimit::Limit;
+use crate::state::AppState;
+
+/// `POST /v1/mfa/totp/setup`: add these to an authenticator app, then prove a code at `enable`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TotpSetup {
+    /// Base32, for typing in by hand.
+    pub(super) secret: String,
+    /// `otpauth://totp/<issuer>:<email>?secret=…&issuer=…` (SHA-1, 6 digits, 30 s: the defaults)
+    pub(super) otpauth_uri: String,
+    /// The URI as a QR code, PNG, base64.
+    qr_png_base64: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BackupCodes {
+    /// Ten single-use codes, shown this once: store them somewhere safe.
+    pub(super) backup_codes: Vec<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// Six digits from the authenticator.
+    pub(super) code: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisableRequest {
+    #[schema(value_type = String)]
+    pub(super) password: SecretString,
+    /// Six digits from the authenticator.
+    pub(super) code: String,
+}
+
+/// `{code}` or `{backup_code}`, exactly one.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProofRequest {
+    pub(super) code: Option<String>,
+    pub(super) backup_code: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaLoginRequest {
+    /// From `POST /v1/auth/login`'s `{mfa_required: true, mfa_token}`.
+    pub(super) mfa_token: String,
+    pub(super) code: Option<String>,
+    pub(super) backup_code: Option<String>,
+}
+
+fn field_error(field: &str, message: &str) -> ApiError {
+    let mut errors = crate::error::FieldErrors::new();
+    errors.insert(field.to_owned(), vec![message.to_owned()]);
+    Problem::invalid_fields(errors).into()
+}
+
+pub(super) fn totp_code(raw: &str) -> Result<String, ApiError> {
+    totp::normalize(raw).ok_or_else(|| field_error("code", "must be the 6 digits the authenticator shows"))
+}
+
+pub(super) fn proof(code: Option<String>, backup_code: Option<String>) -> Result<Proof, ApiError> {
+    match (code, backup_code) {
+        (Some(code), None) => Ok(Proof::Totp(totp_code(&code)?)),
+        (None, Some(code)) => backup::normalize(&code)
+            .map(Proof::Backup)
+            .ok_or_else(|| field_error("backup_code", "must be one of your backup codes (xxxxx-xxxxx)")),
+        _ => Err(Problem::bad_request("give exactly one of `code` and `backup_code`").into()),
+    }
+}
+
+/// Wrong codes on a signed-in session are limited like sign-in codes (`[rate_limits] mfa`).
+pub(super) async fn limit(state: &AppState, user: &AuthUser, client: &Client) -> Result<(), ApiError> {
+    state.rate_limits.enforce(Limit::Mfa, &format!("session:{}", user.session_id), Some(&client.ip_text())).await?;
+    Ok(())
+}

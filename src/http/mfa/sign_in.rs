@@ -1,0 +1,69 @@
+//! Proving a second factor: the step-up of a session and the second step of sign-in.
+
+use actix_web::{HttpResponse, post, web};
+
+use super::{MfaLoginRequest, ProofRequest, limit, proof};
+use crate::error::{ApiError, Problem};
+use crate::http::authn::AuthUser;
+use crate::http::client::Client;
+use crate::identity::TokenPair;
+use crate::ratelimit::Limit;
+use crate::state::AppState;
+
+/// Confirm a code on this session, so it counts as having passed MFA now (for operations that
+/// answer `mfa-step-up-required`).
+#[utoipa::path(
+    operation_id = "mfa_step_up",
+    tag = "mfa",
+    request_body = ProofRequest,
+    responses(
+        (status = 204),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, description = "`invalid-mfa-code`", content_type = "application/problem+json"),
+        (status = 409, body = Problem, description = "`mfa-not-enabled`", content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/mfa/step-up")]
+pub async fn step_up(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    client: Client,
+    body: web::Json<ProofRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let proof = proof(body.code, body.backup_code)?;
+    limit(&state, &user, &client).await?;
+    state.mfa.step_up(user.user_id, user.session_id, proof, &client.device(None)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The second step of sign-in: the `mfa_token` and a TOTP or backup code → the token pair
+/// (`mfa: true`). Five wrong codes end that sign-in (`mfa-locked`).
+#[utoipa::path(
+    operation_id = "auth_mfa",
+    tag = "identity",
+    request_body = MfaLoginRequest,
+    responses(
+        (status = 200, body = TokenPair),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, description = "`invalid-token`, `invalid-mfa-code`, `mfa-locked`", content_type = "application/problem+json"),
+        (status = 429, body = Problem, description = "`rate-limited` (per mfa_token)", content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/auth/mfa")]
+pub async fn login(
+    state: web::Data<AppState>,
+    client: Client,
+    body: web::Json<MfaLoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let proof = proof(body.code, body.backup_code)?;
+    let token = body.mfa_token.trim();
+    let ip = client.ip_text();
+    state.rate_limits.enforce(Limit::Mfa, &crate::identity::tokens::opaque::hash(token), Some(&ip)).await?;
+    let pair = state.mfa.login(token, proof, &client.device(None)).await?;
+    Ok(HttpResponse::Ok().json(pair))
+}

@@ -1,0 +1,11 @@
+//! SQL for TOTP secrets, backup codes and the MFA step of sign-in, one file per table.
+
+mod backup_codes;
+mod challenges;
+mod reseal;
+mod totp;
+
+pub use backup_codes::{replace_backup_codes, use_backup_code};
+pub use challenges::{Challenge, Reserved, close_challenge, reserve_attempt};
+pub use reseal::reseal_secrets;
+pub use totp::{ACTIVE, PENDING, TotpRow, accept_step, activate, find_totp, put_pending, remove};
