@@ -45,7 +45,7 @@ fn bench(c: &mut Criterion) {
         .unwrap();
         tresor::db::migrate(&db, tresor::state::sqlite_file(&config)).await.unwrap();
         let keys = Arc::new(Keys::load(&config.keys_dir, true).unwrap());
-        let jobs = tresor::jobs::store(&config, &db).unwrap();
+        let jobs = tresor::queue::store(&config, &db).unwrap();
         Documents::open(&config, db, keys, jobs).unwrap()
     });
     let owner = Uuid::now_v7();

@@ -34,7 +34,7 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
 
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let app = Application::build(config).await?;
-    let workers = crate::jobs::embedded::start(&app.state())?;
+    let workers = crate::worker::embedded::start(&crate::worker::Handlers::of(&app.state()))?;
     app.run_until_stopped().await?;
     if let Some(workers) = workers {
         workers.stop().await;
@@ -48,10 +48,10 @@ async fn worker(config: Config, args: WorkerArgs) -> anyhow::Result<ExitCode> {
         eprintln!("tresor: --queues: {unknown:?} is not a job type (known: {})", tresor_jobs::queues::ALL.join(", "));
         return Ok(ExitCode::from(2));
     }
-    let state = crate::state::AppState::init(config).await?;
+    let handlers = crate::worker::Handlers::build(config).await?;
     let plan = tresor_jobs::worker::Plan { queues: args.queues, schedules: true };
-    crate::jobs::run(&state, plan, stop_signal()).await?;
-    state.db.close().await;
+    crate::worker::run(&handlers, plan, stop_signal()).await?;
+    handlers.db.close().await;
     Ok(ExitCode::SUCCESS)
 }
 

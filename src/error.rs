@@ -1,19 +1,70 @@
-//! The one user-facing error type. Every failure a client can see is an [`ApiError`], rendered
-//! as `application/problem+json` (RFC 9457). Client mistakes carry a [`Problem`] that names what
-//! is wrong; anything unexpected is logged with its cause and answered with an opaque 500, so no
-//! SQL, stack trace or secret ever reaches a client.
+//! The domain's one error type. A capability answers a request it cannot serve with
+//! [`Error::Rejected`] carrying a [`Problem`]: what kind of refusal it is ([`Kind`]), a stable
+//! slug that names it (part of the contract), and words for a person; anything unexpected is
+//! [`Error::Internal`], whose cause is logged and never shown. The domain knows nothing of
+//! HTTP: `src/http/problem.rs` renders a problem as `application/problem+json` (RFC 9457) and
+//! an internal error as an opaque 500.
 
 use std::collections::BTreeMap;
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 /// Field name → messages, for validation failures.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
 
-/// A problem the client can act on: status, stable slug (part of the contract), and words.
+/// What kind of refusal a problem is. Each kind is answered with one status code; the number
+/// belongs to the contract (and to the responses saved under idempotency keys, which a replay
+/// sends again byte for byte), so the domain keeps it next to the kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The input is malformed or invalid (400).
+    Invalid,
+    /// No valid credentials (401).
+    Unauthenticated,
+    /// The caller is known but may not do this (403).
+    Forbidden,
+    /// Missing, or not the caller's: indistinguishable on purpose (404).
+    NotFound,
+    /// The method does not apply to the resource (405).
+    MethodNotAllowed,
+    /// The resource's state does not allow this now (409).
+    Conflict,
+    /// The body is larger than allowed (413).
+    TooLarge,
+    /// The body is not of a type this accepts (415).
+    UnsupportedType,
+    /// Well-formed, but the rules refuse it (422).
+    Unprocessable,
+    /// Too many requests; retry later (429).
+    RateLimited,
+    /// Something went wrong that the caller cannot fix (500).
+    Internal,
+    /// A dependency is busy or down; retry shortly (503).
+    Unavailable,
+}
+
+impl Kind {
+    /// The status code this kind is answered with.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::Invalid => 400,
+            Self::Unauthenticated => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::Conflict => 409,
+            Self::TooLarge => 413,
+            Self::UnsupportedType => 415,
+            Self::Unprocessable => 422,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::Unavailable => 503,
+        }
+    }
+}
+
+/// A problem the caller can act on: its kind, stable slug and words, in the RFC 9457 document
+/// shape (`type`, `title`, `status`, `detail`, `errors`).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// `/problems/<slug>`; the slugs are part of the API contract.
@@ -24,37 +75,38 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: FieldErrors,
+    /// Seconds after which a retry may succeed (sent as `Retry-After`).
     #[serde(skip)]
     pub retry_after: Option<u64>,
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Self {
+    pub fn new(kind: Kind, slug: &str, detail: impl Into<String>) -> Self {
         Self {
             kind: format!("/problems/{slug}"),
             title: title_of(slug),
-            status: status.as_u16(),
+            status: kind.status(),
             detail: detail.into(),
             errors: FieldErrors::new(),
             retry_after: None,
         }
     }
 
-    /// 400 `invalid-request`: malformed or invalid input.
+    /// `invalid-request`: malformed or invalid input.
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid-request", detail)
+        Self::new(Kind::Invalid, "invalid-request", detail)
     }
 
-    /// 400 `invalid-request` naming the fields that are wrong.
+    /// `invalid-request` naming the fields that are wrong.
     pub fn invalid_fields(errors: FieldErrors) -> Self {
         let names: Vec<&str> = errors.keys().map(String::as_str).collect();
         let detail = format!("invalid value for: {}", names.join(", "));
         Self { errors, ..Self::bad_request(detail) }
     }
 
-    /// 404 `not-found`: missing, or not the caller's (indistinguishable on purpose).
+    /// `not-found`: missing, or not the caller's (indistinguishable on purpose).
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", format!("{what} was not found"))
+        Self::new(Kind::NotFound, "not-found", format!("{what} was not found"))
     }
 
     pub fn with_retry_after(mut self, seconds: u64) -> Self {
@@ -62,31 +114,11 @@ impl Problem {
         self
     }
 
-    pub fn status_code(&self) -> StatusCode {
-        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-    }
-
-    pub fn to_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status_code());
-        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if let Some(seconds) = self.retry_after {
-            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
-        }
-        // RFC 6750 §3: a 401 for a missing or bad bearer token says which scheme to use.
-        match self.kind.as_str() {
-            "/problems/unauthenticated" => {
-                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="tresor""#));
-            }
-            "/problems/invalid-token" => {
-                response.insert_header((header::WWW_AUTHENTICATE, r#"Bearer realm="tresor", error="invalid_token""#));
-            }
-            _ => {}
-        }
-        response.body(serde_json::to_string(self).unwrap_or_default())
+    /// The slug alone (`insufficient-funds`).
+    pub fn slug(&self) -> &str {
+        self.kind.strip_prefix("/problems/").unwrap_or(&self.kind)
     }
 }
-
-pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// `insufficient-funds` → `Insufficient funds`.
 fn title_of(slug: &str) -> String {
@@ -96,24 +128,24 @@ fn title_of(slug: &str) -> String {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// The client's mistake, or a state the client must know about (4xx, 503).
+pub enum Error {
+    /// The caller's mistake, or a state the caller must know about.
     #[error("{} ({})", .0.detail, .0.kind)]
-    Problem(Problem),
-    /// Anything unexpected: logged with its cause, answered with an opaque 500.
+    Rejected(Problem),
+    /// Anything unexpected: logged with its cause, answered opaquely.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
-impl From<Problem> for ApiError {
+impl From<Problem> for Error {
     fn from(problem: Problem) -> Self {
-        Self::Problem(problem)
+        Self::Rejected(problem)
     }
 }
 
 /// A job that could not be enqueued: the database's own errors keep their meaning (a busy pool
 /// is 503); anything else is internal.
-impl From<tresor_jobs::store::StoreError> for ApiError {
+impl From<tresor_jobs::store::StoreError> for Error {
     fn from(error: tresor_jobs::store::StoreError) -> Self {
         match error {
             tresor_jobs::store::StoreError::Database(error) => error.into(),
@@ -122,13 +154,13 @@ impl From<tresor_jobs::store::StoreError> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
+impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
         match error {
             // The pool is exhausted or the database is unreachable: a state, not a bug.
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
                 tracing::warn!(error = %error, "database unavailable");
-                Self::Problem(unavailable("the database is busy or unavailable; try again shortly"))
+                Self::Rejected(unavailable("the database is busy or unavailable; try again shortly"))
             }
             other => Self::Internal(anyhow::Error::new(other)),
         }
@@ -136,34 +168,15 @@ impl From<sqlx::Error> for ApiError {
 }
 
 pub fn unavailable(detail: &str) -> Problem {
-    Problem::new(StatusCode::SERVICE_UNAVAILABLE, "service-unavailable", detail).with_retry_after(1)
+    Problem::new(Kind::Unavailable, "service-unavailable", detail).with_retry_after(1)
 }
 
 pub fn internal() -> Problem {
     Problem::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
+        Kind::Internal,
         "internal-error",
         "an unexpected error occurred; quote the X-Request-Id header when reporting it",
     )
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Problem(problem) => problem.status_code(),
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            Self::Problem(problem) => problem.to_response(),
-            Self::Internal(cause) => {
-                tracing::error!(error = ?cause, "request failed");
-                internal().to_response()
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -172,21 +185,11 @@ mod tests {
 
     #[test]
     fn problems_render_their_contract_fields() {
-        let problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "insufficient-funds", "balance 5 < 10");
+        let problem = Problem::new(Kind::Unprocessable, "insufficient-funds", "balance 5 < 10");
         let json = serde_json::to_value(&problem).unwrap();
         assert_eq!(json["type"], "/problems/insufficient-funds");
         assert_eq!(json["title"], "Insufficient funds");
         assert_eq!(json["status"], 422);
         assert!(json.get("errors").is_none(), "empty errors are omitted");
-    }
-
-    #[test]
-    fn internal_errors_hide_their_cause() {
-        let error = ApiError::from(anyhow::anyhow!("SELECT secret FROM keys failed"));
-        let response = error.error_response();
-        assert_eq!(response.status(), 500);
-        let body = actix_web::body::to_bytes(response.into_body());
-        let body = futures::executor::block_on(body).unwrap();
-        assert!(!String::from_utf8_lossy(&body).contains("SELECT"));
     }
 }

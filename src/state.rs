@@ -52,7 +52,7 @@ impl AppState {
         let db = connect(&config).await?;
         db::migrate(&db, sqlite_file(&config)).await?;
         let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
-        let jobs = crate::jobs::store(&config, &db)?;
+        let jobs = crate::queue::store(&config, &db)?;
         let keys = Arc::new(keys);
         let step_up = Arc::new(crate::authz::StepUpRule::new(db.clone(), config.settings.mfa.step_up_minutes));
         let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone(), step_up.clone());
@@ -60,13 +60,7 @@ impl AppState {
         let limiter = RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix);
         let rate_limits = Arc::new(RateLimits::new(limiter, redis.clone(), db.clone(), keys.clone()));
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
-        let exports = Arc::new(Exports::new(
-            db.clone(),
-            keys.clone(),
-            jobs.clone(),
-            config.settings.exports.clone(),
-            config.public_url.clone(),
-        ));
+        let exports = Arc::new(exports(&config, &db, &keys, &jobs));
         let kyc = Arc::new(Kyc::new(db.clone(), keys.clone(), jobs.clone(), documents.clone()));
         let authz = Arc::new(Authz::new(
             db.clone(),
@@ -117,6 +111,11 @@ impl AppState {
             None => None,
         }
     }
+}
+
+/// The exports capability (the server's and the worker's).
+pub fn exports(config: &Config, db: &Db, keys: &Arc<Keys>, jobs: &tresor_jobs::Store) -> Exports {
+    Exports::new(db.clone(), keys.clone(), jobs.clone(), config.settings.exports.clone(), config.public_url.clone())
 }
 
 pub async fn connect(config: &Config) -> anyhow::Result<Db> {

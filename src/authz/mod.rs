@@ -10,7 +10,7 @@
 //! use crate::http::guards::{Requires, perm};
 //!
 //! #[get("/v1/admin/kyc")]
-//! async fn queue(state: web::Data<AppState>, staff: Requires<perm::KycReview>) -> Result<HttpResponse, ApiError> {
+//! async fn queue(state: web::Data<AppState>, staff: Requires<perm::KycReview>) -> Result<HttpResponse, Error> {
 //!     // staff.user: the AuthUser; staff.actor: the audit actor (id, IP, user agent);
 //!     // staff.access: the caller's roles and grants.
 //!     ...

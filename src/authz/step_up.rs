@@ -4,13 +4,13 @@
 //! step-up counts at once, with no new token. Handlers declare it with the `StepUp` extractor
 //! (`crate::http::step_up`); the ledger asks it only for transfers above its threshold.
 
-use actix_web::http::StatusCode;
+use crate::error::Kind;
 use chrono::{Duration, Utc};
 use uuid::Uuid;
 
 use super::store;
 use crate::db::Db;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 
 /// Who the step-up applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,9 +21,9 @@ pub enum Enrollment {
     Required,
 }
 
-pub fn step_up_required(minutes: u64) -> ApiError {
+pub fn step_up_required(minutes: u64) -> Error {
     Problem::new(
-        StatusCode::FORBIDDEN,
+        Kind::Forbidden,
         "mfa-step-up-required",
         format!(
             "this needs a session that passed MFA in the last {minutes} minutes: confirm a code at \
@@ -56,7 +56,7 @@ impl StepUpRule {
     }
 
     /// `Ok` when the session satisfies the rule now; 403 `mfa-step-up-required` otherwise.
-    pub async fn require(&self, session_id: Uuid, enrollment: Enrollment) -> Result<(), ApiError> {
+    pub async fn require(&self, session_id: Uuid, enrollment: Enrollment) -> Result<(), Error> {
         if self.passed(session_id, enrollment).await? { Ok(()) } else { Err(step_up_required(self.minutes)) }
     }
 }

@@ -12,7 +12,7 @@ use crate::audit::Actor;
 use crate::cli::CreateUser;
 use crate::config::Config;
 use crate::crypto::Keys;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::identity::users::ProvisionedUser;
 use crate::redis::RedisHandle;
 use crate::state::{connect, sqlite_file};
@@ -31,7 +31,7 @@ pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<ExitCode
     let db = connect(&config).await?;
     crate::db::migrate(&db, sqlite_file(&config)).await?;
     let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
-    let jobs = crate::jobs::store(&config, &db)?;
+    let jobs = crate::queue::store(&config, &db)?;
     let (_sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis)?;
     let user = ProvisionedUser {
         email: args.email.clone(),
@@ -51,13 +51,13 @@ pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<ExitCode
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(ApiError::Problem(problem)) => {
+        Err(Error::Rejected(problem)) => {
             let details: Vec<String> =
                 problem.errors.iter().map(|(field, messages)| format!("{field} {}", messages.join("; "))).collect();
             let detail = if details.is_empty() { problem.detail } else { details.join(", ") };
             eprintln!("tresor: {detail}");
             Ok(if problem.status == 409 { ExitCode::FAILURE } else { ExitCode::from(2) })
         }
-        Err(ApiError::Internal(error)) => Err(error),
+        Err(Error::Internal(error)) => Err(error),
     }
 }

@@ -12,7 +12,7 @@ use super::model::FileKind;
 use super::read::PlainReader;
 use super::store::scans;
 use crate::audit::{self, Actor, Event};
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 
 /// The decrypted file, for `GET /v1/files/{token}`.
 pub struct Download {
@@ -34,8 +34,8 @@ impl Documents {
     /// expired, altered, someone else's (`presenter` is the authenticated caller, if any), no
     /// longer readable — is the same 404.
     #[tracing::instrument(skip_all)]
-    pub async fn download(&self, actor: &Actor, token: &str, presenter: Option<Uuid>) -> Result<Download, ApiError> {
-        let gone = || ApiError::from(Problem::not_found("file"));
+    pub async fn download(&self, actor: &Actor, token: &str, presenter: Option<Uuid>) -> Result<Download, Error> {
+        let gone = || Error::from(Problem::not_found("file"));
         let grant = links::verify(&self.keys.mac, token, Utc::now()).ok_or_else(gone)?;
         if presenter.is_some_and(|p| p != grant.user_id) {
             return Err(gone());

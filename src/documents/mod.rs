@@ -33,7 +33,7 @@ use uuid::Uuid;
 use crate::config::{Config, DocumentSettings, ScanSettings};
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 pub use access::Access;
 pub use blob::DocumentStore;
 pub use local::LocalStore;
@@ -90,7 +90,7 @@ impl Documents {
     }
 
     /// The latest version of one document; 404 when missing or not the caller's.
-    pub async fn get(&self, access: &Access, document_id: Uuid) -> Result<DocumentVersion, ApiError> {
+    pub async fn get(&self, access: &Access, document_id: Uuid) -> Result<DocumentVersion, Error> {
         self.versions(access, document_id)
             .await?
             .into_iter()
@@ -99,7 +99,7 @@ impl Documents {
     }
 
     /// Every version, newest first; 404 when missing or not the caller's.
-    pub async fn versions(&self, access: &Access, document_id: Uuid) -> Result<Vec<DocumentVersion>, ApiError> {
+    pub async fn versions(&self, access: &Access, document_id: Uuid) -> Result<Vec<DocumentVersion>, Error> {
         let versions = store::versions::versions(self.db.reader(), access, document_id).await?;
         if versions.is_empty() {
             return Err(Problem::not_found("document").into());

@@ -16,7 +16,7 @@ use crate::audit::{self, Actor, Event};
 use crate::config::ExportSettings;
 use crate::crypto::{Keys, aead};
 use crate::db::Db;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 
 /// What a request asks for.
 pub struct Request {
@@ -59,7 +59,7 @@ impl Exports {
     }
 
     /// Records the request, its audit entry and its job in one transaction; returns the export id.
-    pub async fn request(&self, request: Request, actor: &Actor) -> Result<Uuid, ApiError> {
+    pub async fn request(&self, request: Request, actor: &Actor) -> Result<Uuid, Error> {
         let mut tx = self.db.begin().await?;
         let id =
             store::insert(&mut tx, request.kind, request.user_id, request.format, request.filters.as_ref()).await?;
@@ -91,20 +91,20 @@ impl Exports {
         actor: &Actor,
         format: Format,
         filters: AuditFilter,
-    ) -> Result<Uuid, ApiError> {
+    ) -> Result<Uuid, Error> {
         if let (Some(from), Some(to)) = (filters.from, filters.to)
             && from >= to
         {
             return Err(Problem::bad_request("filters.from must be before filters.to").into());
         }
-        let filters = serde_json::to_value(&filters).map_err(|e| ApiError::Internal(e.into()))?;
+        let filters = serde_json::to_value(&filters).map_err(|e| Error::Internal(e.into()))?;
         let request = Request { kind: ExportKind::Audit, user_id: staff_id, format, filters: Some(filters) };
         self.request(request, actor).await
     }
 
     /// An audit export `staff_id` asked for, with its download link once ready; `None` for
     /// anyone else's (alike with a missing one).
-    pub async fn staff_export(&self, staff_id: Uuid, id: Uuid) -> Result<Option<StaffExport>, ApiError> {
+    pub async fn staff_export(&self, staff_id: Uuid, id: Uuid) -> Result<Option<StaffExport>, Error> {
         let found = store::find(self.db.reader(), id).await?;
         let Some(export) = found.filter(|e| e.kind == ExportKind::Audit && e.user_id == staff_id) else {
             return Ok(None);
@@ -125,7 +125,7 @@ impl Exports {
 
     /// Opens the export a link names, if the link is valid and the export ready and unexpired;
     /// audits the download. Every other case is `None` (the caller answers 404).
-    pub async fn download(&self, token: &str, actor: Actor) -> Result<Option<Download>, ApiError> {
+    pub async fn download(&self, token: &str, actor: Actor) -> Result<Option<Download>, Error> {
         let now = Utc::now();
         let Some(link) = link::verify(&self.keys.mac, token, now) else { return Ok(None) };
         let Some((export, sealed)) = store::payload(self.db.reader(), link.export_id, now).await? else {
@@ -135,7 +135,7 @@ impl Exports {
             return Ok(None);
         }
         let bytes = aead::open(&self.keys.encryption, &sealed, &associated(export.id))
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("export {} does not open: {e}", export.id)))?;
+            .map_err(|e| Error::Internal(anyhow::anyhow!("export {} does not open: {e}", export.id)))?;
         let mut tx = self.db.begin().await?;
         let event = Event {
             action: "export.downloaded",

@@ -10,7 +10,7 @@ use super::idempotency::idempotency_key;
 use super::ledger_request::{MoneyBody, caller, money_request};
 use super::ledger_response::respond;
 use super::paging::{self, PageQuery};
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::ledger::account::{Account, AccountKind};
 use crate::ledger::command::Movement;
 use crate::ledger::money::Currency;
@@ -55,7 +55,7 @@ pub async fn open(
     user: AuthUser,
     client: Client,
     body: web::Json<OpenAccount>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let account = state.ledger.open_for_customer(&caller(&user, &client), body.kind, body.currency).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/v1/accounts/{}", account.id))).json(account))
 }
@@ -77,7 +77,7 @@ pub async fn list(
     user: AuthUser,
     client: Client,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let all = state.ledger.list(&caller(&user, &client)).await?;
     let (items, next_cursor) = paging::page(all, &query, |account| account.id.to_string())?;
     Ok(HttpResponse::Ok().json(AccountList { items, next_cursor }))
@@ -99,7 +99,7 @@ pub async fn get(
     user: AuthUser,
     client: Client,
     id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::Ok().json(state.ledger.owned(&caller(&user, &client), *id).await?))
 }
 
@@ -126,7 +126,7 @@ pub async fn deposit(
     client: Client,
     id: web::Path<Uuid>,
     body: web::Json<MoneyBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     move_cash(state, req, user, client, *id, body.into_inner(), Movement::Deposit).await
 }
 
@@ -152,7 +152,7 @@ pub async fn withdraw(
     client: Client,
     id: web::Path<Uuid>,
     body: web::Json<MoneyBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     move_cash(state, req, user, client, *id, body.into_inner(), Movement::Withdrawal).await
 }
 
@@ -165,7 +165,7 @@ async fn move_cash(
     id: Uuid,
     body: MoneyBody,
     movement: Movement,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let key = idempotency_key(&req, &user, &body)?;
     let request = money_request(body.amount, body.description)?;
     let caller = caller(&user, &client);
@@ -195,7 +195,7 @@ pub async fn transactions(
     client: Client,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let limit = paging::limit(query.limit)?;
     let cursor = paging::cursor::<i64>(query.cursor.as_deref())?;
     let page = state.ledger.history(&caller(&user, &client), *id, limit, cursor).await?;
@@ -218,7 +218,7 @@ pub async fn transaction(
     user: AuthUser,
     client: Client,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (id, transaction) = path.into_inner();
     Ok(HttpResponse::Ok().json(state.ledger.transaction(&caller(&user, &client), id, transaction).await?))
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::authn::AuthUser;
 use super::client::Client;
 use super::optional_json;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::identity::TokenPair;
 use crate::identity::fields::{Email, Fields};
 use crate::identity::sessions::LoginOutcome;
@@ -44,7 +44,7 @@ pub async fn login(
     state: web::Data<AppState>,
     client: Client,
     body: web::Json<LoginRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let mut fields = Fields::default();
     let email = fields.take("email", Email::parse(&body.email));
@@ -87,7 +87,7 @@ pub async fn refresh(
     state: web::Data<AppState>,
     client: Client,
     body: web::Json<RefreshRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let device = client.device(None);
     let (limits, ip) = (&state.rate_limits, device.ip.clone());
     let limit_session =
@@ -117,7 +117,7 @@ pub async fn logout(
     user: AuthUser,
     client: Client,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body: LogoutRequest = optional_json(&body)?;
     state.sessions.logout(user.user_id, user.session_id, body.all_sessions, &client.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())

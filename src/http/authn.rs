@@ -4,12 +4,13 @@
 //! extractor with its permission guard.
 
 use actix_web::dev::Payload;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 use uuid::Uuid;
 
-use crate::error::{ApiError, Problem};
+use crate::error::Kind;
+use crate::error::{Error, Problem};
 use crate::identity::Role;
 use crate::identity::tokens::Claims;
 use crate::state::AppState;
@@ -38,27 +39,23 @@ impl From<Claims> for AuthUser {
     }
 }
 
-fn unauthenticated() -> ApiError {
-    Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthenticated",
-        "this endpoint needs `Authorization: Bearer <access token>`",
-    )
-    .into()
+fn unauthenticated() -> Error {
+    Problem::new(Kind::Unauthenticated, "unauthenticated", "this endpoint needs `Authorization: Bearer <access token>`")
+        .into()
 }
 
-pub fn invalid_token(reason: &str) -> ApiError {
+pub fn invalid_token(reason: &str) -> Error {
     crate::identity::problems::unauthorized_token(reason)
 }
 
 /// Verifies a bearer token and asks whether its session is live.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Error> {
     state.sessions.authenticate(token).await.map(AuthUser::from)
 }
 
 impl FromRequest for AuthUser {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::authn::AuthUser;
 use crate::authz::{Permission, Verdict};
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -44,7 +44,7 @@ pub async fn check(
     state: web::Data<AppState>,
     user: AuthUser,
     body: web::Json<CheckRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let Some(permission) = Permission::parse(&body.permission) else {
         let mut errors = crate::error::FieldErrors::new();
         let known: Vec<&str> = Permission::ALL.iter().map(|p| p.name()).collect();

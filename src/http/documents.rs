@@ -1,7 +1,7 @@
 //! `/v1/documents`: upload (multipart, streamed), list, read, versions, signed download links.
 
 use actix_multipart::Multipart;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -11,20 +11,19 @@ use super::client::Client;
 use super::paging::{self, PageQuery};
 use super::upload_form;
 use crate::documents::{Access, DocumentVersion, LinkError, NewUpload, SignedLink, UploadError};
-use crate::error::{ApiError, Problem};
+use crate::error::Kind;
+use crate::error::{Error, Problem};
 use crate::ratelimit::Limit;
 use crate::state::AppState;
 
 /// How each upload refusal reads as a problem.
-impl From<UploadError> for ApiError {
+impl From<UploadError> for Error {
     fn from(error: UploadError) -> Self {
         let detail = error.to_string();
         match error {
-            UploadError::TooLarge { .. } => {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", detail).into()
-            }
+            UploadError::TooLarge { .. } => Problem::new(Kind::TooLarge, "payload-too-large", detail).into(),
             UploadError::Unsupported { .. } => {
-                Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", detail).into()
+                Problem::new(Kind::UnsupportedType, "unsupported-media-type", detail).into()
             }
             UploadError::InvalidName(message) => {
                 Problem::invalid_fields([("name".to_owned(), vec![message])].into_iter().collect()).into()
@@ -36,12 +35,12 @@ impl From<UploadError> for ApiError {
 }
 
 /// How a refused download link reads as a problem (the staff endpoint shares it).
-impl From<LinkError> for ApiError {
+impl From<LinkError> for Error {
     fn from(error: LinkError) -> Self {
         match error {
             LinkError::NoDocument => Problem::not_found("document").into(),
             LinkError::NoVersion => Problem::not_found("document version").into(),
-            LinkError::NotClean(detail) => Problem::new(StatusCode::CONFLICT, "document-not-clean", detail).into(),
+            LinkError::NotClean(detail) => Problem::new(Kind::Conflict, "document-not-clean", detail).into(),
             LinkError::Store(error) => error.into(),
         }
     }
@@ -78,11 +77,11 @@ pub struct LinkRequest {
 }
 
 /// 413 from `Content-Length` alone, before a byte of the body is read.
-fn check_length(req: &HttpRequest, limit: u64) -> Result<(), ApiError> {
+fn check_length(req: &HttpRequest, limit: u64) -> Result<(), Error> {
     let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     match declared {
         Some(length) if length > limit.saturating_add(FRAMING_ALLOWANCE) => Err(Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::TooLarge,
             "payload-too-large",
             format!("the upload ({length} bytes) is larger than the limit of {limit} bytes for a file"),
         )
@@ -113,7 +112,7 @@ pub async fn upload(
     user: AuthUser,
     client: Client,
     payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let ip = client.ip_text();
     state.rate_limits.enforce(Limit::DocumentUpload, &user.user_id.to_string(), Some(&ip)).await?;
     upload_form::check_content_type(req.headers())?;
@@ -142,7 +141,7 @@ pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let all = state.documents.list(&Access::Owner(user.user_id)).await?;
     let (items, next_cursor) = paging::page(all, &query, |v| v.id.to_string())?;
     Ok(HttpResponse::Ok().json(DocumentList { items, next_cursor }))
@@ -159,7 +158,7 @@ pub async fn list(
     )
 )]
 #[get("/v1/documents/{id}")]
-pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uuid>) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::Ok().json(state.documents.get(&Access::Owner(user.user_id), *id).await?))
 }
 
@@ -181,7 +180,7 @@ pub async fn versions(
     user: AuthUser,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let all = state.documents.versions(&Access::Owner(user.user_id), *id).await?;
     let (items, next_cursor) = paging::page(all, &query, |v| v.version.to_string())?;
     Ok(HttpResponse::Ok().json(DocumentList { items, next_cursor }))
@@ -206,7 +205,7 @@ pub async fn link(
     user: AuthUser,
     id: web::Path<Uuid>,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let request: LinkRequest = super::optional_json(&body)?;
     let link = state.documents.link(user.user_id, &Access::Owner(user.user_id), *id, request.version).await?;
     Ok(HttpResponse::Ok().json(link))

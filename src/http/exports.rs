@@ -3,7 +3,7 @@
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, web};
 
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::http::client::Client;
 use crate::state::AppState;
 
@@ -19,7 +19,7 @@ pub async fn download_export(
     state: web::Data<AppState>,
     token: web::Path<String>,
     client: Client,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let actor = client.device(None).actor(None);
     let Some(file) = state.exports.download(&token, actor).await? else {
         return Err(Problem::not_found("export").into());

@@ -1,15 +1,15 @@
 //! actix's extractor errors, re-rendered as problems that say what was wrong with the input.
 
 use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 
-use crate::error::{ApiError, Problem};
+use crate::error::Kind;
+use crate::error::{Error, Problem};
 
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(limit)
-        .error_handler(move |error, _req| ApiError::from(json_problem(&error, limit)).into())
+        .error_handler(move |error, _req| Error::from(json_problem(&error, limit)).into())
 }
 
 pub fn payload_config(limit: usize) -> web::PayloadConfig {
@@ -17,34 +17,28 @@ pub fn payload_config(limit: usize) -> web::PayloadConfig {
 }
 
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|error, req| ApiError::from(path_problem(&error, req)).into())
+    web::PathConfig::default().error_handler(|error, req| Error::from(path_problem(&error, req)).into())
 }
 
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default().error_handler(|error, _req| ApiError::from(query_problem(&error)).into())
+    web::QueryConfig::default().error_handler(|error, _req| Error::from(query_problem(&error)).into())
 }
 
 fn json_problem(error: &JsonPayloadError, limit: usize) -> Problem {
     match error {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            format!("the JSON body is larger than {limit} bytes"),
-        ),
-        JsonPayloadError::ContentType => Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported-media-type",
-            "send the body as application/json",
-        ),
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            Problem::new(Kind::TooLarge, "payload-too-large", format!("the JSON body is larger than {limit} bytes"))
+        }
+        JsonPayloadError::ContentType => {
+            Problem::new(Kind::UnsupportedType, "unsupported-media-type", "send the body as application/json")
+        }
         JsonPayloadError::Deserialize(inner) if inner.is_data() => {
             Problem::bad_request(format!("the JSON body does not match this endpoint: {inner}"))
         }
         JsonPayloadError::Deserialize(inner) => Problem::bad_request(format!("the body is not valid JSON: {inner}")),
-        JsonPayloadError::Payload(PayloadError::Overflow) => Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload-too-large",
-            format!("the JSON body is larger than {limit} bytes"),
-        ),
+        JsonPayloadError::Payload(PayloadError::Overflow) => {
+            Problem::new(Kind::TooLarge, "payload-too-large", format!("the JSON body is larger than {limit} bytes"))
+        }
         other => Problem::bad_request(format!("the request body could not be read: {other}")),
     }
 }

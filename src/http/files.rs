@@ -9,7 +9,7 @@ use futures::TryStreamExt;
 
 use super::authn::{self, AuthUser};
 use super::client::Client;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::state::AppState;
 
 /// The file's bytes, as OpenAPI shows them.
@@ -18,7 +18,7 @@ use crate::state::AppState;
 pub struct FileBody(#[allow(dead_code)] Vec<u8>);
 
 /// The caller, when the request carries `Authorization: Bearer …` (which must then be valid).
-async fn presenter(state: &AppState, req: &HttpRequest) -> Result<Option<AuthUser>, ApiError> {
+async fn presenter(state: &AppState, req: &HttpRequest) -> Result<Option<AuthUser>, Error> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Ok(None) };
     let token = value
         .to_str()
@@ -49,7 +49,7 @@ pub async fn download(
     req: HttpRequest,
     client: Client,
     signed: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let user = presenter(&state, &req).await?;
     let user_id = user.as_ref().map(|u| u.user_id);
     let actor = client.device(None).actor(user_id);

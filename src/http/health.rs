@@ -1,9 +1,9 @@
 //! Liveness and readiness, for load balancers and orchestrators.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
+use crate::error::Kind;
 use crate::error::Problem;
 use crate::state::AppState;
 
@@ -59,14 +59,11 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     if failed.is_empty() {
         return HttpResponse::Ok().json(Health { status: "ready", checks: Some(checks) });
     }
-    let mut problem = Problem::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "not-ready",
-        format!("not ready: {} not answering", failed.join(" and ")),
-    )
-    .with_retry_after(5);
+    let mut problem =
+        Problem::new(Kind::Unavailable, "not-ready", format!("not ready: {} not answering", failed.join(" and ")))
+            .with_retry_after(5);
     for name in failed {
         problem.errors.insert(name.to_owned(), vec!["not answering".to_owned()]);
     }
-    problem.to_response()
+    crate::http::problem::response(&problem)
 }

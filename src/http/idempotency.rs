@@ -2,11 +2,11 @@
 //! and fingerprinted with the request (`crate::ledger::idempotency`).
 
 use actix_web::HttpRequest;
-use actix_web::http::StatusCode;
 use serde::Serialize;
 
 use super::authn::AuthUser;
-use crate::error::{ApiError, Problem};
+use crate::error::Kind;
+use crate::error::{Error, Problem};
 use crate::ledger::command::Idempotency;
 use crate::ledger::idempotency;
 
@@ -16,7 +16,7 @@ pub const HEADER: &str = "idempotency-key";
 pub fn parse_key(raw: Option<&str>) -> Result<String, Problem> {
     let Some(raw) = raw else {
         return Err(Problem::new(
-            StatusCode::BAD_REQUEST,
+            Kind::Invalid,
             "idempotency-key-required",
             "money-moving requests need an Idempotency-Key header (1 to 255 characters), e.g. a UUID",
         ));
@@ -30,7 +30,7 @@ pub fn parse_key(raw: Option<&str>) -> Result<String, Problem> {
 }
 
 /// The request's `Idempotency-Key`, scoped to the caller and fingerprinted with the request.
-pub fn idempotency_key(req: &HttpRequest, user: &AuthUser, body: &impl Serialize) -> Result<Idempotency, ApiError> {
+pub fn idempotency_key(req: &HttpRequest, user: &AuthUser, body: &impl Serialize) -> Result<Idempotency, Error> {
     let raw = req.headers().get(HEADER).map(|v| v.to_str().unwrap_or("\u{0}"));
     let key = parse_key(raw)?;
     Ok(idempotency::scoped(user.user_id, &key, req.method().as_str(), req.path(), body))

@@ -1,26 +1,26 @@
 //! `/v1/kyc`: submit for review, and where the caller stands.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 
 use super::authn::AuthUser;
 use super::client::Client;
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::Kind;
+use crate::error::{Error, FieldErrors, Problem};
 use crate::kyc::{KycError, KycState};
 use crate::state::AppState;
 
 /// How each KYC refusal reads as a problem (the staff endpoints share it).
-impl From<KycError> for ApiError {
+impl From<KycError> for Error {
     fn from(error: KycError) -> Self {
         let detail = error.to_string();
-        let conflict = |slug: &str| Problem::new(StatusCode::CONFLICT, slug, detail.clone()).into();
+        let conflict = |slug: &str| Problem::new(Kind::Conflict, slug, detail.clone()).into();
         match error {
             KycError::AlreadySubmitted => conflict("kyc-already-submitted"),
             KycError::AlreadyApproved => conflict("kyc-already-approved"),
             KycError::NotSubmitted => conflict("kyc-not-submitted"),
             KycError::Raced => conflict("conflict"),
             KycError::DocumentsMissing { notes } => {
-                let mut problem = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "kyc-documents-missing", detail);
+                let mut problem = Problem::new(Kind::Unprocessable, "kyc-documents-missing", detail);
                 problem.errors.insert("documents".to_owned(), notes);
                 problem.into()
             }
@@ -28,7 +28,7 @@ impl From<KycError> for ApiError {
                 let errors: FieldErrors = [("reason".to_owned(), vec![message.to_owned()])].into_iter().collect();
                 Problem::invalid_fields(errors).into()
             }
-            KycError::OwnSubmission => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail).into(),
+            KycError::OwnSubmission => Problem::new(Kind::Forbidden, "forbidden", detail).into(),
             KycError::UnknownUser => Problem::not_found("user").into(),
             KycError::Store(error) => error.into(),
             KycError::Internal(error) => Self::Internal(error),
@@ -48,7 +48,7 @@ impl From<KycError> for ApiError {
     )
 )]
 #[post("/v1/kyc/submit")]
-pub async fn submit(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, ApiError> {
+pub async fn submit(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, Error> {
     let actor = client.device(None).actor(Some(user.user_id));
     let submitted = state.kyc.submit(&actor, user.user_id).await?;
     Ok(HttpResponse::Accepted().json(submitted))
@@ -62,6 +62,6 @@ pub async fn submit(state: web::Data<AppState>, user: AuthUser, client: Client) 
     responses((status = 200, description = "where the caller stands", body = KycState))
 )]
 #[get("/v1/kyc")]
-pub async fn status(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn status(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::Ok().json(state.kyc.state(user.user_id).await?))
 }

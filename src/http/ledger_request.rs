@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::authn::AuthUser;
 use super::client::Client;
 use crate::audit::Actor;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::ledger::money::Amount;
 use crate::ledger::service::{Caller, MoneyRequest};
 
@@ -19,7 +19,7 @@ pub struct MoneyBody {
     pub description: Option<String>,
 }
 
-pub fn description(raw: Option<String>) -> Result<Option<String>, ApiError> {
+pub fn description(raw: Option<String>) -> Result<Option<String>, Error> {
     let Some(text) = raw.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()) else { return Ok(None) };
     if text.chars().count() > 140 || text.chars().any(char::is_control) {
         let mut errors = crate::error::FieldErrors::new();
@@ -29,7 +29,7 @@ pub fn description(raw: Option<String>) -> Result<Option<String>, ApiError> {
     Ok(Some(text))
 }
 
-pub fn money_request(amount: Amount, text: Option<String>) -> Result<MoneyRequest, ApiError> {
+pub fn money_request(amount: Amount, text: Option<String>) -> Result<MoneyRequest, Error> {
     Ok(MoneyRequest { amount, description: description(text)? })
 }
 

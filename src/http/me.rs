@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::authn::AuthUser;
 use super::client::Client;
 use super::step_up::StepUp;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::exports::{ExportKind, Format, Request as ExportRequest};
 use crate::identity::fields::{Address, Fields, FullName, Phone};
 use crate::identity::users::{Profile, ProfilePatch};
@@ -18,7 +18,7 @@ use crate::state::AppState;
 #[utoipa::path(tag = "users", responses((status = 200, body = Profile), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 #[get("/v1/users/me")]
-pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn get_me(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::Ok().json(state.identity.profile(user.user_id).await?))
 }
 
@@ -63,7 +63,7 @@ pub async fn update_me(
     user: AuthUser,
     client: Client,
     body: web::Json<ProfileUpdate>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let patch = body.into_inner().parse()?;
     let profile = state.identity.update_profile(user.user_id, patch, &client.device(None)).await?;
     Ok(HttpResponse::Ok().json(profile))
@@ -88,7 +88,7 @@ pub async fn delete_me(
     user: AuthUser,
     client: Client,
     body: web::Json<DeleteRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     state.identity.delete_account(user.user_id, body.into_inner().password, &client.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -115,7 +115,7 @@ pub async fn change_password(
     user: StepUp,
     client: Client,
     body: web::Json<PasswordChange>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let device = client.device(None);
     let (current, new) = (body.current_password, body.new_password);
@@ -132,7 +132,7 @@ pub struct ExportAccepted {
 #[utoipa::path(tag = "users", responses((status = 202, body = ExportAccepted), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 #[get("/v1/users/me/export")]
-pub async fn export_me(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, ApiError> {
+pub async fn export_me(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, Error> {
     // Only a live user may ask (a deleted one's sessions have ended, but a request may race).
     state.identity.live_user(user.user_id).await?;
     let request = ExportRequest { kind: ExportKind::User, user_id: user.user_id, format: Format::Json, filters: None };

@@ -25,6 +25,7 @@ pub mod middleware;
 pub mod ops;
 pub mod paging;
 pub mod passwords;
+pub mod problem;
 mod problems;
 pub mod registration;
 mod server;

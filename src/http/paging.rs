@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -14,7 +14,7 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
-pub fn limit(raw: Option<u32>) -> Result<u32, ApiError> {
+pub fn limit(raw: Option<u32>) -> Result<u32, Error> {
     match raw {
         None => Ok(50),
         Some(limit @ 1..=200) => Ok(limit),
@@ -22,11 +22,11 @@ pub fn limit(raw: Option<u32>) -> Result<u32, ApiError> {
     }
 }
 
-fn foreign_cursor() -> ApiError {
+fn foreign_cursor() -> Error {
     Problem::bad_request("cursor is not one this server issued").into()
 }
 
-pub fn cursor<T: std::str::FromStr>(raw: Option<&str>) -> Result<Option<T>, ApiError> {
+pub fn cursor<T: std::str::FromStr>(raw: Option<&str>) -> Result<Option<T>, Error> {
     raw.map(|c| c.parse::<T>().map_err(|_| foreign_cursor())).transpose()
 }
 
@@ -38,7 +38,7 @@ pub fn page<T>(
     items: Vec<T>,
     query: &PageQuery,
     key: impl Fn(&T) -> String,
-) -> Result<(Vec<T>, Option<String>), ApiError> {
+) -> Result<(Vec<T>, Option<String>), Error> {
     let limit = limit(query.limit)? as usize;
     let start = match &query.cursor {
         None => 0,

@@ -5,7 +5,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::client::Client;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::identity::fields::Email;
 use crate::ratelimit::Limit;
 use crate::state::AppState;
@@ -28,7 +28,7 @@ pub async fn forgot(
     state: web::Data<AppState>,
     client: Client,
     body: web::Json<ForgotRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let ip = client.ip_text();
     state.rate_limits.enforce(Limit::PasswordForgot, &ip, Some(&ip)).await?;
     if let Ok(email) = Email::parse(&body.email) {
@@ -57,7 +57,7 @@ pub async fn reset(
     state: web::Data<AppState>,
     client: Client,
     body: web::Json<ResetRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let device = client.device(None);
     state.identity.reset_password(body.token.trim(), body.new_password, &device).await?;
@@ -83,7 +83,7 @@ pub async fn accept_invite(
     state: web::Data<AppState>,
     client: Client,
     body: web::Json<InviteAcceptRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let device = client.device(None);
     state.identity.accept_invite(body.token.trim(), body.password, &device).await?;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::client::Client;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::identity::fields::{Address, DateOfBirth, Email, Fields, FullName, Phone, Ssn};
 use crate::identity::users::Registration;
 use crate::ratelimit::Limit;
@@ -82,7 +82,7 @@ pub async fn register(
     state: web::Data<AppState>,
     client: Client,
     body: web::Json<RegisterRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     state.identity.ensure_registration_open()?;
     let ip = client.ip_text();
     state.rate_limits.enforce(Limit::Register, &ip, Some(&ip)).await?;
@@ -111,7 +111,7 @@ pub async fn verify_email(
     state: web::Data<AppState>,
     client: Client,
     body: web::Json<TokenRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     state.identity.verify_email(body.token.trim(), &client.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

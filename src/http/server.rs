@@ -19,7 +19,8 @@ use super::{
     accounts, admin, auth, authz, documents, exports, extract, files, health, jwks, kyc, me, mfa, ops, passwords,
     registration, sessions, transfers,
 };
-use crate::error::{ApiError, Problem};
+use crate::error::Kind;
+use crate::error::{Error, Problem};
 use crate::state::AppState;
 
 /// Builds the application: routes, extractor configuration and middleware. The server and the
@@ -117,13 +118,8 @@ pub fn build_app(
         .wrap(from_fn(edge))
 }
 
-async fn unknown_route(req: HttpRequest) -> Result<&'static str, ApiError> {
-    Err(Problem::new(
-        actix_web::http::StatusCode::NOT_FOUND,
-        "not-found",
-        format!("no resource at {} {}", req.method(), req.path()),
-    )
-    .into())
+async fn unknown_route(req: HttpRequest) -> Result<&'static str, Error> {
+    Err(Problem::new(Kind::NotFound, "not-found", format!("no resource at {} {}", req.method(), req.path())).into())
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::authn::AuthUser;
 use super::client::Client;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -31,7 +31,7 @@ pub struct SessionList {
 #[utoipa::path(tag = "identity", responses((status = 200, body = SessionList), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 #[get("/v1/auth/sessions")]
-pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResponse, Error> {
     let sessions = state.sessions.list(user.user_id).await?;
     let items = sessions
         .into_iter()
@@ -58,7 +58,7 @@ pub async fn revoke(
     user: AuthUser,
     client: Client,
     id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     state.sessions.revoke_session(user.user_id, id.into_inner(), &client.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -10,7 +10,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use super::authn::AuthUser;
 use crate::authz::Enrollment;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::state::AppState;
 
 #[derive(Clone, Debug)]
@@ -25,15 +25,15 @@ impl Deref for StepUp {
 }
 
 impl FromRequest for StepUp {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let user = AuthUser::from_request(req, payload);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let user = user.await?;
-            let Some(state) = state else { return Err(ApiError::Internal(anyhow::anyhow!("no application state"))) };
+            let Some(state) = state else { return Err(Error::Internal(anyhow::anyhow!("no application state"))) };
             state.step_up.require(user.session_id, Enrollment::IfEnrolled).await?;
             Ok(Self(user))
         })

@@ -9,7 +9,7 @@ use super::client::Client;
 use super::idempotency::idempotency_key;
 use super::ledger_request::{caller, money_request};
 use super::ledger_response::respond;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::ledger::money::Amount;
 use crate::ledger::transaction::Transaction;
 use crate::ratelimit::Limit;
@@ -50,7 +50,7 @@ pub async fn create(
     user: AuthUser,
     client: Client,
     body: web::Json<TransferBody>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     state.rate_limits.enforce(Limit::Transfers, &user.user_id.to_string(), Some(&client.ip_text())).await?;
     let key = idempotency_key(&req, &user, &*body)?;
     let TransferBody { from_account_id, to_account_number, amount, description } = body.into_inner();

@@ -4,13 +4,14 @@
 //! naming what is wrong.
 
 use actix_multipart::{Field, Multipart, MultipartError};
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::mime;
 use actix_web::web::Bytes;
 use futures::{Stream, StreamExt};
 
 use crate::documents::DocumentType;
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::Kind;
+use crate::error::{Error, FieldErrors, Problem};
 
 /// What the client must send; repeated in every shape error.
 pub const SHAPE: &str =
@@ -27,17 +28,17 @@ pub struct UploadForm {
     pub rest: Multipart,
 }
 
-pub fn shape_error(detail: impl Into<String>) -> ApiError {
+pub fn shape_error(detail: impl Into<String>) -> Error {
     Problem::bad_request(format!("{}; {SHAPE}", detail.into())).into()
 }
 
-fn field_error(field: &str, message: impl Into<String>) -> ApiError {
+fn field_error(field: &str, message: impl Into<String>) -> Error {
     let errors: FieldErrors = [(field.to_owned(), vec![message.into()])].into_iter().collect();
     Problem::invalid_fields(errors).into()
 }
 
 /// 415 unless the request says `multipart/form-data` with a boundary.
-pub fn check_content_type(headers: &header::HeaderMap) -> Result<(), ApiError> {
+pub fn check_content_type(headers: &header::HeaderMap) -> Result<(), Error> {
     let raw = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mime: Option<mime::Mime> = raw.parse().ok();
     let ok = mime.as_ref().is_some_and(|m| {
@@ -48,19 +49,19 @@ pub fn check_content_type(headers: &header::HeaderMap) -> Result<(), ApiError> {
     }
     let seen = if raw.is_empty() { "no Content-Type".to_owned() } else { format!("Content-Type {raw:?}") };
     Err(Problem::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Kind::UnsupportedType,
         "unsupported-media-type",
         format!("this endpoint takes multipart/form-data with a boundary, not {seen}; {SHAPE}"),
     )
     .into())
 }
 
-fn multipart_error(error: &MultipartError) -> ApiError {
+fn multipart_error(error: &MultipartError) -> Error {
     shape_error(format!("the multipart body could not be read ({error})"))
 }
 
 /// Reads the fields up to `file`.
-pub async fn read(mut multipart: Multipart) -> Result<UploadForm, ApiError> {
+pub async fn read(mut multipart: Multipart) -> Result<UploadForm, Error> {
     let mut document_type: Option<DocumentType> = None;
     let mut name: Option<String> = None;
     while let Some(field) = multipart.next().await {
@@ -95,7 +96,7 @@ fn truncate(text: &str) -> String {
 }
 
 /// A small text field, refused (without reading further) past [`TEXT_LIMIT`] bytes.
-async fn text(field: &mut Field, name: &str) -> Result<String, ApiError> {
+async fn text(field: &mut Field, name: &str) -> Result<String, Error> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(|e| multipart_error(&e))?;

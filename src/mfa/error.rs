@@ -1,6 +1,6 @@
 //! Why an MFA flow refused, as data: `crate::http` turns each into its problem+json answer.
 
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// A code that did not check out on a signed-in session (the sign-in step has its own).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +42,7 @@ pub enum MfaError {
     WrongSignInCode { left: i64 },
     /// Anything else (storage, identity's own refusals), answered as it is.
     #[error(transparent)]
-    Other(#[from] ApiError),
+    Other(#[from] Error),
 }
 
 impl From<sqlx::Error> for MfaError {

@@ -1,6 +1,6 @@
 //! Why a staff change was refused, as data: `crate::http` turns each into its answer.
 
-use crate::error::ApiError;
+use crate::error::Error;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StaffError {
@@ -15,7 +15,7 @@ pub enum StaffError {
     LastAdmin,
     /// Anything else (storage, identity's own refusals), answered as it is.
     #[error(transparent)]
-    Other(#[from] ApiError),
+    Other(#[from] Error),
 }
 
 impl From<sqlx::Error> for StaffError {

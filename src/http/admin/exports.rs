@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::audit::query::AuditFilter;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::exports::{ExportStatus, Format, StaffExport};
 use crate::http::guards::{Requires, perm};
 use crate::state::AppState;
@@ -51,7 +51,7 @@ pub async fn audit_export(
     state: web::Data<AppState>,
     staff: Requires<perm::AuditExport>,
     body: web::Json<AuditExportRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let AuditExportRequest { format, filters } = body.into_inner();
     let export_id = state.exports.request_audit(staff.user.user_id, &staff.actor, format, filters).await?;
     Ok(HttpResponse::Accepted()
@@ -70,7 +70,7 @@ pub async fn export(
     state: web::Data<AppState>,
     staff: Requires<perm::AuditExport>,
     id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let found = state.exports.staff_export(staff.user.user_id, id.into_inner()).await?;
     let Some(StaffExport { export, url }) = found else {
         return Err(Problem::not_found("export").into());

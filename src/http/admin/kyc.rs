@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::limit;
 use crate::documents::{Access, SignedLink};
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::http::guards::{Requires, perm};
 use crate::kyc::{Decision, KycState, QueueEntry};
 use crate::state::AppState;
@@ -62,7 +62,7 @@ pub async fn queue(
     state: web::Data<AppState>,
     staff: Requires<perm::KycReview>,
     query: web::Query<QueueQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let items = state.kyc.review_queue(&staff.actor, i64::from(limit(query.limit)?)).await?;
     Ok(HttpResponse::Ok().json(KycQueue { items, next_cursor: None }))
 }
@@ -81,7 +81,7 @@ pub async fn review(
     staff: Requires<perm::KycReview>,
     user_id: web::Path<Uuid>,
     body: web::Json<ReviewRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (user_id, body) = (user_id.into_inner(), body.into_inner());
     let reviewer = staff.user.user_id;
     let decided = state.kyc.review(&staff.actor, reviewer, user_id, body.decision, body.reason.as_deref()).await?;
@@ -101,7 +101,7 @@ pub async fn document_link(
     staff: Requires<perm::KycReview>,
     id: web::Path<Uuid>,
     query: web::Query<LinkQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let link = state.documents.link(staff.user.user_id, &Access::Staff, *id, query.version).await?;
     Ok(HttpResponse::Ok().json(link))
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{PageQuery, cursor, limit};
 use crate::audit::query::AuditFilter;
 use crate::audit::{ChainReport, Entry};
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::http::guards::{Requires, perm};
 use crate::notifications::Notification;
 use crate::staff::lists::{SecurityEventView, Stats};
@@ -47,7 +47,7 @@ pub async fn audit_logs(
     state: web::Data<AppState>,
     staff: Requires<perm::AuditRead>,
     query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     if let (Some(from), Some(to)) = (query.from, query.to)
         && from >= to
@@ -65,10 +65,7 @@ pub async fn audit_logs(
     responses((status = 200, body = ChainReport), (status = 403, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/v1/admin/audit-logs/verify")]
-pub async fn audit_verify(
-    state: web::Data<AppState>,
-    staff: Requires<perm::AuditRead>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn audit_verify(state: web::Data<AppState>, staff: Requires<perm::AuditRead>) -> Result<HttpResponse, Error> {
     let report = state.staff.verify_audit_chain(&staff.actor).await?;
     Ok(HttpResponse::Ok().json(report))
 }
@@ -100,7 +97,7 @@ pub async fn security_events(
     state: web::Data<AppState>,
     staff: Requires<perm::AuditRead>,
     query: web::Query<SecurityEventQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let page = state
         .staff
@@ -131,7 +128,7 @@ pub async fn notifications(
     state: web::Data<AppState>,
     staff: Requires<perm::UsersRead>,
     query: web::Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let page = state.staff.notifications(&staff.actor, limit(query.limit)?, cursor(query.cursor.as_deref())?).await?;
     Ok(HttpResponse::Ok().json(NotificationPage { items: page.items, next_cursor: page.next_cursor }))
 }
@@ -141,7 +138,7 @@ pub async fn notifications(
     responses((status = 200, body = Stats), (status = 403, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/v1/admin/stats")]
-pub async fn stats(state: web::Data<AppState>, staff: Requires<perm::UsersRead>) -> Result<HttpResponse, ApiError> {
+pub async fn stats(state: web::Data<AppState>, staff: Requires<perm::UsersRead>) -> Result<HttpResponse, Error> {
     let stats = state.staff.stats(&staff.actor).await?;
     Ok(HttpResponse::Ok().json(stats))
 }
@@ -152,7 +149,7 @@ pub async fn stats(state: web::Data<AppState>, staff: Requires<perm::UsersRead>)
         (status = 403, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/v1/admin/jobs")]
-pub async fn jobs(state: web::Data<AppState>, staff: Requires<perm::JobsRead>) -> Result<HttpResponse, ApiError> {
+pub async fn jobs(state: web::Data<AppState>, staff: Requires<perm::JobsRead>) -> Result<HttpResponse, Error> {
     let overview = state.staff.jobs(&staff.actor).await?;
     Ok(HttpResponse::Ok().json(overview))
 }

@@ -8,12 +8,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::audit::Actor;
 use crate::authz::{Access, AccessError, Permission, Verdict};
-use crate::error::{ApiError, Problem, unavailable};
+use crate::error::Kind;
+use crate::error::{Error, Problem, unavailable};
 use crate::http::authn::AuthUser;
 use crate::http::client::Client;
 use crate::state::AppState;
@@ -74,8 +74,8 @@ impl<P: RequiredPermission> Deref for Requires<P> {
 }
 
 impl<P: RequiredPermission + 'static> FromRequest for Requires<P> {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let user = AuthUser::from_request(req, payload);
@@ -84,27 +84,27 @@ impl<P: RequiredPermission + 'static> FromRequest for Requires<P> {
         Box::pin(async move {
             let user = user.await?;
             let client = client.await?;
-            let Some(state) = state else { return Err(ApiError::Internal(anyhow::anyhow!("no application state"))) };
+            let Some(state) = state else { return Err(Error::Internal(anyhow::anyhow!("no application state"))) };
             let staff = require(&state, user, &client, P::PERMISSION).await?;
             Ok(Self { staff, permission: PhantomData })
         })
     }
 }
 
-pub fn forbidden(permission: Permission) -> ApiError {
+pub fn forbidden(permission: Permission) -> Error {
     Problem::new(
-        StatusCode::FORBIDDEN,
+        Kind::Forbidden,
         "forbidden",
         format!("this needs the permission `{permission}`, which you do not hold"),
     )
     .into()
 }
 
-pub fn mfa_required(detail: &str) -> ApiError {
-    Problem::new(StatusCode::FORBIDDEN, "mfa-required", detail).into()
+pub fn mfa_required(detail: &str) -> Error {
+    Problem::new(Kind::Forbidden, "mfa-required", detail).into()
 }
 
-impl From<AccessError> for ApiError {
+impl From<AccessError> for Error {
     fn from(error: AccessError) -> Self {
         match error {
             AccessError::Database(e) => e.into(),
@@ -119,7 +119,7 @@ impl From<AccessError> for ApiError {
 /// Lets the caller in on [`Verdict::Allowed`]; otherwise the refusal: 403 `forbidden` without
 /// the permission, 403 `mfa-required` with it but without MFA enabled or without a session that
 /// passed MFA.
-pub fn admit(verdict: Verdict, permission: Permission) -> Result<Arc<Access>, ApiError> {
+pub fn admit(verdict: Verdict, permission: Permission) -> Result<Arc<Access>, Error> {
     match verdict {
         Verdict::Allowed(access) => Ok(access),
         Verdict::NotGranted => Err(forbidden(permission)),
@@ -139,7 +139,7 @@ pub async fn require(
     user: AuthUser,
     client: &Client,
     permission: Permission,
-) -> Result<StaffCaller, ApiError> {
+) -> Result<StaffCaller, Error> {
     let verdict = state.authz.check(user.user_id, user.session_id, permission).await?;
     let access = admit(verdict, permission)?;
     let actor = Actor {

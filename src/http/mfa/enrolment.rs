@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, post, web};
 
 use super::{BackupCodes, CodeRequest, DisableRequest, TotpSetup, limit, totp_code};
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::http::authn::AuthUser;
 use crate::http::client::Client;
 use crate::http::step_up::StepUp;
@@ -21,7 +21,7 @@ use crate::state::AppState;
     security(("bearer" = []))
 )]
 #[post("/v1/mfa/totp/setup")]
-pub async fn setup(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, ApiError> {
+pub async fn setup(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, Error> {
     let setup = state.mfa.setup(user.user_id, &client.device(None)).await?;
     Ok(HttpResponse::Ok().json(TotpSetup {
         secret: setup.secret,
@@ -51,7 +51,7 @@ pub async fn enable(
     user: AuthUser,
     client: Client,
     body: web::Json<CodeRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let code = totp_code(&body.code)?;
     limit(&state, &user, &client).await?;
     let codes = state.mfa.enable(user.user_id, user.session_id, code, &client.device(None)).await?;
@@ -79,7 +79,7 @@ pub async fn disable(
     user: StepUp,
     client: Client,
     body: web::Json<DisableRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let code = totp_code(&body.code)?;
     limit(&state, &user, &client).await?;
@@ -108,7 +108,7 @@ pub async fn regenerate_backup_codes(
     user: StepUp,
     client: Client,
     body: web::Json<CodeRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let code = totp_code(&body.code)?;
     limit(&state, &user, &client).await?;
     let codes = state.mfa.regenerate(user.user_id, code, &client.device(None)).await?;

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::authn::AuthUser;
 use super::client::Client;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::mfa::{Proof, backup, totp};
 use crate::ratelimit::Limit;
 use crate::state::AppState;
@@ -68,17 +68,17 @@ pub struct MfaLoginRequest {
     pub(super) backup_code: Option<String>,
 }
 
-fn field_error(field: &str, message: &str) -> ApiError {
+fn field_error(field: &str, message: &str) -> Error {
     let mut errors = crate::error::FieldErrors::new();
     errors.insert(field.to_owned(), vec![message.to_owned()]);
     Problem::invalid_fields(errors).into()
 }
 
-pub(super) fn totp_code(raw: &str) -> Result<String, ApiError> {
+pub(super) fn totp_code(raw: &str) -> Result<String, Error> {
     totp::normalize(raw).ok_or_else(|| field_error("code", "must be the 6 digits the authenticator shows"))
 }
 
-pub(super) fn proof(code: Option<String>, backup_code: Option<String>) -> Result<Proof, ApiError> {
+pub(super) fn proof(code: Option<String>, backup_code: Option<String>) -> Result<Proof, Error> {
     match (code, backup_code) {
         (Some(code), None) => Ok(Proof::Totp(totp_code(&code)?)),
         (None, Some(code)) => backup::normalize(&code)
@@ -89,7 +89,7 @@ pub(super) fn proof(code: Option<String>, backup_code: Option<String>) -> Result
 }
 
 /// Wrong codes on a signed-in session are limited like sign-in codes (`[rate_limits] mfa`).
-pub(super) async fn limit(state: &AppState, user: &AuthUser, client: &Client) -> Result<(), ApiError> {
+pub(super) async fn limit(state: &AppState, user: &AuthUser, client: &Client) -> Result<(), Error> {
     state.rate_limits.enforce(Limit::Mfa, &format!("session:{}", user.session_id), Some(&client.ip_text())).await?;
     Ok(())
 }

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, post, web};
 
 use super::{MfaLoginRequest, ProofRequest, limit, proof};
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::http::authn::AuthUser;
 use crate::http::client::Client;
 use crate::identity::TokenPair;
@@ -32,7 +32,7 @@ pub async fn step_up(
     user: AuthUser,
     client: Client,
     body: web::Json<ProofRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let proof = proof(body.code, body.backup_code)?;
     limit(&state, &user, &client).await?;
@@ -58,7 +58,7 @@ pub async fn login(
     state: web::Data<AppState>,
     client: Client,
     body: web::Json<MfaLoginRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let proof = proof(body.code, body.backup_code)?;
     let token = body.mfa_token.trim();

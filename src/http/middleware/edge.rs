@@ -8,10 +8,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 
 use super::request_id::{HEADER as REQUEST_ID, RequestId};
-use crate::error::{ApiError, PROBLEM_JSON, Problem, internal};
+use crate::error::{Error, Problem, internal};
+use crate::http::problem::{PROBLEM_JSON, response, status_of, with_status};
 
 /// The API serves JSON only: nothing may load, frame or run anything.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -23,7 +24,7 @@ const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 
 pub async fn edge(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let id = RequestId::assign(&req);
     let docs = req.path() == "/docs" || req.path().starts_with("/docs/");
     // The request itself cannot be cloned here: routing needs it unshared.
@@ -36,9 +37,9 @@ pub async fn edge(
         }
         Err(error) => {
             // An inner layer failed before a response existed; actix renders this error.
-            let problem = match error.as_error::<ApiError>() {
-                Some(ApiError::Problem(problem)) => problem.clone(),
-                Some(ApiError::Internal(cause)) => {
+            let problem = match error.as_error::<Error>() {
+                Some(Error::Rejected(problem)) => problem.clone(),
+                Some(Error::Internal(cause)) => {
                     tracing::error!(error = ?cause, "request failed");
                     internal()
                 }
@@ -65,11 +66,11 @@ impl std::fmt::Display for Secured {
 
 impl ResponseError for Secured {
     fn status_code(&self) -> StatusCode {
-        self.problem.status_code()
+        status_of(&self.problem)
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = self.problem.to_response();
+        let mut response = response(&self.problem);
         secure(response.headers_mut(), &self.id, self.docs);
         response
     }
@@ -120,7 +121,7 @@ async fn render_as_problem(response: ServiceResponse<BoxBody>) -> ServiceRespons
         .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
         .unwrap_or_default();
     let problem = problem_for(status, request.method(), request.path(), &text);
-    let mut rendered: HttpResponse = problem.to_response();
+    let mut rendered: HttpResponse = crate::http::problem::response(&problem);
     for (name, value) in kept {
         rendered.headers_mut().insert(name, value);
     }
@@ -129,27 +130,27 @@ async fn render_as_problem(response: ServiceResponse<BoxBody>) -> ServiceRespons
 
 fn problem_for(status: StatusCode, method: &Method, path: &str, text: &str) -> Problem {
     match status {
-        StatusCode::NOT_FOUND => Problem::new(status, "not-found", format!("no resource at {method} {path}")),
+        StatusCode::NOT_FOUND => with_status(status, "not-found", format!("no resource at {method} {path}")),
         StatusCode::METHOD_NOT_ALLOWED => {
-            Problem::new(status, "method-not-allowed", format!("{method} is not allowed on {path}"))
+            with_status(status, "method-not-allowed", format!("{method} is not allowed on {path}"))
         }
         StatusCode::PAYLOAD_TOO_LARGE => {
-            Problem::new(status, "payload-too-large", "the request body is larger than this endpoint accepts")
+            with_status(status, "payload-too-large", "the request body is larger than this endpoint accepts")
         }
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => with_status(
             status,
             "unsupported-media-type",
             "the request's Content-Type is not accepted here (JSON endpoints need application/json)",
         ),
-        StatusCode::TOO_MANY_REQUESTS => Problem::new(status, "rate-limited", "too many requests; retry later"),
+        StatusCode::TOO_MANY_REQUESTS => with_status(status, "rate-limited", "too many requests; retry later"),
         s if s.is_client_error() => {
             // actix's own client-error texts describe the input (a bad header, a CORS origin);
             // they never contain server internals.
             let detail = if text.is_empty() || *method == Method::HEAD { s.to_string() } else { text.to_owned() };
-            Problem::new(s, "invalid-request", detail)
+            with_status(s, "invalid-request", detail)
         }
         s if s == StatusCode::SERVICE_UNAVAILABLE => crate::error::unavailable("the service is not ready"),
-        // A 5xx that did not come through ApiError: its text could hold anything, so drop it.
+        // A 5xx that did not come through Error: its text could hold anything, so drop it.
         _ => {
             tracing::error!(status = status.as_u16(), "unhandled server error response");
             internal()

@@ -1,5 +1,5 @@
 //! How the domain's refusals read as problem+json: one file per capability, each a `From` into
-//! [`ApiError`](crate::error::ApiError) so handlers keep using `?`.
+//! [`Error`](crate::error::Error) so handlers keep using `?`.
 
 mod mfa;
 mod rate_limit;

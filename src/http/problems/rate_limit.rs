@@ -1,17 +1,16 @@
 //! [`Refused`] as 429 `rate-limited` with `Retry-After`, or 503 when the limit store is down.
 
-use actix_web::http::StatusCode;
-
-use crate::error::{ApiError, Problem, unavailable};
+use crate::error::Kind;
+use crate::error::{Error, Problem, unavailable};
 use crate::ratelimit::Refused;
 
-impl From<Refused> for ApiError {
+impl From<Refused> for Error {
     fn from(refused: Refused) -> Self {
         match refused {
             Refused::Limited { limit, retry_after } => {
                 let seconds = Refused::whole_seconds(retry_after);
                 Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
+                    Kind::RateLimited,
                     "rate-limited",
                     format!("too many requests ({}); retry in {seconds} s", limit.name()),
                 )

@@ -1,17 +1,16 @@
 //! [`StaffError`] as problem+json: 404 for a missing user or grant, 409 `last-admin`.
 
-use actix_web::http::StatusCode;
-
-use crate::error::{ApiError, Problem};
+use crate::error::Kind;
+use crate::error::{Error, Problem};
 use crate::staff::StaffError;
 
-impl From<StaffError> for ApiError {
+impl From<StaffError> for Error {
     fn from(error: StaffError) -> Self {
         match error {
             StaffError::UserNotFound => Problem::not_found("the user").into(),
             StaffError::GrantNotFound => Problem::not_found("the grant").into(),
             StaffError::LastAdmin => {
-                Problem::new(StatusCode::CONFLICT, "last-admin", "the last admin cannot lose the admin role").into()
+                Problem::new(Kind::Conflict, "last-admin", "the last admin cannot lose the admin role").into()
             }
             StaffError::Other(error) => error,
         }

@@ -2,13 +2,13 @@
 //! seen before), then whether the session is still live.
 
 use super::Sessions;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::identity::problems::{revocation_failed, unauthorized_token};
 use crate::identity::tokens::{Claims, TokenError, VerifiedTokens};
 
 impl Sessions {
     /// The claims of a valid access token whose session has not ended.
-    pub async fn authenticate(&self, token: &str) -> Result<Claims, ApiError> {
+    pub async fn authenticate(&self, token: &str) -> Result<Claims, Error> {
         let now = chrono::Utc::now().timestamp();
         let key = VerifiedTokens::key(token);
         let claims = match self.verified.get(&key, now) {

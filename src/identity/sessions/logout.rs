@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::Sessions;
 use crate::audit::{self, Event};
 use crate::db::decode;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::identity::Device;
 use crate::identity::problems::revocation_failed;
 use crate::identity::store;
@@ -26,7 +26,7 @@ pub struct SessionInfo {
 
 impl Sessions {
     /// The live sessions of a user, newest first.
-    pub async fn list(&self, user_id: Uuid) -> Result<Vec<SessionInfo>, ApiError> {
+    pub async fn list(&self, user_id: Uuid) -> Result<Vec<SessionInfo>, Error> {
         let rows = store::sessions::list_live(self.db.reader(), user_id).await?;
         let mut sessions = Vec::with_capacity(rows.len());
         for row in rows {
@@ -44,7 +44,7 @@ impl Sessions {
 
     /// Ends the caller's session, or all of their sessions.
     #[tracing::instrument(skip_all, fields(user = %user_id, all))]
-    pub async fn logout(&self, user_id: Uuid, session_id: Uuid, all: bool, device: &Device) -> Result<(), ApiError> {
+    pub async fn logout(&self, user_id: Uuid, session_id: Uuid, all: bool, device: &Device) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
         let revoked = if all {
             store::sessions::revoke_all(&mut tx, user_id, None, "logout_all").await?
@@ -66,7 +66,7 @@ impl Sessions {
     }
 
     /// Revokes one of the caller's sessions; 404 when it is not theirs or not live.
-    pub async fn revoke_session(&self, user_id: Uuid, target: Uuid, device: &Device) -> Result<(), ApiError> {
+    pub async fn revoke_session(&self, user_id: Uuid, target: Uuid, device: &Device) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
         if !store::sessions::revoke_one(&mut tx, user_id, target, "revoked_by_user").await? {
             return Err(Problem::not_found("the session").into());
@@ -85,7 +85,7 @@ impl Sessions {
 
     /// Tells the revocation cache (and Redis) about sessions revoked in a committed
     /// transaction, so their access tokens stop working at once on every server.
-    pub async fn announce_revoked(&self, sessions: &[Uuid]) -> Result<(), ApiError> {
+    pub async fn announce_revoked(&self, sessions: &[Uuid]) -> Result<(), Error> {
         self.revocations.revoked(self.redis.as_ref(), sessions).await.map_err(revocation_failed)
     }
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::Sessions;
 use crate::audit::{self, Event};
 use crate::db::time;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::identity::Device;
 use crate::identity::emails::when;
 use crate::identity::fields::Email;
@@ -26,12 +26,7 @@ use crate::security_events::{self, SecurityEvent};
 impl Sessions {
     /// `Ok` when `password` is the user's; 403 `invalid-credentials` when it is not or the
     /// account is locked.
-    pub async fn confirm_password(
-        &self,
-        user: &UserRow,
-        password: SecretString,
-        device: &Device,
-    ) -> Result<(), ApiError> {
+    pub async fn confirm_password(&self, user: &UserRow, password: SecretString, device: &Device) -> Result<(), Error> {
         let user_id = user.uuid()?;
         let Attempt::Reserved(n) = self.reserve_attempt(user, user_id).await? else {
             return Err(wrong_current_password());
@@ -51,7 +46,7 @@ impl Sessions {
     }
 
     /// Reserves one password check (the one that takes the last slot also locks).
-    pub(super) async fn reserve_attempt(&self, user: &UserRow, user_id: Uuid) -> Result<Attempt, ApiError> {
+    pub(super) async fn reserve_attempt(&self, user: &UserRow, user_id: Uuid) -> Result<Attempt, Error> {
         let settings = &self.settings;
         let lock_until =
             time::now() + lockout::duration(user.lockouts, settings.lockout_minutes, settings.lockout_max_hours);
@@ -60,7 +55,7 @@ impl Sessions {
     }
 
     /// A correct password on attempt `n`; false when a lock was set meanwhile.
-    pub(super) async fn attempt_succeeded(&self, user_id: Uuid, n: i64) -> Result<bool, ApiError> {
+    pub(super) async fn attempt_succeeded(&self, user_id: Uuid, n: i64) -> Result<bool, Error> {
         let mut writer = self.db.writer().acquire().await?;
         Ok(lockout::succeeded(&mut writer, user_id, n, self.settings.lockout_threshold).await?)
     }
@@ -72,7 +67,7 @@ impl Sessions {
         email: &Email,
         device: &Device,
         reason: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Error> {
         let mut conn = self.db.writer().acquire().await?;
         security_events::record(&mut conn, self.login_failed(user_id, email, device, reason)).await?;
         Ok(())
@@ -96,7 +91,7 @@ impl Sessions {
         email: &Email,
         device: &Device,
         attempt: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Error> {
         let user_id = user.uuid()?;
         let mut tx = self.db.begin().await?;
         let mut event = self.login_failed(Some(user_id), email, device, "wrong_password");

@@ -10,7 +10,7 @@ use tresor_jobs::email::Template;
 use super::{Sessions, TokenPair};
 use crate::audit::{self, Event};
 use crate::db::{decode, time};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::identity::Device;
 use crate::identity::emails::when;
 use crate::identity::problems::{refresh_refused, revocation_failed};
@@ -23,10 +23,10 @@ impl Sessions {
     /// `limit_session(session id)` is the caller's per-session rate limit, applied once the
     /// token's session is known and before anything is spent.
     #[tracing::instrument(skip_all)]
-    pub async fn refresh<F, Fut>(&self, token: &str, device: &Device, limit_session: F) -> Result<TokenPair, ApiError>
+    pub async fn refresh<F, Fut>(&self, token: &str, device: &Device, limit_session: F) -> Result<TokenPair, Error>
     where
         F: FnOnce(String) -> Fut,
-        Fut: Future<Output = Result<(), ApiError>>,
+        Fut: Future<Output = Result<(), Error>>,
     {
         if !opaque::well_formed(token) {
             return Err(refresh_refused());
@@ -71,7 +71,7 @@ impl Sessions {
     }
 
     /// A spent refresh token came back: someone holds a copy. End the session everywhere.
-    async fn reuse_detected(&self, row: &RefreshRow, device: &Device) -> Result<(), ApiError> {
+    async fn reuse_detected(&self, row: &RefreshRow, device: &Device) -> Result<(), Error> {
         let session_id = decode::uuid(&row.session_id)?;
         let user_id = decode::uuid(&row.user_id)?;
         let mut tx = self.db.begin().await?;

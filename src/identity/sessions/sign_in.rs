@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{Sessions, TokenPair};
 use crate::db::{decode, time};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::identity::Device;
 use crate::identity::fields::Email;
 use crate::identity::password::Verified;
@@ -44,7 +44,7 @@ impl Sessions {
         email: &Email,
         password: SecretString,
         device: &Device,
-    ) -> Result<LoginOutcome, ApiError> {
+    ) -> Result<LoginOutcome, Error> {
         // Every failure costs one read, one commit and one hash, whichever it is, so neither the
         // answer nor its timing tells an unknown email from a wrong password or a locked account.
         let found = store::users::find_by_email(self.db.reader(), email.as_str()).await?;
@@ -102,7 +102,7 @@ impl Sessions {
     }
 
     /// Opens the challenge the second sign-in step (`POST /v1/auth/mfa`) consumes.
-    async fn mfa_challenge(&self, user_id: Uuid, device: &Device) -> Result<MfaChallenge, ApiError> {
+    async fn mfa_challenge(&self, user_id: Uuid, device: &Device) -> Result<MfaChallenge, Error> {
         let minutes = self.settings.mfa_token_minutes;
         let (token, hash) = opaque::new_token();
         let expires = time::now() + Duration::minutes(i64::try_from(minutes).unwrap_or(5));

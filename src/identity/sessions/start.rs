@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::Sessions;
 use crate::audit::{self, Event};
 use crate::db::time;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::identity::Device;
 use crate::identity::emails::when;
 use crate::identity::store::{self, sessions::NewSession};
@@ -38,7 +38,7 @@ impl Sessions {
         user_id: Uuid,
         session_id: Uuid,
         mfa: bool,
-    ) -> Result<(String, u64), ApiError> {
+    ) -> Result<(String, u64), Error> {
         let roles = store::users::roles(&mut *conn, user_id).await?;
         let kyc_status = store::users::kyc_status(conn, user_id).await?;
         let ttl = self.settings.access_token_ttl().as_secs();
@@ -66,7 +66,7 @@ impl Sessions {
         email: &str,
         device: &Device,
         mfa: bool,
-    ) -> Result<TokenPair, ApiError> {
+    ) -> Result<TokenPair, Error> {
         let settings = &self.settings;
         let now = time::now();
         let session_id = Uuid::now_v7();

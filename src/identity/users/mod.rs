@@ -24,7 +24,7 @@ use super::store::{self, users::UserRow};
 use crate::config::{Config, IdentitySettings, RegistrationMode};
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 
 pub use profile::{Profile, ProfilePatch};
 pub use provisioning::{Created, ProvisionedUser};
@@ -80,7 +80,7 @@ impl Identity {
     }
 
     /// 403 `registration-closed` when only invited users get in.
-    pub fn ensure_registration_open(&self) -> Result<(), ApiError> {
+    pub fn ensure_registration_open(&self) -> Result<(), Error> {
         match self.settings.registration {
             RegistrationMode::Invite => Err(registration_closed()),
             RegistrationMode::Open => Ok(()),
@@ -88,7 +88,7 @@ impl Identity {
     }
 
     /// The live (not deleted) user behind a token; 404 when there is none.
-    pub async fn live_user(&self, user_id: Uuid) -> Result<UserRow, ApiError> {
+    pub async fn live_user(&self, user_id: Uuid) -> Result<UserRow, Error> {
         match store::users::find(self.db.reader(), user_id).await? {
             Some(user) if !user.is_deleted() => Ok(user),
             _ => Err(Problem::not_found("the user").into()),

@@ -10,7 +10,7 @@ use super::Identity;
 use super::recovery::audit_event;
 use crate::audit;
 use crate::db::time;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::identity::Device;
 use crate::identity::emails::when;
 use crate::identity::problems::hashing_failed;
@@ -26,7 +26,7 @@ impl Identity {
         current: SecretString,
         new: SecretString,
         device: &Device,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Error> {
         let user =
             store::users::find(self.db.reader(), user_id).await?.ok_or_else(|| Problem::not_found("the user"))?;
         self.check_new_password("new_password", &new, &user)?;

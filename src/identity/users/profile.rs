@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::Identity;
 use crate::audit::{self, Event};
 use crate::db::decode;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::identity::fields::{Address, FullName, Phone, Ssn};
 use crate::identity::pii::{self, Column};
 use crate::identity::store::{self, users::UserRow};
@@ -44,12 +44,12 @@ pub struct ProfilePatch {
 
 impl Identity {
     /// The profile of a live user, personal data opened (of the SSN only its last four digits).
-    pub async fn profile(&self, user_id: Uuid) -> Result<Profile, ApiError> {
+    pub async fn profile(&self, user_id: Uuid) -> Result<Profile, Error> {
         let user = self.live_user(user_id).await?;
         self.profile_of(&user).await
     }
 
-    async fn profile_of(&self, user: &UserRow) -> Result<Profile, ApiError> {
+    async fn profile_of(&self, user: &UserRow) -> Result<Profile, Error> {
         let ring = &self.keys.encryption;
         let id = user.uuid()?;
         let open = |column, sealed: &Option<String>| pii::open_opt(ring, column, &user.id, sealed.as_deref());
@@ -72,12 +72,7 @@ impl Identity {
 
     /// Applies a profile change; answers the updated profile.
     #[tracing::instrument(skip_all, fields(user = %user_id))]
-    pub async fn update_profile(
-        &self,
-        user_id: Uuid,
-        patch: ProfilePatch,
-        device: &Device,
-    ) -> Result<Profile, ApiError> {
+    pub async fn update_profile(&self, user_id: Uuid, patch: ProfilePatch, device: &Device) -> Result<Profile, Error> {
         let ring = &self.keys.encryption;
         let id = user_id.to_string();
         let mut changed = Vec::new();
@@ -119,7 +114,7 @@ impl Identity {
     /// Soft-deletes the account after re-checking the password: every session ends now; the
     /// cleanup job purges the personal data after `identity.retention_days`.
     #[tracing::instrument(skip_all, fields(user = %user_id))]
-    pub async fn delete_account(&self, user_id: Uuid, password: SecretString, device: &Device) -> Result<(), ApiError> {
+    pub async fn delete_account(&self, user_id: Uuid, password: SecretString, device: &Device) -> Result<(), Error> {
         let user = self.live_user(user_id).await?;
         self.sessions.confirm_password(&user, password, device).await?;
         let mut tx = self.db.begin().await?;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::Identity;
 use crate::audit::{self, Actor, Event};
 use crate::db::time;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::identity::Role;
 use crate::identity::fields::{Email, Fields, FullName};
 use crate::identity::problems::{email_taken, hashing_failed};
@@ -42,7 +42,7 @@ impl Identity {
         user: ProvisionedUser,
         password: Option<SecretString>,
         actor: &Actor,
-    ) -> Result<Created, ApiError> {
+    ) -> Result<Created, Error> {
         let hash = match &password {
             Some(password) => {
                 let personal = [user.email.as_str(), user.full_name.as_str()];
@@ -82,7 +82,7 @@ impl Identity {
         }
         store::users::insert(&mut tx, &row, &roles)
             .await
-            .map_err(|e| if store::is_unique_violation(&e) { email_taken() } else { ApiError::from(e) })?;
+            .map_err(|e| if store::is_unique_violation(&e) { email_taken() } else { Error::from(e) })?;
         let invite_link = if password.is_none() {
             let hours = self.settings.invite_hours;
             let (token, token_hash) = opaque::new_token();

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::Identity;
 use crate::audit::{self, Event};
 use crate::db::time;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::identity::Device;
 use crate::identity::emails::when;
 use crate::identity::fields::Email;
@@ -37,7 +37,7 @@ impl Identity {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn forgot(&self, email: &str, device: &Device) -> Result<(), ApiError> {
+    async fn forgot(&self, email: &str, device: &Device) -> Result<(), Error> {
         let Some(user) = store::users::find_by_email(self.db.reader(), email).await? else { return Ok(()) };
         if user.is_deleted() {
             return Ok(());
@@ -63,12 +63,12 @@ impl Identity {
     }
 
     /// Sets a new password with the token of a reset link (`POST /v1/auth/password/reset`).
-    pub async fn reset_password(&self, token: &str, password: SecretString, device: &Device) -> Result<(), ApiError> {
+    pub async fn reset_password(&self, token: &str, password: SecretString, device: &Device) -> Result<(), Error> {
         self.set_password_with_token(Purpose::PasswordReset, token, password, device).await
     }
 
     /// Sets the first password with the token of an invitation (`POST /v1/auth/invite/accept`).
-    pub async fn accept_invite(&self, token: &str, password: SecretString, device: &Device) -> Result<(), ApiError> {
+    pub async fn accept_invite(&self, token: &str, password: SecretString, device: &Device) -> Result<(), Error> {
         self.set_password_with_token(Purpose::Invite, token, password, device).await
     }
 
@@ -81,7 +81,7 @@ impl Identity {
         token: &str,
         password: SecretString,
         device: &Device,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Error> {
         let what = if purpose == Purpose::Invite { "invitation link" } else { "password reset link" };
         if !opaque::well_formed(token) {
             return Err(invalid_token(what));

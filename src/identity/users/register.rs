@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::Identity;
 use crate::audit::{self, Event};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::identity::fields::{Address, DateOfBirth, Email, FullName, Phone, Ssn};
 use crate::identity::pii::{self, Column};
 use crate::identity::problems::hashing_failed;
@@ -43,7 +43,7 @@ impl Identity {
 
     /// Registers, or quietly tells the owner of a taken email or SSN. Always returns a user id.
     #[tracing::instrument(skip_all)]
-    pub async fn register(&self, reg: Registration, device: &Device) -> Result<Uuid, ApiError> {
+    pub async fn register(&self, reg: Registration, device: &Device) -> Result<Uuid, Error> {
         // Hash first, whatever happens next: a taken email must cost what a new one costs.
         let hash = self.hasher.hash(reg.password.clone()).await.map_err(hashing_failed)?;
         let id = Uuid::now_v7();

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::Identity;
 use crate::audit::{self, Event};
 use crate::db::time;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::identity::Device;
 use crate::identity::problems::invalid_token;
 use crate::identity::store::{self, one_time::Purpose};
@@ -23,7 +23,7 @@ impl Identity {
         user_id: Uuid,
         email: &str,
         full_name: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), Error> {
         let hours = self.settings.email_verification_hours;
         let (token, hash) = opaque::new_token();
         store::one_time::retire(conn, user_id, Purpose::VerifyEmail).await?;
@@ -40,7 +40,7 @@ impl Identity {
 
     /// Consumes a verification token: the email is verified and the account active.
     #[tracing::instrument(skip_all)]
-    pub async fn verify_email(&self, token: &str, device: &Device) -> Result<(), ApiError> {
+    pub async fn verify_email(&self, token: &str, device: &Device) -> Result<(), Error> {
         if !opaque::well_formed(token) {
             return Err(invalid_token("verification link"));
         }

@@ -22,7 +22,7 @@ use crate::authz::StepUpRule;
 use crate::config::LedgerSettings;
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 
 /// Who is asking, as established by authentication.
 #[derive(Clone, Debug)]
@@ -72,26 +72,26 @@ impl Ledger {
     }
 
     /// The caller's account, or 404 — also when it exists but is someone else's.
-    pub async fn owned(&self, caller: &Caller, id: Uuid) -> Result<Account, ApiError> {
+    pub async fn owned(&self, caller: &Caller, id: Uuid) -> Result<Account, Error> {
         store::accounts::owned(self.db.reader(), caller.user_id, id)
             .await?
             .ok_or_else(|| Problem::not_found("account").into())
     }
 
     /// The caller's accounts, oldest first.
-    pub async fn list(&self, caller: &Caller) -> Result<Vec<Account>, ApiError> {
+    pub async fn list(&self, caller: &Caller) -> Result<Vec<Account>, Error> {
         Ok(store::accounts::list_owned(self.db.reader(), caller.user_id).await?)
     }
 
     /// A page of the caller's account's transactions, newest first (404 when not theirs).
-    pub async fn history(&self, caller: &Caller, id: Uuid, limit: u32, cursor: Option<i64>) -> Result<Page, ApiError> {
+    pub async fn history(&self, caller: &Caller, id: Uuid, limit: u32, cursor: Option<i64>) -> Result<Page, Error> {
         let account = self.owned(caller, id).await?;
         Ok(history::page(&self.db, account.id, limit, cursor).await?)
     }
 
     /// One transaction of the caller's account (404 when the account or the transaction is not
     /// theirs).
-    pub async fn transaction(&self, caller: &Caller, id: Uuid, entry: Uuid) -> Result<Transaction, ApiError> {
+    pub async fn transaction(&self, caller: &Caller, id: Uuid, entry: Uuid) -> Result<Transaction, Error> {
         let account = self.owned(caller, id).await?;
         history::one(&self.db, account.id, entry).await?.ok_or_else(|| Problem::not_found("transaction").into())
     }
@@ -103,7 +103,7 @@ impl Ledger {
         caller: &Caller,
         kind: AccountKind,
         currency: Currency,
-    ) -> Result<Account, ApiError> {
+    ) -> Result<Account, Error> {
         if !store::accounts::kyc_approved(self.db.reader(), caller.user_id).await? {
             return Err(problems::forbidden(
                 "kyc-required",
@@ -116,7 +116,7 @@ impl Ledger {
     }
 
     /// Opens an account, with no identity check (the back office, and tests).
-    pub async fn open(&self, caller: &Caller, kind: AccountKind, currency: Currency) -> Result<Account, ApiError> {
+    pub async fn open(&self, caller: &Caller, kind: AccountKind, currency: Currency) -> Result<Account, Error> {
         let mut tx = self.db.begin().await?;
         let account = store::accounts::open(&mut tx, &caller.actor, caller.user_id, kind, currency).await?;
         tx.commit().await?;
@@ -125,7 +125,7 @@ impl Ledger {
     }
 
     /// The caller's account's unchanging facts, or 404 — also when it is someone else's.
-    async fn owned_facts(&self, caller: &Caller, id: Uuid) -> Result<Facts, ApiError> {
+    async fn owned_facts(&self, caller: &Caller, id: Uuid) -> Result<Facts, Error> {
         self.directory.owned(&self.db, caller.user_id, id).await?.ok_or_else(|| Problem::not_found("account").into())
     }
 }

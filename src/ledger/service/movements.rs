@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Caller, Ledger, MoneyRequest};
 use crate::authz::Enrollment;
 use crate::config::LedgerEngine;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::ledger::command::{Command, Idempotency, LedgerError, Movement, Outcome};
 use crate::ledger::directory::Facts;
 use crate::ledger::number::AccountNumber;
@@ -23,7 +23,7 @@ impl Ledger {
         account: Uuid,
         request: MoneyRequest,
         key: Option<Idempotency>,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, Error> {
         self.cash_movement(caller, account, Movement::Deposit, request, key).await
     }
 
@@ -33,7 +33,7 @@ impl Ledger {
         account: Uuid,
         request: MoneyRequest,
         key: Option<Idempotency>,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, Error> {
         self.cash_movement(caller, account, Movement::Withdrawal, request, key).await
     }
 
@@ -44,7 +44,7 @@ impl Ledger {
         movement: Movement,
         request: MoneyRequest,
         key: Option<Idempotency>,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, Error> {
         let owned = self.owned_facts(caller, account).await?;
         let cash = self.directory.cash(&self.db, owned.currency).await?;
         let command = Command {
@@ -69,7 +69,7 @@ impl Ledger {
         to: &str,
         request: MoneyRequest,
         key: Option<Idempotency>,
-    ) -> Result<Outcome, ApiError> {
+    ) -> Result<Outcome, Error> {
         let source = self.owned_facts(caller, from).await?;
         // A repeated key gets its saved response even when the request would now be refused
         // before reaching the actor (e.g. the session no longer passes step-up); a fresh key
@@ -87,7 +87,7 @@ impl Ledger {
         to: &str,
         request: MoneyRequest,
         key: Option<Idempotency>,
-    ) -> Result<Command, ApiError> {
+    ) -> Result<Command, Error> {
         let number: AccountNumber =
             to.parse().map_err(|e: &str| unprocessable("invalid-account-number", format!("to_account_number: {e}")))?;
         let destination = self
@@ -135,7 +135,7 @@ impl Ledger {
 
     /// The saved response of a repeated key, if there is one (the same lookup and rule the
     /// committing transaction applies).
-    async fn replay(&self, key: Option<&Idempotency>) -> Result<Option<Outcome>, ApiError> {
+    async fn replay(&self, key: Option<&Idempotency>) -> Result<Option<Outcome>, Error> {
         let Some(key) = key else { return Ok(None) };
         let mut saved = store::idempotency::saved(self.db.reader(), &[key.scope.as_str()]).await?;
         match saved.remove(&key.scope) {
@@ -144,7 +144,7 @@ impl Ledger {
         }
     }
 
-    async fn execute(&self, account: Uuid, command: Command) -> Result<Outcome, ApiError> {
+    async fn execute(&self, account: Uuid, command: Command) -> Result<Outcome, Error> {
         if self.settings.engine == LedgerEngine::Locked {
             return self.store.commit_locked(account, command).await.map_err(ledger_error);
         }
@@ -161,18 +161,18 @@ impl Ledger {
     }
 }
 
-fn unprocessable(slug: &str, detail: String) -> ApiError {
+fn unprocessable(slug: &str, detail: String) -> Error {
     problems::unprocessable(slug, detail).into()
 }
 
-fn ledger_error(error: LedgerError) -> ApiError {
+fn ledger_error(error: LedgerError) -> Error {
     match error {
         LedgerError::ActorGone | LedgerError::Contended => {
             crate::error::unavailable("the account is busy; retry with the same Idempotency-Key").into()
         }
         LedgerError::Database(error) => match Arc::try_unwrap(error) {
             Ok(error) => error.into(),
-            Err(shared) => ApiError::Internal(anyhow::anyhow!("ledger database error: {shared}")),
+            Err(shared) => Error::Internal(anyhow::anyhow!("ledger database error: {shared}")),
         },
     }
 }

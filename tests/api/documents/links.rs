@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use tresor::documents::links::{self, Grant, Scope};
 use tresor::documents::{Access, DocumentType};
-use tresor::error::ApiError;
+use tresor::error::Error;
 use uuid::Uuid;
 
 use super::fixtures::{self, document_image};
@@ -22,7 +22,7 @@ async fn old_versions_stay_readable_through_their_own_links() {
     assert_eq!(download(&app, owner, v1.id, Some(1)).await.1, one);
     let (latest, bytes) = download(&app, owner, v1.id, None).await;
     assert_eq!((bytes, latest.filename.as_str()), (two, "bill-v2.pdf"));
-    let missing: ApiError = docs(&app).link(owner, &Access::Owner(owner), v1.id, Some(3)).await.unwrap_err().into();
+    let missing: Error = docs(&app).link(owner, &Access::Owner(owner), v1.id, Some(3)).await.unwrap_err().into();
     assert_eq!(slug(missing), (404, "not-found".to_owned()));
 }
 
@@ -72,13 +72,13 @@ async fn links_are_only_made_for_clean_versions() {
     let app = app().await;
     let owner = Uuid::now_v7();
     let pending = uploaded(&app, owner, DocumentType::Other, &fixtures::plain_pdf("x")).await;
-    let error: ApiError = docs(&app).link(owner, &Access::Owner(owner), pending.id, None).await.unwrap_err().into();
+    let error: Error = docs(&app).link(owner, &Access::Owner(owner), pending.id, None).await.unwrap_err().into();
     assert_eq!(slug(error), (409, "document-not-clean".to_owned()));
     let bad = uploaded(&app, owner, DocumentType::Other, &fixtures::pdf("/AA << /O << /JS (x) >> >>", "x", &[])).await;
     scan(&app, &bad).await;
-    let error: ApiError = docs(&app).link(owner, &Access::Owner(owner), bad.id, None).await.unwrap_err().into();
+    let error: Error = docs(&app).link(owner, &Access::Owner(owner), bad.id, None).await.unwrap_err().into();
     assert_eq!(slug(error), (409, "document-not-clean".to_owned()));
-    let other: ApiError =
+    let other: Error =
         docs(&app).link(Uuid::now_v7(), &Access::Owner(Uuid::now_v7()), pending.id, None).await.unwrap_err().into();
     assert_eq!(slug(other), (404, "not-found".to_owned()));
 }

@@ -91,9 +91,9 @@ pub async fn download(app: &TestApp, owner: Uuid, document: Uuid, version: Optio
     (again, bytes)
 }
 
-pub fn slug(error: tresor::error::ApiError) -> (u16, String) {
+pub fn slug(error: tresor::error::Error) -> (u16, String) {
     match error {
-        tresor::error::ApiError::Problem(p) => (p.status, p.kind.trim_start_matches("/problems/").to_owned()),
+        tresor::error::Error::Rejected(p) => (p.status, p.kind.trim_start_matches("/problems/").to_owned()),
         other => panic!("expected a problem, got {other:?}"),
     }
 }

@@ -29,7 +29,7 @@ async fn a_document_stuck_in_pending_scan_is_swept_once_and_then_scanned_by_the_
     let version = uploaded(&app, owner, DocumentType::Passport, &fixtures::jpeg(&document_image(900, 700))).await;
     assert_eq!(waiting_scans(&app).await, 1, "the upload enqueued its scan in the same transaction");
 
-    let services = tresor::jobs::services(&app.state).unwrap();
+    let services = tresor::worker::services(&tresor::worker::Handlers::of(&app.state)).unwrap();
     let sweeper = services.sweepers.iter().find(|s| s.name() == "document_scans").expect("the scan sweeper");
     let later = chrono::Utc::now() + chrono::Duration::seconds(1);
     let found = sweeper.pending(later).await.unwrap();
@@ -48,7 +48,11 @@ async fn a_document_stuck_in_pending_scan_is_swept_once_and_then_scanned_by_the_
     handlers::sweep(&services, &app.state.jobs).await.unwrap();
     assert_eq!(waiting_scans(&app).await, 1, "re-enqueued once");
 
-    let workers = start_workers(&app.state.jobs, tresor::jobs::registry(&app.state).unwrap(), false);
+    let workers = start_workers(
+        &app.state.jobs,
+        tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
+        false,
+    );
     eventually(Duration::from_secs(60), "the worker's verdict", async || {
         docs(&app).get(&Access::Owner(owner), version.id).await.unwrap().status != ScanStatus::PendingScan
     })
@@ -61,7 +65,7 @@ async fn a_document_stuck_in_pending_scan_is_swept_once_and_then_scanned_by_the_
 #[actix_web::test]
 async fn a_scan_job_for_a_version_that_does_not_exist_fails_permanently() {
     let app = spawn_app_with(|f| f).await;
-    let services = tresor::jobs::services(&app.state).unwrap();
+    let services = tresor::worker::services(&tresor::worker::Handlers::of(&app.state)).unwrap();
     let job = tresor_jobs::ScanDocument { version_id: Uuid::now_v7() };
     let error = handlers::scan_document(&services, job).await.unwrap_err();
     assert!(error.is_permanent(), "{error}");

@@ -57,7 +57,11 @@ async fn outbox_row(app: &TestApp, id: uuid::Uuid) -> (Option<String>, Option<St
 async fn delivers_over(tls: Tls) {
     let smtp = SmtpServer::start(SmtpOptions { tls, ..SmtpOptions::default() }).await;
     let app = app_with_smtp(Some(&smtp)).await;
-    let workers = super::support::start_workers(&app.state.jobs, tresor::jobs::registry(&app.state).unwrap(), false);
+    let workers = super::support::start_workers(
+        &app.state.jobs,
+        tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
+        false,
+    );
     let id = send(&app, reset_email("ada@example.com")).await;
     eventually(Duration::from_secs(20), "the message to arrive", async || smtp.received().len() == 1).await;
     let message = &smtp.received()[0];
@@ -70,7 +74,7 @@ async fn delivers_over(tls: Tls) {
     assert_eq!(outbox_row(&app, id).await.0, None, "the sealed payload is dropped once sent");
 
     // Running the job again (a retry after a crash, a duplicate enqueue) sends nothing.
-    let services = tresor::jobs::services(&app.state).unwrap();
+    let services = tresor::worker::services(&tresor::worker::Handlers::of(&app.state)).unwrap();
     handlers::send_email(&services, SendEmail { outbox_id: id }).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.received().len(), 1, "a message recorded as sent is skipped");
@@ -105,7 +109,11 @@ async fn a_temporary_smtp_refusal_is_retried_and_the_resend_keeps_its_message_id
         }
     })
     .await;
-    let workers = super::support::start_workers(&app.state.jobs, tresor::jobs::registry(&app.state).unwrap(), false);
+    let workers = super::support::start_workers(
+        &app.state.jobs,
+        tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
+        false,
+    );
     let id = send(&app, reset_email("bob@example.com")).await;
     eventually(Duration::from_secs(20), "delivery after two 451s", async || smtp.received().len() == 1).await;
     assert_eq!(header(&smtp.received()[0], "Message-ID").unwrap(), format!("<{id}@localhost>"));
@@ -115,7 +123,11 @@ async fn a_temporary_smtp_refusal_is_retried_and_the_resend_keeps_its_message_id
 #[actix_web::test]
 async fn without_smtp_each_message_is_a_parseable_eml_file() {
     let app = app_with_smtp(None).await;
-    let workers = super::support::start_workers(&app.state.jobs, tresor::jobs::registry(&app.state).unwrap(), false);
+    let workers = super::support::start_workers(
+        &app.state.jobs,
+        tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
+        false,
+    );
     let id = send(&app, reset_email("carol@example.com")).await;
     let path = app.data_dir.path().join("mail").join(format!("{id}.eml"));
     eventually(Duration::from_secs(20), "the .eml file", async || path.exists()).await;
@@ -142,7 +154,7 @@ async fn mail_queued_without_its_job_is_swept_and_sent_once() {
     let id = mail::queue(&mut tx, &state.keys.encryption, reset_email("dave@example.com")).await.unwrap();
     tx.commit().await.unwrap();
 
-    let services = tresor::jobs::services(state).unwrap();
+    let services = tresor::worker::services(&tresor::worker::Handlers::of(state)).unwrap();
     let sweeper = &services.sweepers[0];
     let found = sweeper.pending(chrono::Utc::now()).await.unwrap();
     assert_eq!(found.len(), 1);
@@ -154,7 +166,11 @@ async fn mail_queued_without_its_job_is_swept_and_sent_once() {
     };
     assert_eq!(depth(state.jobs.overview(5).await.unwrap()), 1, "two sweeps enqueue one job");
 
-    let workers = super::support::start_workers(&state.jobs, tresor::jobs::registry(state).unwrap(), false);
+    let workers = super::support::start_workers(
+        &state.jobs,
+        tresor::worker::registry(&tresor::worker::Handlers::of(state)).unwrap(),
+        false,
+    );
     let path = app.data_dir.path().join("mail").join(format!("{id}.eml"));
     eventually(Duration::from_secs(20), "the swept message", async || path.exists()).await;
     eventually(Duration::from_secs(10), "the sent record", async || outbox_row(&app, id).await.1.is_some()).await;
@@ -165,7 +181,11 @@ async fn mail_queued_without_its_job_is_swept_and_sent_once() {
 #[actix_web::test]
 async fn a_message_with_missing_template_data_goes_dead_naming_the_field() {
     let app = app_with_smtp(None).await;
-    let workers = super::support::start_workers(&app.state.jobs, tresor::jobs::registry(&app.state).unwrap(), false);
+    let workers = super::support::start_workers(
+        &app.state.jobs,
+        tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
+        false,
+    );
     let email = Email {
         to: "eve@example.com".into(),
         template: Template::KycRejected,

@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use futures::future::BoxFuture;
 use sqlx::Row;
 use tresor::db::{Dialect, time};
-use tresor::jobs::{FinishedJobRetention, IdempotencyKeyRetention, SentMailRetention};
+use tresor::worker::{FinishedJobRetention, IdempotencyKeyRetention, SentMailRetention};
 use tresor_jobs::JobError;
 use tresor_jobs::handlers::{self, MaintenanceTask};
 
@@ -131,7 +131,7 @@ async fn the_expire_lockouts_job_ends_due_lockouts_with_an_audit_entry_and_keeps
     let (due, running) = (app.verified_user().await, app.verified_user().await);
     set_lock(&app, &due.id, "2000-01-01T00:00:00.000000Z").await;
     set_lock(&app, &running.id, "2999-01-01T00:00:00.000000Z").await;
-    let services = tresor::jobs::services(&app.state).unwrap();
+    let services = tresor::worker::services(&tresor::worker::Handlers::of(&app.state)).unwrap();
     handlers::expire_lockouts(&services).await.unwrap();
     assert_eq!(locked_until(&app, &due.id).await, None);
     assert_eq!(locked_until(&app, &running.id).await.as_deref(), Some("2999-01-01T00:00:00.000000Z"));
@@ -167,7 +167,7 @@ async fn the_cleanup_job_deletes_expired_one_time_tokens_and_keeps_live_ones() {
         .await
         .unwrap();
     }
-    let services = tresor::jobs::services(&app.state).unwrap();
+    let services = tresor::worker::services(&tresor::worker::Handlers::of(&app.state)).unwrap();
     handlers::cleanup(&services).await.unwrap();
     let left: Vec<String> = sqlx::query_scalar("SELECT id FROM one_time_tokens WHERE id IN ('expired', 'live')")
         .fetch_all(app.state.db.reader())
@@ -202,7 +202,7 @@ async fn maintenance_jobs_run_every_step_even_when_one_fails_and_then_ask_for_a_
     let step = |i: usize, fail| {
         Arc::new(Step { name: ["one", "two", "three"][i], fail, runs: runs[i].clone() }) as Arc<dyn MaintenanceTask>
     };
-    let mut services = tresor::jobs::services(&app.state).unwrap();
+    let mut services = tresor::worker::services(&tresor::worker::Handlers::of(&app.state)).unwrap();
     services.lockouts = vec![step(0, false), step(1, true), step(2, false)];
     services.cleanup = services.lockouts.clone();
     let error = handlers::expire_lockouts(&services).await.unwrap_err();

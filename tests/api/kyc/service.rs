@@ -10,7 +10,7 @@ use crate::documents::fixtures::{self, document_image};
 use crate::documents::{app, scan, slug, uploaded};
 use crate::helpers::TestApp;
 
-async fn submit(app: &TestApp, user: Uuid) -> Result<kyc::KycState, tresor::error::ApiError> {
+async fn submit(app: &TestApp, user: Uuid) -> Result<kyc::KycState, tresor::error::Error> {
     Ok(app.state.kyc.submit(&Actor::system(), user).await?)
 }
 
@@ -19,7 +19,7 @@ async fn review(
     user: Uuid,
     decision: Decision,
     reason: Option<&str>,
-) -> Result<kyc::KycState, tresor::error::ApiError> {
+) -> Result<kyc::KycState, tresor::error::Error> {
     let reviewer = Uuid::now_v7();
     Ok(app.state.kyc.review(&Actor::system(), reviewer, user, decision, reason).await?)
 }
@@ -48,7 +48,7 @@ async fn submit_needs_a_clean_identity_document_and_names_what_is_missing() {
     uploaded(&app, user, DocumentType::ProofOfAddress, &fixtures::plain_pdf("bill")).await;
     let passport = uploaded(&app, user, DocumentType::Passport, &fixtures::jpeg(&document_image(1000, 700))).await;
     let error = submit(&app, user).await.unwrap_err();
-    let tresor::error::ApiError::Problem(problem) = error else { panic!("expected a problem") };
+    let tresor::error::Error::Rejected(problem) = error else { panic!("expected a problem") };
     assert!(problem.detail.contains("passport \"passport\" is still being scanned"), "{}", problem.detail);
     assert_eq!(problem.errors["documents"].len(), 1, "proof of address is not an identity document");
 

@@ -40,9 +40,9 @@ pub fn slug(outcome: &Outcome) -> String {
     body["type"].as_str().unwrap_or("").trim_start_matches("/problems/").to_owned()
 }
 
-pub fn api_slug(error: tresor::error::ApiError) -> String {
+pub fn api_slug(error: tresor::error::Error) -> String {
     match error {
-        tresor::error::ApiError::Problem(p) => p.kind.trim_start_matches("/problems/").to_owned(),
+        tresor::error::Error::Rejected(p) => p.kind.trim_start_matches("/problems/").to_owned(),
         other => panic!("expected a problem, got {other:?}"),
     }
 }

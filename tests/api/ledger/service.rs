@@ -59,7 +59,7 @@ async fn every_refusal_has_its_slug_and_moves_nothing() {
     assert_eq!(slug(&ledger.withdraw(&alice, a.id, money(1_001), None).await.unwrap()), "insufficient-funds");
     let too_big = ledger.settings().max_transaction + 1;
     assert_eq!(slug(&ledger.deposit(&alice, a.id, money(too_big), None).await.unwrap()), "limit-exceeded");
-    let refused = |r: Result<Outcome, tresor::error::ApiError>| api_slug(r.unwrap_err());
+    let refused = |r: Result<Outcome, tresor::error::Error>| api_slug(r.unwrap_err());
     assert_eq!(
         refused(ledger.transfer(&alice, a.id, euros.number.as_str(), money(1), None).await),
         "currency-mismatch"
@@ -296,7 +296,7 @@ async fn the_daily_reconciliation_job_tells_staff_when_the_books_do_not_balance(
     let alice = caller();
     let a = open(&app, &alice, "USD").await;
     deposit(&app, &alice, &a, 100).await;
-    let services = tresor::jobs::services(&app.state).unwrap();
+    let services = tresor::worker::services(&tresor::worker::Handlers::of(&app.state)).unwrap();
     let discrepancies = || async {
         sqlx::query_scalar::<_, String>("SELECT message FROM staff_notifications WHERE kind = 'ledger_discrepancy'")
             .fetch_all(app.state.db.reader())

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{invalid, parse_roles};
 use crate::authz::Permission;
 use crate::authz::store::Grant;
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::http::guards::{Requires, perm};
 use crate::staff::users::AdminUser;
 use crate::state::AppState;
@@ -33,7 +33,7 @@ pub async fn lock(
     staff: Requires<perm::UsersLock>,
     id: web::Path<Uuid>,
     body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body: LockRequest = crate::http::optional_json(&body)?;
     if body.reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
         return Err(invalid("reason", "at most 500 characters".into()));
@@ -52,7 +52,7 @@ pub async fn unlock(
     state: web::Data<AppState>,
     staff: Requires<perm::UsersLock>,
     id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     Ok(HttpResponse::Ok().json(state.staff.unlock(&staff.actor, *id).await?))
 }
 
@@ -76,7 +76,7 @@ pub async fn set_roles(
     staff: Requires<perm::RolesManage>,
     id: web::Path<Uuid>,
     body: web::Json<RolesRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let roles = parse_roles(&body.roles)?;
     Ok(HttpResponse::Ok().json(state.staff.set_roles(&staff.actor, *id, roles).await?))
 }
@@ -102,7 +102,7 @@ pub async fn grant(
     staff: Requires<perm::RolesManage>,
     id: web::Path<Uuid>,
     body: web::Json<GrantRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let Some(permission) = Permission::parse(&body.permission) else {
         let known: Vec<&str> = Permission::ALL.iter().map(|p| p.name()).collect();
         return Err(invalid("permission", format!("must be one of {}", known.join(", "))));
@@ -126,7 +126,7 @@ pub async fn revoke(
     state: web::Data<AppState>,
     staff: Requires<perm::RolesManage>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let (id, grant_id) = path.into_inner();
     state.staff.revoke(&staff.actor, id, grant_id).await?;
     Ok(HttpResponse::NoContent().finish())

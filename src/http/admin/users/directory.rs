@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::super::{cursor, limit};
 use super::{AdminUserPage, parse_roles};
-use crate::error::{ApiError, Problem};
+use crate::error::{Error, Problem};
 use crate::http::guards::{Requires, perm};
 use crate::identity::fields::{Email, Fields, FullName};
 use crate::staff::users::{AdminUser, UserFilter};
@@ -34,7 +34,7 @@ pub async fn create(
     state: web::Data<AppState>,
     staff: Requires<perm::UsersCreate>,
     body: web::Json<CreateUser>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let mut fields = Fields::default();
     let email = fields.take("email", Email::parse(&body.email));
@@ -71,7 +71,7 @@ pub async fn list(
     state: web::Data<AppState>,
     staff: Requires<perm::UsersRead>,
     query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let query = query.into_inner();
     let role = match &query.role {
         Some(raw) => Some(parse_roles(std::slice::from_ref(raw))?.remove(0)),
@@ -93,7 +93,7 @@ pub async fn get_one(
     state: web::Data<AppState>,
     staff: Requires<perm::UsersRead>,
     id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Error> {
     let user = state.staff.read_user(&staff.actor, *id).await?;
     Ok(HttpResponse::Ok().json(user))
 }

@@ -9,7 +9,7 @@ pub use directory::{create, get_one, list};
 
 use serde::Serialize;
 
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{Error, FieldErrors, Problem};
 use crate::identity::Role;
 use crate::staff::Page;
 use crate::staff::users::AdminUser;
@@ -26,13 +26,13 @@ impl From<Page<AdminUser>> for AdminUserPage {
     }
 }
 
-pub(super) fn invalid(field: &str, message: String) -> ApiError {
+pub(super) fn invalid(field: &str, message: String) -> Error {
     let mut errors = FieldErrors::new();
     errors.insert(field.to_owned(), vec![message]);
     Problem::invalid_fields(errors).into()
 }
 
-pub(super) fn parse_roles(raw: &[String]) -> Result<Vec<Role>, ApiError> {
+pub(super) fn parse_roles(raw: &[String]) -> Result<Vec<Role>, Error> {
     raw.iter()
         .map(|r| {
             Role::parse(r).ok_or_else(|| {

@@ -20,7 +20,11 @@ use crate::jobs::support::{RunningWorkers, eventually, start_workers};
 /// A test app whose workers poll often, and its running workers.
 pub async fn app_with_worker() -> (TestApp, RunningWorkers) {
     let app = spawn_app_with(|f| f.merge(Serialized::default("jobs.poll_interval_ms", 50))).await;
-    let workers = start_workers(&app.state.jobs, tresor::jobs::registry(&app.state).unwrap(), false);
+    let workers = start_workers(
+        &app.state.jobs,
+        tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
+        false,
+    );
     (app, workers)
 }
 

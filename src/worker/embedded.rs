@@ -4,11 +4,10 @@
 use std::time::Duration;
 
 use actix::Arbiter;
-use actix_web::web;
 use tokio::sync::oneshot;
 use tresor_jobs::worker::Plan;
 
-use crate::state::AppState;
+use super::Handlers;
 
 pub struct Embedded {
     arbiter: Arbiter,
@@ -18,7 +17,7 @@ pub struct Embedded {
 }
 
 /// Starts every queue's worker and the schedules, unless they run elsewhere.
-pub fn start(state: &web::Data<AppState>) -> anyhow::Result<Option<Embedded>> {
+pub fn start(state: &Handlers) -> anyhow::Result<Option<Embedded>> {
     if !state.config.settings.jobs.embedded {
         return Ok(None);
     }

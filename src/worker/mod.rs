@@ -1,6 +1,7 @@
-//! The application's side of the background jobs: the queue store built from configuration,
-//! the handlers' view of the application (outbox, maintenance steps), the embedded workers of
-//! `tresor serve` and the `tresor worker` command.
+//! The application's side of the background jobs: the handlers' view of the application
+//! (outbox, maintenance steps, scanner, exports), the workers embedded in `tresor serve` and the
+//! `tresor worker` command. The queue itself is `crate::queue`; the job types, the worker loop
+//! and the standard handlers are the `tresor-jobs` crate.
 
 pub mod embedded;
 pub mod lockouts;
@@ -12,13 +13,9 @@ mod scanner;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use secrecy::ExposeSecret;
 use tresor_jobs::email::{Mailer, MailerSettings};
-use tresor_jobs::failure::RetryPolicy;
 use tresor_jobs::handlers::{MailSweeper, Services, SweepWindow};
-use tresor_jobs::settings::{Backend, JobSettings, QueueSettings, Schedule};
-use tresor_jobs::store::SqlDatabase;
 use tresor_jobs::worker::{Plan, Registry};
 use tresor_jobs::{BuildExport, Store, queues};
 
@@ -27,63 +24,53 @@ pub use outbox::Outbox;
 pub use reconcile::LedgerReconciliation;
 pub use scanner::{ScanSweeper, Scanner};
 
-use crate::config::{Config, JobBackend};
+use crate::config::Config;
+use crate::crypto::Keys;
 use crate::db::Db;
-use crate::exports::{ExpiredExports, ExportSweeper};
+use crate::documents::Documents;
+use crate::exports::{ExpiredExports, ExportSweeper, Exports};
 use crate::state::AppState;
 
-/// The worker settings, from `[jobs]`.
-pub fn settings(config: &Config) -> JobSettings {
-    let jobs = &config.settings.jobs;
-    let queues = jobs
-        .queues
-        .iter()
-        .filter_map(|(name, q)| {
-            let name = queues::ALL.iter().copied().find(|known| known == name)?;
-            let retry = RetryPolicy {
-                max_attempts: q.max_attempts,
-                base: Duration::from_millis(q.backoff_base_ms),
-                max: Duration::from_secs(q.backoff_max_secs),
-                jitter: q.jitter,
-            };
-            Some((name, QueueSettings { concurrency: q.concurrency, batch_size: q.batch_size, retry }))
-        })
-        .collect();
-    let schedules =
-        jobs.schedules.all().into_iter().map(|(queue, cron)| Schedule { queue, cron: cron.to_owned() }).collect();
-    JobSettings {
-        backend: match jobs.backend {
-            JobBackend::Database => Backend::Database,
-            JobBackend::Redis => Backend::Redis,
-        },
-        namespace: jobs.namespace.clone(),
-        poll_interval: Duration::from_millis(jobs.poll_interval_ms),
-        heartbeat_interval: Duration::from_secs(jobs.heartbeat_secs),
-        missed_heartbeats: jobs.missed_heartbeats,
-        shutdown_timeout: Duration::from_secs(jobs.shutdown_timeout_secs),
-        idempotency_ttl: Duration::from_secs(jobs.idempotency_ttl_hours.saturating_mul(3600)),
-        queues,
-        schedules,
-    }
+/// What the job handlers need of the application, and nothing more: `tresor worker` builds
+/// only this (no account actors, no sign-in machinery); `tresor serve` takes it from its state.
+#[derive(Clone)]
+pub struct Handlers {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub keys: Arc<Keys>,
+    pub jobs: Store,
+    pub documents: Documents,
+    pub exports: Arc<Exports>,
 }
 
-/// The queue store: the application database or Redis, as configured.
-pub fn store(config: &Config, db: &Db) -> anyhow::Result<Store> {
-    let settings = settings(config);
-    match settings.backend {
-        Backend::Database => {
-            let sql = SqlDatabase::new(config.database_url.expose_secret(), db.writer().clone(), db.reader().clone());
-            Ok(Store::sql(sql, settings))
+impl Handlers {
+    /// The parts a running server already holds.
+    pub fn of(state: &AppState) -> Self {
+        Self {
+            config: state.config.clone(),
+            db: state.db.clone(),
+            keys: state.keys.clone(),
+            jobs: state.jobs.clone(),
+            documents: state.documents.clone(),
+            exports: state.exports.clone(),
         }
-        Backend::Redis => {
-            let url = config.redis_url.as_ref().context("jobs.backend = \"redis\" needs REDIS_URL")?;
-            Store::redis(url.expose_secret(), settings).context("REDIS_URL is invalid")
-        }
+    }
+
+    /// Loads the keys, connects to the database, brings its schema up to date and builds the
+    /// capabilities the handlers call.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let keys = Arc::new(Keys::load(&config.keys_dir, !config.env.is_production())?);
+        let db = crate::state::connect(&config).await?;
+        crate::db::migrate(&db, crate::state::sqlite_file(&config)).await?;
+        let jobs = crate::queue::store(&config, &db)?;
+        let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
+        let exports = Arc::new(crate::state::exports(&config, &db, &keys, &jobs));
+        Ok(Self { config: Arc::new(config), db, keys, jobs, documents, exports })
     }
 }
 
 /// What the handlers reach the application through.
-pub fn services(state: &AppState) -> anyhow::Result<Services> {
+pub fn services(state: &Handlers) -> anyhow::Result<Services> {
     let config = &state.config;
     let mail = &config.settings.mail;
     let smtp_url = Some(mail.smtp_url.expose_secret().trim().to_owned()).filter(|u| !u.is_empty());
@@ -135,7 +122,7 @@ pub fn services(state: &AppState) -> anyhow::Result<Services> {
 }
 
 /// The standard handlers wired to this application, and the application's own jobs.
-pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
+pub fn registry(state: &Handlers) -> anyhow::Result<Registry> {
     let exporter = state.exports.clone();
     let max_attempts = state.jobs.settings().queue(queues::BUILD_EXPORT).map_or(1, |q| q.retry.max_attempts);
     Ok(Registry::standard(services(state)?, state.jobs.clone()).typed(move |job: BuildExport, attempt| {
@@ -145,7 +132,7 @@ pub fn registry(state: &AppState) -> anyhow::Result<Registry> {
 }
 
 /// Runs the workers of `plan` until `stop` resolves.
-pub async fn run(state: &AppState, plan: Plan, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(state: &Handlers, plan: Plan, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let registry = registry(state)?;
     tresor_jobs::worker::run(state.jobs.clone(), registry, plan, stop).await?;
     Ok(())
