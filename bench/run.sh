@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load benchmark of the identity endpoints against a release build on SQLite (README, Benchmarks).
+# Load benchmark of the identity endpoints against a release build on SQLite (bench/README.md).
 # Measures, in one run on this machine: the argon2 bound, sign-ins per second under a flood, the
 # latency of GET /v1/users/me during that flood, and GET /v1/users/me alone; /health/live is the
 # baseline of a route that does nothing. Needs wrk (apt-get install wrk).

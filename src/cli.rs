@@ -1,4 +1,4 @@
-//! The `tresor` command line (API.md, operator contract).
+//! The `tresor` command line (docs/api.md, operator contract).
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 

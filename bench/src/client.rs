@@ -1,4 +1,4 @@
-//! The few API calls the load needs, per API.md.
+//! The few API calls the load needs, per docs/api.md.
 
 use anyhow::{Context, bail};
 use serde_json::{Value, json};

@@ -1,4 +1,4 @@
-//! Permissions (`resource:action`) and the roles of API.md as bundles of them — the one place
+//! Permissions (`resource:action`) and the roles of docs/api.md as bundles of them — the one place
 //! that says which role may do what.
 
 use serde::{Deserialize, Serialize};
@@ -63,7 +63,7 @@ impl std::fmt::Display for Permission {
     }
 }
 
-/// The bundle of each role (API.md, Roles). Customers hold no staff permission.
+/// The bundle of each role (docs/api.md, Roles). Customers hold no staff permission.
 pub fn bundle(role: Role) -> &'static [Permission] {
     use Permission::*;
     match role {

@@ -11,7 +11,7 @@ use crate::db::time;
 // Until `crate::db::decode` lands: the identity store's decoders are the crate's one place.
 use crate::identity::store::{opt_time, parse_id};
 
-/// A direct grant of one permission (API.md: `POST /v1/admin/users/{id}/permissions`).
+/// A direct grant of one permission (docs/api.md: `POST /v1/admin/users/{id}/permissions`).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct Grant {
     pub id: Uuid,

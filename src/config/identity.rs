@@ -1,5 +1,5 @@
 //! Settings of the identity capability: registration, tokens, sessions, lockout, passwords and
-//! rate limits (API.md, Identity and Rate limits).
+//! rate limits (docs/api.md, Identity and Rate limits).
 
 use std::fmt;
 use std::time::Duration;
@@ -113,7 +113,7 @@ impl<'de> Deserialize<'de> for RateSpec {
     }
 }
 
-/// `[rate_limits]`, exactly the keys of API.md.
+/// `[rate_limits]`, exactly the keys of docs/api.md.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RateLimitSettings {

@@ -1,4 +1,4 @@
-//! Settings of MFA and of authorization (API.md, MFA and Roles).
+//! Settings of MFA and of authorization (docs/api.md, MFA and Roles).
 
 use serde::Deserialize;
 

@@ -33,7 +33,7 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// The hosting conventions of API.md's operator contract, mapped onto settings keys.
+/// The hosting conventions of docs/api.md's operator contract, mapped onto settings keys.
 fn conventional(mut figment: Figment) -> Result<Figment, ConfigError> {
     if let Some(port) = var("PORT") {
         let port: u16 =

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The kinds of document a customer can upload (API.md `document_type`).
+/// The kinds of document a customer can upload (docs/api.md `document_type`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentType {
@@ -80,7 +80,7 @@ impl FileKind {
     }
 }
 
-/// Where a version stands with the scanner (API.md document `status`).
+/// Where a version stands with the scanner (docs/api.md document `status`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScanStatus {
@@ -99,7 +99,7 @@ impl ScanStatus {
     }
 }
 
-/// One immutable version of a document, as clients see it (API.md's document body).
+/// One immutable version of a document, as clients see it (docs/api.md's document body).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DocumentVersion {
     /// The document's id (stable across versions).

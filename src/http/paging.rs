@@ -1,4 +1,4 @@
-//! `?limit=` and `?cursor=` (API.md Conventions): parsing them, and paging a list that is read
+//! `?limit=` and `?cursor=` (docs/api.md Conventions): parsing them, and paging a list that is read
 //! whole because it is small by nature (one customer's accounts or documents).
 
 use serde::Deserialize;

@@ -16,7 +16,7 @@ pub use error::KycError;
 pub use queue::QueueEntry;
 pub use service::Kyc;
 
-/// API.md `kyc_status`.
+/// docs/api.md `kyc_status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum KycStatus {

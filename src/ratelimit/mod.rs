@@ -1,4 +1,4 @@
-//! Rate limits of API.md (`[rate_limits]`): GCRA, in-process with `governor`, or in Redis when
+//! Rate limits of docs/api.md (`[rate_limits]`): GCRA, in-process with `governor`, or in Redis when
 //! `REDIS_URL` is set so that every process shares one budget per key.
 //!
 //! When Redis is configured but does not answer, checks fail closed: the caller answers 503

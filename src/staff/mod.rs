@@ -14,7 +14,7 @@ pub mod users;
 pub use error::StaffError;
 pub use service::Staff;
 
-/// `{"items": [...], "next_cursor": ...}` (API.md, Lists).
+/// `{"items": [...], "next_cursor": ...}` (docs/api.md, Lists).
 #[derive(Debug, serde::Serialize)]
 pub struct Page<T: serde::Serialize> {
     pub items: Vec<T>,

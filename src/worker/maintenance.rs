@@ -84,7 +84,7 @@ impl MaintenanceTask for PlannerStatistics {
 }
 
 /// Deletes the ledger's idempotency records older than 24 hours: past that, a repeated key is
-/// a new request (API.md).
+/// a new request (docs/api.md).
 pub struct IdempotencyKeyRetention {
     pub db: Db,
 }

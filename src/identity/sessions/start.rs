@@ -18,7 +18,7 @@ use crate::identity::emails::when;
 use crate::identity::store::{self, sessions::NewSession};
 use crate::identity::tokens::{Claims, opaque};
 
-/// What a successful sign-in or refresh answers (API.md).
+/// What a successful sign-in or refresh answers (docs/api.md).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     pub access_token: String,

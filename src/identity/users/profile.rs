@@ -16,7 +16,7 @@ use crate::identity::pii::{self, Column};
 use crate::identity::store::{self, users::UserRow};
 use crate::identity::{Device, Role};
 
-/// `GET /v1/users/me` (API.md).
+/// `GET /v1/users/me` (docs/api.md).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     pub id: Uuid,

@@ -1,4 +1,4 @@
-//! Authorization (API.md, Roles and Staff): role bundles, grants with expiry, the guards, and
+//! Authorization (docs/api.md, Roles and Staff): role bundles, grants with expiry, the guards, and
 //! the matrix of every staff endpoint × every role × with and without MFA.
 
 pub mod support;

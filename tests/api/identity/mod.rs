@@ -1,4 +1,4 @@
-//! Identity (API.md, Identity and Users): registration, sign-in, tokens, sessions, lockout,
+//! Identity (docs/api.md, Identity and Users): registration, sign-in, tokens, sessions, lockout,
 //! rate limits, password flows, profile — black-box through HTTP, on the test's database.
 
 pub mod support;

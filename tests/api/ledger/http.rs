@@ -1,4 +1,4 @@
-//! Accounts and money over HTTP: the contract of API.md's "Accounts and money" section.
+//! Accounts and money over HTTP: the contract of docs/api.md's "Accounts and money" section.
 
 use serde_json::{Value, json};
 
