@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::authn::AuthUser;
-use super::client::Client;
 use super::idempotency::idempotency_key;
 use super::ledger_request::{MoneyBody, caller, money_request};
 use super::ledger_response::respond;
 use super::paging::{self, PageQuery};
+use super::peer::Peer;
 use crate::error::{Error, Problem};
 use crate::ledger::account::{Account, AccountKind};
 use crate::ledger::command::Movement;
@@ -53,10 +53,10 @@ pub struct TransactionPage {
 pub async fn open(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     body: web::Json<OpenAccount>,
 ) -> Result<HttpResponse, Error> {
-    let account = state.ledger.open_for_customer(&caller(&user, &client), body.kind, body.currency).await?;
+    let account = state.ledger.open_for_customer(&caller(&user, &peer), body.kind, body.currency).await?;
     Ok(HttpResponse::Created().insert_header(("Location", format!("/v1/accounts/{}", account.id))).json(account))
 }
 
@@ -75,10 +75,10 @@ pub async fn open(
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
-    let all = state.ledger.list(&caller(&user, &client)).await?;
+    let all = state.ledger.list(&caller(&user, &peer)).await?;
     let (items, next_cursor) = paging::page(all, &query, |account| account.id.to_string())?;
     Ok(HttpResponse::Ok().json(AccountList { items, next_cursor }))
 }
@@ -97,10 +97,10 @@ pub async fn list(
 pub async fn get(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Error> {
-    Ok(HttpResponse::Ok().json(state.ledger.owned(&caller(&user, &client), *id).await?))
+    Ok(HttpResponse::Ok().json(state.ledger.owned(&caller(&user, &peer), *id).await?))
 }
 
 /// Cash in. Needs `Idempotency-Key`; a repeat with the same key and body answers the first
@@ -123,11 +123,11 @@ pub async fn deposit(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     id: web::Path<Uuid>,
     body: web::Json<MoneyBody>,
 ) -> Result<HttpResponse, Error> {
-    move_cash(state, req, user, client, *id, body.into_inner(), Movement::Deposit).await
+    move_cash(state, req, user, peer, *id, body.into_inner(), Movement::Deposit).await
 }
 
 /// Cash out; 422 `insufficient-funds` when the balance does not cover it.
@@ -149,11 +149,11 @@ pub async fn withdraw(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     id: web::Path<Uuid>,
     body: web::Json<MoneyBody>,
 ) -> Result<HttpResponse, Error> {
-    move_cash(state, req, user, client, *id, body.into_inner(), Movement::Withdrawal).await
+    move_cash(state, req, user, peer, *id, body.into_inner(), Movement::Withdrawal).await
 }
 
 /// Deposits and withdrawals differ only in direction.
@@ -161,14 +161,14 @@ async fn move_cash(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     id: Uuid,
     body: MoneyBody,
     movement: Movement,
 ) -> Result<HttpResponse, Error> {
     let key = idempotency_key(&req, &user, &body)?;
     let request = money_request(body.amount, body.description)?;
-    let caller = caller(&user, &client);
+    let caller = caller(&user, &peer);
     let outcome = match movement {
         Movement::Withdrawal => state.ledger.withdraw(&caller, id, request, Some(key)).await?,
         _ => state.ledger.deposit(&caller, id, request, Some(key)).await?,
@@ -192,13 +192,13 @@ async fn move_cash(
 pub async fn transactions(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     id: web::Path<Uuid>,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, Error> {
     let limit = paging::limit(query.limit)?;
     let cursor = paging::cursor::<i64>(query.cursor.as_deref())?;
-    let page = state.ledger.history(&caller(&user, &client), *id, limit, cursor).await?;
+    let page = state.ledger.history(&caller(&user, &peer), *id, limit, cursor).await?;
     Ok(HttpResponse::Ok().json(TransactionPage { items: page.items, next_cursor: page.next_cursor }))
 }
 
@@ -216,9 +216,9 @@ pub async fn transactions(
 pub async fn transaction(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, Error> {
     let (id, transaction) = path.into_inner();
-    Ok(HttpResponse::Ok().json(state.ledger.transaction(&caller(&user, &client), id, transaction).await?))
+    Ok(HttpResponse::Ok().json(state.ledger.transaction(&caller(&user, &peer), id, transaction).await?))
 }

@@ -5,8 +5,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use super::authn::AuthUser;
-use super::client::Client;
 use super::optional_json;
+use super::peer::Peer;
 use crate::error::{Error, Problem};
 use crate::identity::TokenPair;
 use crate::identity::fields::{Email, Fields};
@@ -42,7 +42,7 @@ const MAX_LOGIN_PASSWORD: usize = 1024;
 #[post("/v1/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
-    client: Client,
+    peer: Peer,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
@@ -58,10 +58,10 @@ pub async fn login(
     }
     fields.finish()?;
     let Some(email) = email else { return Err(Problem::bad_request("email is required").into()) };
-    let ip = client.ip_text();
+    let ip = peer.ip_text();
     state.rate_limits.enforce(Limit::LoginIp, &ip, Some(&ip)).await?;
     state.rate_limits.enforce(Limit::LoginIpEmail, &format!("{ip}|{}", email.as_str()), Some(&ip)).await?;
-    let outcome = state.sessions.login(&email, body.password, &client.device(device_name)).await?;
+    let outcome = state.sessions.login(&email, body.password, &peer.device(device_name)).await?;
     Ok(HttpResponse::Ok().json(outcome))
 }
 
@@ -85,10 +85,10 @@ pub struct RefreshRequest {
 #[post("/v1/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    client: Client,
+    peer: Peer,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, Error> {
-    let device = client.device(None);
+    let device = peer.device(None);
     let (limits, ip) = (&state.rate_limits, device.ip.clone());
     let limit_session =
         |session: String| async move { Ok(limits.enforce(Limit::Refresh, &session, ip.as_deref()).await?) };
@@ -115,10 +115,10 @@ pub struct LogoutRequest {
 pub async fn logout(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     body: web::Bytes,
 ) -> Result<HttpResponse, Error> {
     let body: LogoutRequest = optional_json(&body)?;
-    state.sessions.logout(user.user_id, user.session_id, body.all_sessions, &client.device(None)).await?;
+    state.sessions.logout(user.user_id, user.session_id, body.all_sessions, &peer.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

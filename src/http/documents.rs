@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::authn::AuthUser;
-use super::client::Client;
 use super::paging::{self, PageQuery};
+use super::peer::Peer;
 use super::upload_form;
 use crate::documents::{Access, DocumentVersion, LinkError, NewUpload, SignedLink, UploadError};
 use crate::error::Kind;
@@ -110,16 +110,16 @@ pub async fn upload(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     payload: web::Payload,
 ) -> Result<HttpResponse, Error> {
-    let ip = client.ip_text();
+    let ip = peer.ip_text();
     state.rate_limits.enforce(Limit::DocumentUpload, &user.user_id.to_string(), Some(&ip)).await?;
     upload_form::check_content_type(req.headers())?;
     check_length(&req, state.documents.max_upload_bytes())?;
     let form = upload_form::read(Multipart::new(req.headers(), payload)).await?;
     let new = NewUpload { owner_id: user.user_id, document_type: form.document_type, name: form.name };
-    let actor = client.device(None).actor(Some(user.user_id));
+    let actor = peer.device(None).actor(Some(user.user_id));
     let body = upload_form::file_stream(form.file, form.rest);
     let version = state.documents.upload(&actor, new, body).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/v1/documents/{}", version.id))).json(version))

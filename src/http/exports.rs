@@ -4,7 +4,7 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{HttpResponse, get, web};
 
 use crate::error::{Error, Problem};
-use crate::http::client::Client;
+use crate::http::peer::Peer;
 use crate::state::AppState;
 
 /// Download a finished export. The link comes by email (a user's own export) or from
@@ -18,9 +18,9 @@ use crate::state::AppState;
 pub async fn download_export(
     state: web::Data<AppState>,
     token: web::Path<String>,
-    client: Client,
+    peer: Peer,
 ) -> Result<HttpResponse, Error> {
-    let actor = client.device(None).actor(None);
+    let actor = peer.device(None).actor(None);
     let Some(file) = state.exports.download(&token, actor).await? else {
         return Err(Problem::not_found("export").into());
     };

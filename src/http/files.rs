@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use futures::TryStreamExt;
 
 use super::authn::{self, AuthUser};
-use super::client::Client;
+use super::peer::Peer;
 use crate::error::{Error, Problem};
 use crate::state::AppState;
 
@@ -47,12 +47,12 @@ async fn presenter(state: &AppState, req: &HttpRequest) -> Result<Option<AuthUse
 pub async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
-    client: Client,
+    peer: Peer,
     signed: web::Path<String>,
 ) -> Result<HttpResponse, Error> {
     let user = presenter(&state, &req).await?;
     let user_id = user.as_ref().map(|u| u.user_id);
-    let actor = client.device(None).actor(user_id);
+    let actor = peer.device(None).actor(user_id);
     let file = state.documents.download(&actor, &signed, user_id).await?;
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::authn::AuthUser;
-use super::client::Client;
+use super::peer::Peer;
 use crate::error::Kind;
 use crate::error::{Error, FieldErrors, Problem};
 use crate::kyc::{KycError, KycState};
@@ -48,8 +48,8 @@ impl From<KycError> for Error {
     )
 )]
 #[post("/v1/kyc/submit")]
-pub async fn submit(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, Error> {
-    let actor = client.device(None).actor(Some(user.user_id));
+pub async fn submit(state: web::Data<AppState>, user: AuthUser, peer: Peer) -> Result<HttpResponse, Error> {
+    let actor = peer.device(None).actor(Some(user.user_id));
     let submitted = state.kyc.submit(&actor, user.user_id).await?;
     Ok(HttpResponse::Accepted().json(submitted))
 }

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::authn::AuthUser;
-use super::client::Client;
+use super::peer::Peer;
 use crate::audit::Actor;
 use crate::error::{Error, Problem};
 use crate::ledger::money::Amount;
@@ -33,14 +33,14 @@ pub fn money_request(amount: Amount, text: Option<String>) -> Result<MoneyReques
     Ok(MoneyRequest { amount, description: description(text)? })
 }
 
-pub fn caller(user: &AuthUser, client: &Client) -> Caller {
+pub fn caller(user: &AuthUser, peer: &Peer) -> Caller {
     Caller {
         user_id: user.user_id,
         session_id: user.session_id,
         actor: Actor {
             user_id: Some(user.user_id),
-            ip: client.ip.map(|ip| ip.to_string()),
-            user_agent: client.user_agent.clone(),
+            ip: peer.ip.map(|ip| ip.to_string()),
+            user_agent: peer.user_agent.clone(),
         },
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use super::authn::AuthUser;
-use super::client::Client;
+use super::peer::Peer;
 use super::step_up::StepUp;
 use crate::error::{Error, Problem};
 use crate::exports::{ExportKind, Format, Request as ExportRequest};
@@ -61,11 +61,11 @@ impl ProfileUpdate {
 pub async fn update_me(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     body: web::Json<ProfileUpdate>,
 ) -> Result<HttpResponse, Error> {
     let patch = body.into_inner().parse()?;
-    let profile = state.identity.update_profile(user.user_id, patch, &client.device(None)).await?;
+    let profile = state.identity.update_profile(user.user_id, patch, &peer.device(None)).await?;
     Ok(HttpResponse::Ok().json(profile))
 }
 
@@ -86,10 +86,10 @@ pub struct DeleteRequest {
 pub async fn delete_me(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     body: web::Json<DeleteRequest>,
 ) -> Result<HttpResponse, Error> {
-    state.identity.delete_account(user.user_id, body.into_inner().password, &client.device(None)).await?;
+    state.identity.delete_account(user.user_id, body.into_inner().password, &peer.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -113,11 +113,11 @@ pub struct PasswordChange {
 pub async fn change_password(
     state: web::Data<AppState>,
     user: StepUp,
-    client: Client,
+    peer: Peer,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
-    let device = client.device(None);
+    let device = peer.device(None);
     let (current, new) = (body.current_password, body.new_password);
     state.identity.change_password(user.user_id, user.session_id, current, new, &device).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -132,10 +132,10 @@ pub struct ExportAccepted {
 #[utoipa::path(tag = "users", responses((status = 202, body = ExportAccepted), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 #[get("/v1/users/me/export")]
-pub async fn export_me(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, Error> {
+pub async fn export_me(state: web::Data<AppState>, user: AuthUser, peer: Peer) -> Result<HttpResponse, Error> {
     // Only a live user may ask (a deleted one's sessions have ended, but a request may race).
     state.identity.live_user(user.user_id).await?;
     let request = ExportRequest { kind: ExportKind::User, user_id: user.user_id, format: Format::Json, filters: None };
-    let export_id = state.exports.request(request, &client.device(None).actor(Some(user.user_id))).await?;
+    let export_id = state.exports.request(request, &peer.device(None).actor(Some(user.user_id))).await?;
     Ok(HttpResponse::Accepted().json(ExportAccepted { export_id }))
 }

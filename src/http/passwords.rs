@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, post, web};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::client::Client;
+use super::peer::Peer;
 use crate::error::{Error, Problem};
 use crate::identity::fields::Email;
 use crate::ratelimit::Limit;
@@ -26,14 +26,14 @@ pub struct ForgotRequest {
 #[post("/v1/auth/password/forgot")]
 pub async fn forgot(
     state: web::Data<AppState>,
-    client: Client,
+    peer: Peer,
     body: web::Json<ForgotRequest>,
 ) -> Result<HttpResponse, Error> {
-    let ip = client.ip_text();
+    let ip = peer.ip_text();
     state.rate_limits.enforce(Limit::PasswordForgot, &ip, Some(&ip)).await?;
     if let Ok(email) = Email::parse(&body.email) {
         // Answered before the work is done, so the answer's timing tells nothing either.
-        state.identity.request_password_reset(email, client.device(None));
+        state.identity.request_password_reset(email, peer.device(None));
     }
     Ok(HttpResponse::Accepted().finish())
 }
@@ -55,11 +55,11 @@ pub struct ResetRequest {
 #[post("/v1/auth/password/reset")]
 pub async fn reset(
     state: web::Data<AppState>,
-    client: Client,
+    peer: Peer,
     body: web::Json<ResetRequest>,
 ) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
-    let device = client.device(None);
+    let device = peer.device(None);
     state.identity.reset_password(body.token.trim(), body.new_password, &device).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -81,11 +81,11 @@ pub struct InviteAcceptRequest {
 #[post("/v1/auth/invite/accept")]
 pub async fn accept_invite(
     state: web::Data<AppState>,
-    client: Client,
+    peer: Peer,
     body: web::Json<InviteAcceptRequest>,
 ) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
-    let device = client.device(None);
+    let device = peer.device(None);
     state.identity.accept_invite(body.token.trim(), body.password, &device).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -5,7 +5,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::client::Client;
+use super::peer::Peer;
 use crate::error::{Error, Problem};
 use crate::identity::fields::{Address, DateOfBirth, Email, Fields, FullName, Phone, Ssn};
 use crate::identity::users::Registration;
@@ -80,14 +80,14 @@ impl RegisterRequest {
 #[post("/v1/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
-    client: Client,
+    peer: Peer,
     body: web::Json<RegisterRequest>,
 ) -> Result<HttpResponse, Error> {
     state.identity.ensure_registration_open()?;
-    let ip = client.ip_text();
+    let ip = peer.ip_text();
     state.rate_limits.enforce(Limit::Register, &ip, Some(&ip)).await?;
     let registration = body.into_inner().parse(&state)?;
-    let user_id = state.identity.register(registration, &client.device(None)).await?;
+    let user_id = state.identity.register(registration, &peer.device(None)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/v1/users/me"))
         .json(Registered { user_id, status: "pending_verification" }))
@@ -109,9 +109,9 @@ pub struct TokenRequest {
 #[post("/v1/auth/verify-email")]
 pub async fn verify_email(
     state: web::Data<AppState>,
-    client: Client,
+    peer: Peer,
     body: web::Json<TokenRequest>,
 ) -> Result<HttpResponse, Error> {
-    state.identity.verify_email(body.token.trim(), &client.device(None)).await?;
+    state.identity.verify_email(body.token.trim(), &peer.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

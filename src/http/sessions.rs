@@ -6,7 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::authn::AuthUser;
-use super::client::Client;
+use super::peer::Peer;
 use crate::error::{Error, Problem};
 use crate::state::AppState;
 
@@ -56,9 +56,9 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
 pub async fn revoke(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Error> {
-    state.sessions.revoke_session(user.user_id, id.into_inner(), &client.device(None)).await?;
+    state.sessions.revoke_session(user.user_id, id.into_inner(), &peer.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

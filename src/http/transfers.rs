@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::authn::AuthUser;
-use super::client::Client;
 use super::idempotency::idempotency_key;
 use super::ledger_request::{caller, money_request};
 use super::ledger_response::respond;
+use super::peer::Peer;
 use crate::error::{Error, Problem};
 use crate::ledger::money::Amount;
 use crate::ledger::transaction::Transaction;
@@ -48,15 +48,15 @@ pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     body: web::Json<TransferBody>,
 ) -> Result<HttpResponse, Error> {
-    state.rate_limits.enforce(Limit::Transfers, &user.user_id.to_string(), Some(&client.ip_text())).await?;
+    state.rate_limits.enforce(Limit::Transfers, &user.user_id.to_string(), Some(&peer.ip_text())).await?;
     let key = idempotency_key(&req, &user, &*body)?;
     let TransferBody { from_account_id, to_account_number, amount, description } = body.into_inner();
     let request = money_request(amount, description)?;
     // Above its threshold, the ledger asks the step-up rule about this session.
-    let caller = caller(&user, &client);
+    let caller = caller(&user, &peer);
     let outcome = state.ledger.transfer(&caller, from_account_id, &to_account_number, request, Some(key)).await?;
     Ok(respond(outcome, from_account_id))
 }

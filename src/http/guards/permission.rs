@@ -15,7 +15,7 @@ use crate::authz::{Access, AccessError, Permission, Verdict};
 use crate::error::Kind;
 use crate::error::{Error, Problem, unavailable};
 use crate::http::authn::AuthUser;
-use crate::http::client::Client;
+use crate::http::peer::Peer;
 use crate::state::AppState;
 
 /// A caller allowed into a staff endpoint: who they are, what they may do, and the audit actor
@@ -79,13 +79,13 @@ impl<P: RequiredPermission + 'static> FromRequest for Requires<P> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let user = AuthUser::from_request(req, payload);
-        let client = Client::from_request(req, payload);
+        let peer = Peer::from_request(req, payload);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let user = user.await?;
-            let client = client.await?;
+            let peer = peer.await?;
             let Some(state) = state else { return Err(Error::Internal(anyhow::anyhow!("no application state"))) };
-            let staff = require(&state, user, &client, P::PERMISSION).await?;
+            let staff = require(&state, user, &peer, P::PERMISSION).await?;
             Ok(Self { staff, permission: PhantomData })
         })
     }
@@ -137,15 +137,15 @@ pub fn admit(verdict: Verdict, permission: Permission) -> Result<Arc<Access>, Er
 pub async fn require(
     state: &AppState,
     user: AuthUser,
-    client: &Client,
+    peer: &Peer,
     permission: Permission,
 ) -> Result<StaffCaller, Error> {
     let verdict = state.authz.check(user.user_id, user.session_id, permission).await?;
     let access = admit(verdict, permission)?;
     let actor = Actor {
         user_id: Some(user.user_id),
-        ip: client.ip.map(|ip| ip.to_string()),
-        user_agent: client.user_agent.clone(),
+        ip: peer.ip.map(|ip| ip.to_string()),
+        user_agent: peer.user_agent.clone(),
     };
     Ok(StaffCaller { user, access, actor })
 }

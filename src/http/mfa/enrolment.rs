@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, post, web};
 use super::{BackupCodes, CodeRequest, DisableRequest, TotpSetup, limit, totp_code};
 use crate::error::{Error, Problem};
 use crate::http::authn::AuthUser;
-use crate::http::client::Client;
+use crate::http::peer::Peer;
 use crate::http::step_up::StepUp;
 use crate::state::AppState;
 
@@ -21,8 +21,8 @@ use crate::state::AppState;
     security(("bearer" = []))
 )]
 #[post("/v1/mfa/totp/setup")]
-pub async fn setup(state: web::Data<AppState>, user: AuthUser, client: Client) -> Result<HttpResponse, Error> {
-    let setup = state.mfa.setup(user.user_id, &client.device(None)).await?;
+pub async fn setup(state: web::Data<AppState>, user: AuthUser, peer: Peer) -> Result<HttpResponse, Error> {
+    let setup = state.mfa.setup(user.user_id, &peer.device(None)).await?;
     Ok(HttpResponse::Ok().json(TotpSetup {
         secret: setup.secret,
         otpauth_uri: setup.otpauth_uri,
@@ -49,12 +49,12 @@ pub async fn setup(state: web::Data<AppState>, user: AuthUser, client: Client) -
 pub async fn enable(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     body: web::Json<CodeRequest>,
 ) -> Result<HttpResponse, Error> {
     let code = totp_code(&body.code)?;
-    limit(&state, &user, &client).await?;
-    let codes = state.mfa.enable(user.user_id, user.session_id, code, &client.device(None)).await?;
+    limit(&state, &user, &peer).await?;
+    let codes = state.mfa.enable(user.user_id, user.session_id, code, &peer.device(None)).await?;
     Ok(HttpResponse::Ok().json(BackupCodes { backup_codes: codes }))
 }
 
@@ -77,13 +77,13 @@ pub async fn enable(
 pub async fn disable(
     state: web::Data<AppState>,
     user: StepUp,
-    client: Client,
+    peer: Peer,
     body: web::Json<DisableRequest>,
 ) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let code = totp_code(&body.code)?;
-    limit(&state, &user, &client).await?;
-    state.mfa.disable(user.user_id, body.password, code, &client.device(None)).await?;
+    limit(&state, &user, &peer).await?;
+    state.mfa.disable(user.user_id, body.password, code, &peer.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -106,11 +106,11 @@ pub async fn disable(
 pub async fn regenerate_backup_codes(
     state: web::Data<AppState>,
     user: StepUp,
-    client: Client,
+    peer: Peer,
     body: web::Json<CodeRequest>,
 ) -> Result<HttpResponse, Error> {
     let code = totp_code(&body.code)?;
-    limit(&state, &user, &client).await?;
-    let codes = state.mfa.regenerate(user.user_id, code, &client.device(None)).await?;
+    limit(&state, &user, &peer).await?;
+    let codes = state.mfa.regenerate(user.user_id, code, &peer.device(None)).await?;
     Ok(HttpResponse::Ok().json(BackupCodes { backup_codes: codes }))
 }

@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 use super::authn::AuthUser;
-use super::client::Client;
+use super::peer::Peer;
 use crate::error::{Error, Problem};
 use crate::mfa::{Proof, backup, totp};
 use crate::ratelimit::Limit;
@@ -89,7 +89,7 @@ pub(super) fn proof(code: Option<String>, backup_code: Option<String>) -> Result
 }
 
 /// Wrong codes on a signed-in session are limited like sign-in codes (`[rate_limits] mfa`).
-pub(super) async fn limit(state: &AppState, user: &AuthUser, client: &Client) -> Result<(), Error> {
-    state.rate_limits.enforce(Limit::Mfa, &format!("session:{}", user.session_id), Some(&client.ip_text())).await?;
+pub(super) async fn limit(state: &AppState, user: &AuthUser, peer: &Peer) -> Result<(), Error> {
+    state.rate_limits.enforce(Limit::Mfa, &format!("session:{}", user.session_id), Some(&peer.ip_text())).await?;
     Ok(())
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, post, web};
 use super::{MfaLoginRequest, ProofRequest, limit, proof};
 use crate::error::{Error, Problem};
 use crate::http::authn::AuthUser;
-use crate::http::client::Client;
+use crate::http::peer::Peer;
 use crate::identity::TokenPair;
 use crate::ratelimit::Limit;
 use crate::state::AppState;
@@ -30,13 +30,13 @@ use crate::state::AppState;
 pub async fn step_up(
     state: web::Data<AppState>,
     user: AuthUser,
-    client: Client,
+    peer: Peer,
     body: web::Json<ProofRequest>,
 ) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let proof = proof(body.code, body.backup_code)?;
-    limit(&state, &user, &client).await?;
-    state.mfa.step_up(user.user_id, user.session_id, proof, &client.device(None)).await?;
+    limit(&state, &user, &peer).await?;
+    state.mfa.step_up(user.user_id, user.session_id, proof, &peer.device(None)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -56,14 +56,14 @@ pub async fn step_up(
 #[post("/v1/auth/mfa")]
 pub async fn login(
     state: web::Data<AppState>,
-    client: Client,
+    peer: Peer,
     body: web::Json<MfaLoginRequest>,
 ) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
     let proof = proof(body.code, body.backup_code)?;
     let token = body.mfa_token.trim();
-    let ip = client.ip_text();
+    let ip = peer.ip_text();
     state.rate_limits.enforce(Limit::Mfa, &crate::identity::tokens::opaque::hash(token), Some(&ip)).await?;
-    let pair = state.mfa.login(token, proof, &client.device(None)).await?;
+    let pair = state.mfa.login(token, proof, &peer.device(None)).await?;
     Ok(HttpResponse::Ok().json(pair))
 }

@@ -14,12 +14,12 @@ use crate::identity::Device;
 use crate::state::AppState;
 
 #[derive(Clone, Debug)]
-pub struct Client {
+pub struct Peer {
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
 }
 
-impl Client {
+impl Peer {
     pub fn ip_text(&self) -> String {
         self.ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
     }
@@ -46,7 +46,7 @@ pub fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, trusted: &[I
     Some(current)
 }
 
-impl FromRequest for Client {
+impl FromRequest for Peer {
     type Error = Error;
     type Future = Ready<Result<Self, Error>>;
 
