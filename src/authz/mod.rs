@@ -30,7 +30,7 @@
 //!
 //! # Step-up for sensitive operations
 //!
-//! Take `crate::http::step_up::StepUp` instead of `AuthUser`: the handler runs only when the
+//! Take `crate::http::guards::StepUp` instead of `AuthUser`: the handler runs only when the
 //! caller's session passed MFA within `[mfa] step_up_minutes` (users without MFA pass). For a
 //! rule that applies to everyone or depends on the input, a service asks [`StepUpRule`]
 //! (`passed(session_id, Enrollment::Required)`), as the ledger does for large transfers. Either

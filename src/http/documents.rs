@@ -10,41 +10,11 @@ use super::authn::AuthUser;
 use super::paging::{self, PageQuery};
 use super::peer::Peer;
 use super::upload_form;
-use crate::documents::{Access, DocumentVersion, LinkError, NewUpload, SignedLink, UploadError};
+use crate::documents::{Access, DocumentVersion, NewUpload, SignedLink};
 use crate::error::Kind;
 use crate::error::{Error, Problem};
 use crate::ratelimit::Limit;
 use crate::state::AppState;
-
-/// How each upload refusal reads as a problem.
-impl From<UploadError> for Error {
-    fn from(error: UploadError) -> Self {
-        let detail = error.to_string();
-        match error {
-            UploadError::TooLarge { .. } => Problem::new(Kind::TooLarge, "payload-too-large", detail).into(),
-            UploadError::Unsupported { .. } => {
-                Problem::new(Kind::UnsupportedType, "unsupported-media-type", detail).into()
-            }
-            UploadError::InvalidName(message) => {
-                Problem::invalid_fields([("name".to_owned(), vec![message])].into_iter().collect()).into()
-            }
-            UploadError::Body(_) => Problem::bad_request(detail).into(),
-            UploadError::Internal(cause) => Self::Internal(cause),
-        }
-    }
-}
-
-/// How a refused download link reads as a problem (the staff endpoint shares it).
-impl From<LinkError> for Error {
-    fn from(error: LinkError) -> Self {
-        match error {
-            LinkError::NoDocument => Problem::not_found("document").into(),
-            LinkError::NoVersion => Problem::not_found("document version").into(),
-            LinkError::NotClean(detail) => Problem::new(Kind::Conflict, "document-not-clean", detail).into(),
-            LinkError::Store(error) => error.into(),
-        }
-    }
-}
 
 /// Room for the multipart framing and the small fields around a file of the largest size.
 const FRAMING_ALLOWANCE: u64 = 64 * 1024;

@@ -65,5 +65,5 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     for name in failed {
         problem.errors.insert(name.to_owned(), vec!["not answering".to_owned()]);
     }
-    crate::http::problem::response(&problem)
+    crate::http::problems::response(&problem)
 }

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 
-use crate::http::problem::PROBLEM_JSON;
+use crate::http::problems::PROBLEM_JSON;
 use crate::ledger::command::Outcome;
 
 /// Sends the kept response: same status, same body; `Idempotent-Replayed: true` on a replay;

@@ -6,8 +6,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
 use super::authn::AuthUser;
+use super::guards::StepUp;
 use super::peer::Peer;
-use super::step_up::StepUp;
 use crate::error::{Error, Problem};
 use crate::exports::{ExportKind, Format, Request as ExportRequest};
 use crate::identity::fields::{Address, Fields, FullName, Phone};

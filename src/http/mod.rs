@@ -25,12 +25,10 @@ pub mod ops;
 pub mod paging;
 pub mod passwords;
 pub mod peer;
-pub mod problem;
-mod problems;
+pub mod problems;
 pub mod registration;
 mod server;
 pub mod sessions;
-pub mod step_up;
 pub mod transfers;
 mod upload_form;
 

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, post, web};
 use super::{BackupCodes, CodeRequest, DisableRequest, TotpSetup, limit, totp_code};
 use crate::error::{Error, Problem};
 use crate::http::authn::AuthUser;
+use crate::http::guards::StepUp;
 use crate::http::peer::Peer;
-use crate::http::step_up::StepUp;
 use crate::state::AppState;
 
 /// Start TOTP enrolment: a new secret, pending until `enable` proves a code.

@@ -12,7 +12,7 @@ use actix_web::{HttpResponse, ResponseError};
 
 use super::request_id::{HEADER as REQUEST_ID, RequestId};
 use crate::error::{Error, Problem, internal};
-use crate::http::problem::{PROBLEM_JSON, response, status_of, with_status};
+use crate::http::problems::{PROBLEM_JSON, response, status_of, with_status};
 
 /// The API serves JSON only: nothing may load, frame or run anything.
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -121,7 +121,7 @@ async fn render_as_problem(response: ServiceResponse<BoxBody>) -> ServiceRespons
         .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
         .unwrap_or_default();
     let problem = problem_for(status, request.method(), request.path(), &text);
-    let mut rendered: HttpResponse = crate::http::problem::response(&problem);
+    let mut rendered: HttpResponse = crate::http::problems::response(&problem);
     for (name, value) in kept {
         rendered.headers_mut().insert(name, value);
     }

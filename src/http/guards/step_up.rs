@@ -8,9 +8,9 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use super::authn::AuthUser;
 use crate::authz::Enrollment;
 use crate::error::Error;
+use crate::http::authn::AuthUser;
 use crate::state::AppState;
 
 #[derive(Clone, Debug)]
