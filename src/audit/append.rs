@@ -6,33 +6,13 @@ use uuid::Uuid;
 use super::staged::Staged;
 use super::{Actor, Entry, Event, store};
 use crate::db::insert::Insert;
-use crate::db::{Dialect, time};
+use crate::db::time;
 
 /// Appends `event` to the chain in the caller's transaction: if the change it describes rolls
 /// back, so does its audit entry.
 pub async fn record(conn: &mut AnyConnection, actor: &Actor, event: Event) -> Result<Entry, sqlx::Error> {
     let mut entries = record_many(conn, vec![(actor, event)]).await?;
     entries.pop().ok_or(sqlx::Error::RowNotFound)
-}
-
-/// [`record`] with the dialect argument its older callers pass; the connection already says
-/// which engine it is, so the argument is unused.
-pub async fn append(
-    conn: &mut AnyConnection,
-    _dialect: Dialect,
-    actor: &Actor,
-    event: Event,
-) -> Result<Entry, sqlx::Error> {
-    record(conn, actor, event).await
-}
-
-/// [`record_many`] with the unused dialect argument of its older callers.
-pub async fn append_many(
-    conn: &mut AnyConnection,
-    _dialect: Dialect,
-    events: Vec<(&Actor, Event)>,
-) -> Result<Vec<Entry>, sqlx::Error> {
-    record_many(conn, events).await
 }
 
 /// Appends several events in order with one head lock and one multi-row insert. Appends are

@@ -13,7 +13,7 @@ mod verify;
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use append::{append, append_many, record, record_many, staged_rows};
+pub use append::{record, record_many, staged_rows};
 pub use linker::{link_pending, run_linker};
 pub use verify::{ChainReport, verify};
 

@@ -27,7 +27,7 @@ pub async fn expire_lockouts_of(db: &Db, now: DateTime<Utc>, user: Option<Uuid>)
             old: None,
             new: Some(json!({"locked_until": null, "reason": "lockout_expired"})),
         };
-        audit::append(&mut tx, db.dialect(), &Actor::system(), event).await?;
+        audit::record(&mut tx, &Actor::system(), event).await?;
     }
     tx.commit().await?;
     Ok(unlocked)
@@ -64,7 +64,7 @@ pub async fn cleanup(db: &Db, now: DateTime<Utc>, retention: Duration) -> Result
             old: None,
             new: Some(json!({"personal_data": "purged"})),
         };
-        audit::append(&mut tx, db.dialect(), &Actor::system(), event).await?;
+        audit::record(&mut tx, &Actor::system(), event).await?;
     }
     tx.commit().await?;
     Ok(CleanupReport { sessions, one_time_tokens, mfa_challenges, users_purged: due.len() as u64 })

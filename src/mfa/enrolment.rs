@@ -28,7 +28,7 @@ impl Mfa {
         let sealed = self.seal_secret(user_id, &secret);
         store::put_pending(&mut tx, user_id, &sealed).await?;
         let audit_event = event("mfa.totp_setup", user_id, json!({"secret": "[sealed]", "status": store::PENDING}));
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), audit_event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), audit_event).await?;
         tx.commit().await?;
         Ok(Setup {
             secret: provisioning.secret_base32,
@@ -61,7 +61,7 @@ impl Mfa {
         let codes = self.new_backup_set(&mut tx, &row).await?;
         authz::store::mark_session_mfa(&mut tx, session_id).await?;
         let audit_event = event("mfa.enabled", user_id, json!({"mfa_enabled": true, "backup_codes": codes.len()}));
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), audit_event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), audit_event).await?;
         if let Some(email) = &row.email {
             self.email(&mut tx, email, Template::MfaEnabled, json!({"full_name": row.full_name})).await?;
         }
@@ -90,7 +90,7 @@ impl Mfa {
         }
         store::remove(&mut tx, user_id).await?;
         let audit_event = event("mfa.disabled", user_id, json!({"mfa_enabled": false}));
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), audit_event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), audit_event).await?;
         if let Some(email) = &row.email {
             let data = json!({"full_name": row.full_name, "at": emails::when(Utc::now()), "ip": device.ip});
             self.email(&mut tx, email, Template::MfaDisabled, data).await?;
@@ -110,7 +110,7 @@ impl Mfa {
         }
         let codes = self.new_backup_set(&mut tx, &row).await?;
         let audit_event = event("mfa.backup_codes_regenerated", user_id, json!({"backup_codes": codes.len()}));
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), audit_event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), audit_event).await?;
         tx.commit().await?;
         Ok(codes)
     }

@@ -36,7 +36,7 @@ impl Mfa {
             old: None,
             new: Some(json!({"factor": used.name()})),
         };
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), audit_event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), audit_event).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -29,7 +29,7 @@ impl Staff {
         }
         let revoked = sessions::revoke_all(&mut tx, id, None, "locked_by_staff").await?;
         let new = json!({"staff_locked": true, "reason": reason, "revoked_sessions": revoked.len()});
-        audit::append(&mut tx, self.db.dialect(), actor, event("user.locked", id, None, new)).await?;
+        audit::record(&mut tx, actor, event("user.locked", id, None, new)).await?;
         tx.commit().await?;
         self.authz.publish_change(id).await;
         self.sessions.announce_revoked(&revoked).await?;
@@ -44,7 +44,7 @@ impl Staff {
         }
         lockout::lift(&mut tx, id).await?;
         let new = json!({"staff_locked": false, "locked_until": null});
-        audit::append(&mut tx, self.db.dialect(), actor, event("user.unlocked", id, None, new)).await?;
+        audit::record(&mut tx, actor, event("user.unlocked", id, None, new)).await?;
         tx.commit().await?;
         self.authz.publish_change(id).await;
         self.find_user(id).await
@@ -69,7 +69,7 @@ impl Staff {
         let names = |r: &[Role]| r.iter().map(|r| r.name()).collect::<Vec<_>>();
         let audit_event =
             event("user.roles_changed", id, Some(json!({"roles": names(&old)})), json!({"roles": names(&roles)}));
-        audit::append(&mut tx, self.db.dialect(), actor, audit_event).await?;
+        audit::record(&mut tx, actor, audit_event).await?;
         tx.commit().await?;
         self.authz.publish_change(id).await;
         self.find_user(id).await
@@ -89,7 +89,7 @@ impl Staff {
         }
         let grant = insert_grant(&mut tx, id, permission, actor.user_id, expires_at).await?;
         let new = json!({"grant_id": grant.id, "permission": permission.name(), "expires_at": expires_at});
-        audit::append(&mut tx, self.db.dialect(), actor, event("user.permission_granted", id, None, new)).await?;
+        audit::record(&mut tx, actor, event("user.permission_granted", id, None, new)).await?;
         tx.commit().await?;
         self.authz.publish_change(id).await;
         Ok(grant)
@@ -103,7 +103,7 @@ impl Staff {
         };
         let old = json!({"grant_id": grant.id, "permission": grant.permission.name(), "expires_at": grant.expires_at});
         let audit_event = event("user.permission_revoked", id, Some(old), json!({"revoked": true}));
-        audit::append(&mut tx, self.db.dialect(), actor, audit_event).await?;
+        audit::record(&mut tx, actor, audit_event).await?;
         tx.commit().await?;
         self.authz.publish_change(id).await;
         Ok(())

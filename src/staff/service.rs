@@ -53,7 +53,7 @@ impl Staff {
     ) -> Result<(), StaffError> {
         let mut tx = self.db.begin().await?;
         let event = Event { action, target_type, target_id, old: None, new: Some(detail) };
-        audit::append(&mut tx, self.db.dialect(), actor, event).await?;
+        audit::record(&mut tx, actor, event).await?;
         tx.commit().await?;
         Ok(())
     }

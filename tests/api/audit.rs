@@ -19,7 +19,7 @@ async fn append_one(app: &TestApp, n: usize) {
     let mut tx = db.begin().await.unwrap();
     let actor =
         Actor { user_id: Some(uuid::Uuid::now_v7()), ip: Some("127.0.0.1".into()), user_agent: Some("test".into()) };
-    audit::append(&mut tx, db.dialect(), &actor, event(n)).await.unwrap();
+    audit::record(&mut tx, &actor, event(n)).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -46,7 +46,7 @@ async fn a_rolled_back_change_leaves_no_audit_entry() {
     let app = spawn_app().await;
     let db = &app.state.db;
     let mut tx = db.begin().await.unwrap();
-    audit::append(&mut tx, db.dialect(), &Actor::system(), event(1)).await.unwrap();
+    audit::record(&mut tx, &Actor::system(), event(1)).await.unwrap();
     tx.rollback().await.unwrap();
     append_one(&app, 2).await;
     let report = audit::verify(db).await.unwrap();
@@ -130,7 +130,7 @@ async fn many_events_appended_at_once_chain_in_order() {
     let actor = Actor::system();
     let mut tx = db.begin().await.unwrap();
     let events = (1..=5).map(|n| (&actor, event(n))).collect();
-    let entries = audit::append_many(&mut tx, db.dialect(), events).await.unwrap();
+    let entries = audit::record_many(&mut tx, events).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3, 4, 5, 6]);
     append_one(&app, 7).await;

@@ -60,7 +60,7 @@ impl Sessions {
             old: None,
             new: Some(json!({"revoked_sessions": revoked})),
         };
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
         tx.commit().await?;
         self.announce_revoked(&revoked).await
     }
@@ -78,7 +78,7 @@ impl Sessions {
             old: None,
             new: Some(json!({"reason": "revoked_by_user"})),
         };
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
         tx.commit().await?;
         self.announce_revoked(&[target]).await
     }

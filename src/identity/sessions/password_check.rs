@@ -116,7 +116,7 @@ impl Sessions {
                 old: Some(json!({"locked_until": null})),
                 new: Some(json!({"locked_until": when(until), "reason": "failed_logins"})),
             };
-            audit::append(&mut tx, self.db.dialect(), &device.actor(None), audit_event).await?;
+            audit::record(&mut tx, &device.actor(None), audit_event).await?;
             let data = json!({"full_name": user.full_name, "until": when(until), "ip": device.ip});
             self.emails.send(&mut tx, email.as_str(), Template::AccountLocked, data).await?;
             metrics::counter!("account_lockouts_total").increment(1);

@@ -92,7 +92,7 @@ impl Sessions {
                 old: None,
                 new: Some(json!({"reason": "refresh_token_reuse"})),
             };
-            audit::append(&mut tx, self.db.dialect(), &device.actor(None), audit_event).await?;
+            audit::record(&mut tx, &device.actor(None), audit_event).await?;
             if let Some(user) = store::users::find(&mut *tx, user_id).await?
                 && let Some(email) = user.email
             {

@@ -98,7 +98,7 @@ impl Sessions {
             old: None,
             new: Some(json!({"user_id": user_id, "mfa": mfa, "device_name": device.name, "new_device": !known_device})),
         };
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
         if has_sessions && !known_device {
             let data = json!({
                 "device_name": device.name,

@@ -40,7 +40,7 @@ impl Identity {
             user_id,
             Some(json!({"password": "[changed]", "revoked_sessions": revoked.len()})),
         );
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
         if let Some(email) = &user.email {
             let data = json!({"full_name": user.full_name, "at": when(time::now()), "ip": device.ip});
             self.emails.send(&mut tx, email, Template::PasswordChanged, data).await?;

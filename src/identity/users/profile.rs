@@ -105,7 +105,7 @@ impl Identity {
                 old: None,
                 new: Some(json!({ "changed": changed })),
             };
-            audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), event).await?;
+            audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
         }
         tx.commit().await?;
         self.profile(user_id).await
@@ -128,7 +128,7 @@ impl Identity {
             old: Some(json!({"status": user.status})),
             new: Some(json!({"status": store::users::DELETED, "purge_after_days": retention})),
         };
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
         tx.commit().await?;
         self.sessions.announce_revoked(&revoked).await
     }

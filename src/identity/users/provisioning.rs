@@ -105,7 +105,7 @@ impl Identity {
             old: None,
             new: Some(json!({"roles": role_names, "status": store::users::ACTIVE, "password_set": password.is_some()})),
         };
-        audit::append(&mut tx, self.db.dialect(), actor, event).await?;
+        audit::record(&mut tx, actor, event).await?;
         tx.commit().await?;
         Ok(Created { user_id, invite_link })
     }

@@ -50,7 +50,7 @@ impl Identity {
         let expires = time::now() + Duration::minutes(i64::try_from(minutes).unwrap_or(30));
         store::one_time::insert(&mut tx, user_id, Purpose::PasswordReset, &hash, expires).await?;
         let event = audit_event("user.password_reset_requested", user_id, None);
-        audit::append(&mut tx, self.db.dialect(), &device.actor(None), event).await?;
+        audit::record(&mut tx, &device.actor(None), event).await?;
         let data = json!({
             "link": self.emails.link("reset-password", token.expose_secret()),
             "full_name": user.full_name,
@@ -104,7 +104,7 @@ impl Identity {
         let action = if purpose == Purpose::Invite { "user.invite_accepted" } else { "user.password_reset" };
         let event =
             audit_event(action, user_id, Some(json!({"password": "[changed]", "revoked_sessions": revoked.len()})));
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
         if purpose == Purpose::PasswordReset
             && let Some(email) = &user.email
         {

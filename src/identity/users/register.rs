@@ -115,7 +115,7 @@ impl Identity {
             // Ids and field names only: the chain is kept forever, personal data is purged.
             new: Some(json!({"status": store::users::PENDING, "roles": ["customer"], "personal_data": provided})),
         };
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(id)), event).await?;
+        audit::record(&mut tx, &device.actor(Some(id)), event).await?;
         self.send_verification(&mut tx, id, reg.email.as_str(), reg.full_name.as_str()).await?;
         tx.commit().await?;
         metrics::counter!("registrations_total").increment(1);

@@ -56,7 +56,7 @@ impl Identity {
             old: Some(json!({"status": store::users::PENDING})),
             new: Some(json!({"status": store::users::ACTIVE})),
         };
-        audit::append(&mut tx, self.db.dialect(), &device.actor(Some(user_id)), event).await?;
+        audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
         tx.commit().await?;
         Ok(())
     }

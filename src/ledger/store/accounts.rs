@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, Actor, Event};
 use crate::db::decode;
-use crate::db::{Dialect, time};
+use crate::db::time;
 use crate::ledger::account::{Account, AccountKind, AccountStatus};
 use crate::ledger::money::Currency;
 use crate::ledger::number::AccountNumber;
@@ -97,8 +97,7 @@ pub async fn open(
         old: None,
         new: Some(serde_json::json!({"kind": kind, "currency": currency.code(), "number": number.as_str()})),
     };
-    let dialect = Dialect::of(conn);
-    audit::append(conn, dialect, actor, event).await?;
+    audit::record(conn, actor, event).await?;
     Ok(Account {
         id,
         user_id: Some(user_id),
