@@ -2,15 +2,14 @@
 //! `[mfa] step_up_minutes` (a sign-in with a code, or `POST /v1/mfa/step-up`); otherwise 403
 //! `mfa-step-up-required`. The session's MFA time is read from the database on each check, so a
 //! step-up counts at once, with no new token. Handlers declare it with the `StepUp` extractor
-//! (`crate::http::step_up`); the ledger asks it only for transfers above its threshold.
+//! (`crate::http::guards::StepUp`); the ledger asks it only for transfers above its threshold.
 
-use crate::error::Kind;
 use chrono::{Duration, Utc};
 use uuid::Uuid;
 
 use super::store;
 use crate::db::Db;
-use crate::error::{Error, Problem};
+use crate::error::{Error, Kind, Problem};
 
 /// Who the step-up applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,8 +9,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 use uuid::Uuid;
 
-use crate::error::Kind;
-use crate::error::{Error, Problem};
+use crate::error::{Error, Kind, Problem};
 use crate::identity::Role;
 use crate::identity::tokens::Claims;
 use crate::state::AppState;

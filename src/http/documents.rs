@@ -11,8 +11,7 @@ use super::paging::{self, PageQuery};
 use super::peer::Peer;
 use super::upload_form;
 use crate::documents::{Access, DocumentVersion, NewUpload, SignedLink};
-use crate::error::Kind;
-use crate::error::{Error, Problem};
+use crate::error::{Error, Kind, Problem};
 use crate::ratelimit::Limit;
 use crate::state::AppState;
 

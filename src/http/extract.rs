@@ -3,8 +3,7 @@
 use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::{HttpRequest, web};
 
-use crate::error::Kind;
-use crate::error::{Error, Problem};
+use crate::error::{Error, Kind, Problem};
 
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()

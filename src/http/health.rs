@@ -3,8 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
-use crate::error::Kind;
-use crate::error::Problem;
+use crate::error::{Kind, Problem};
 use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]

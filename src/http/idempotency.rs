@@ -5,8 +5,7 @@ use actix_web::HttpRequest;
 use serde::Serialize;
 
 use super::authn::AuthUser;
-use crate::error::Kind;
-use crate::error::{Error, Problem};
+use crate::error::{Error, Kind, Problem};
 use crate::ledger::command::Idempotency;
 use crate::ledger::idempotency;
 

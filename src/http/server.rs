@@ -19,8 +19,7 @@ use super::{
     accounts, admin, auth, authz, documents, exports, extract, files, health, jwks, kyc, me, mfa, ops, passwords,
     registration, sessions, transfers,
 };
-use crate::error::Kind;
-use crate::error::{Error, Problem};
+use crate::error::{Error, Kind, Problem};
 use crate::state::AppState;
 
 /// Builds the application: routes, extractor configuration and middleware. The server and the

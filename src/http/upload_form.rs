@@ -10,8 +10,7 @@ use actix_web::web::Bytes;
 use futures::{Stream, StreamExt};
 
 use crate::documents::DocumentType;
-use crate::error::Kind;
-use crate::error::{Error, FieldErrors, Problem};
+use crate::error::{Error, FieldErrors, Kind, Problem};
 
 /// What the client must send; repeated in every shape error.
 pub const SHAPE: &str =

@@ -1,11 +1,9 @@
 //! The answers identity gives when a credential does not check out or a dependency is busy,
 //! shared by sign-in, sessions and the user flows so each failure reads the same everywhere.
 
-use crate::error::Kind;
-
 use super::password::HashError;
 use super::revocation::RevocationError;
-use crate::error::{Error, Problem, unavailable};
+use crate::error::{Error, Kind, Problem, unavailable};
 
 /// The one answer for every failed sign-in: unknown email, wrong password, locked account.
 pub fn invalid_credentials() -> Error {

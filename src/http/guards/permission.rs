@@ -12,8 +12,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use crate::audit::Actor;
 use crate::authz::{Access, AccessError, Permission, Verdict};
-use crate::error::Kind;
-use crate::error::{Error, Problem, unavailable};
+use crate::error::{Error, Kind, Problem, unavailable};
 use crate::http::authn::AuthUser;
 use crate::http::peer::Peer;
 use crate::state::AppState;

@@ -1,7 +1,6 @@
 //! [`Refused`] as 429 `rate-limited` with `Retry-After`, or 503 when the limit store is down.
 
-use crate::error::Kind;
-use crate::error::{Error, Problem, unavailable};
+use crate::error::{Error, Kind, Problem, unavailable};
 use crate::ratelimit::Refused;
 
 impl From<Refused> for Error {

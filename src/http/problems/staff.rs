@@ -1,7 +1,6 @@
 //! [`StaffError`] as problem+json: 404 for a missing user or grant, 409 `last-admin`.
 
-use crate::error::Kind;
-use crate::error::{Error, Problem};
+use crate::error::{Error, Kind, Problem};
 use crate::staff::StaffError;
 
 impl From<StaffError> for Error {
