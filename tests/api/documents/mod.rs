@@ -2,7 +2,6 @@
 //! versions, signed downloads. `http` drives the same through the endpoints and the job worker.
 
 mod clamd;
-pub mod fixtures;
 pub mod http;
 mod links;
 mod pdf;
@@ -19,7 +18,7 @@ use tresor::documents::download::Download;
 use tresor::documents::{Access, DocumentType, DocumentVersion, Documents, ScanOutcome, UploadError};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::support::{TestApp, spawn_app_with};
 
 pub fn docs(app: &TestApp) -> &Documents {
     &app.state.documents

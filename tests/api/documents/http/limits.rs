@@ -9,8 +9,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::form;
-use crate::documents::fixtures;
-use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
+use crate::support::documents;
+use crate::support::{TestApp, assert_problem, spawn_app, spawn_app_with};
 
 const BOUNDARY: &str = "tresor-limit-boundary";
 const OFFERED: u64 = 100 * 1024 * 1024;
@@ -33,7 +33,7 @@ fn preamble() -> Vec<u8> {
          --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\n\r\n"
     )
     .into_bytes();
-    out.extend_from_slice(&fixtures::plain_pdf("big"));
+    out.extend_from_slice(&documents::plain_pdf("big"));
     out
 }
 
@@ -97,7 +97,7 @@ async fn a_streamed_upload_over_10_mib_is_413_without_reading_the_rest() {
 async fn uploads_are_rate_limited_per_user() {
     let app = spawn_app_with(|f| f.merge(Serialized::default("rate_limits.document_upload", "2/min"))).await;
     let (user, other) = (app.signed_in().await, app.signed_in().await);
-    let pdf = fixtures::plain_pdf("x");
+    let pdf = documents::plain_pdf("x");
     for _ in 0..2 {
         assert_eq!(app.upload_form(&user.access, form("other", None, "x.pdf", &pdf)).await.status(), 201);
     }

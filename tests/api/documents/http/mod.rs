@@ -13,9 +13,9 @@ use figment::providers::Serialized;
 use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 
-use crate::helpers::{TestApp, spawn_app_with};
-use crate::identity::support::SignedIn;
-use crate::jobs::support::{RunningWorkers, eventually, start_workers};
+use crate::support::identity::SignedIn;
+use crate::support::jobs::{RunningWorkers, eventually, start_workers};
+use crate::support::{TestApp, spawn_app_with};
 
 /// A test app whose workers poll often, and its running workers.
 pub async fn app_with_worker() -> (TestApp, RunningWorkers) {
