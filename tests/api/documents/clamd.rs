@@ -6,8 +6,7 @@ use figment::providers::Serialized;
 use tresor::documents::{DocumentType, ScanStatus};
 use uuid::Uuid;
 
-use super::{scan, uploaded};
-use crate::support::documents;
+use crate::support::documents::{self, scan, uploaded};
 use crate::support::{TestApp, spawn_app_with};
 
 /// Known to the test clamd's database, unknown to the built-in signatures.

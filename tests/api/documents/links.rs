@@ -7,8 +7,9 @@ use tresor::documents::{Access, DocumentType};
 use tresor::error::Error;
 use uuid::Uuid;
 
-use super::{actor, app, docs, download, scan, slug, token, upload, uploaded};
-use crate::support::documents::{self, document_image};
+use crate::support::documents::{
+    self, actor, app, docs, document_image, download, scan, slug, token, upload, uploaded,
+};
 
 #[actix_web::test]
 async fn old_versions_stay_readable_through_their_own_links() {

@@ -3,8 +3,7 @@
 
 use tresor::documents::{DocumentType, ScanStatus};
 
-use super::{app, verdict};
-use crate::support::documents::{self, stream, zlib};
+use crate::support::documents::{self, app, stream, verdict, zlib};
 
 #[actix_web::test]
 async fn pdfs_with_active_content_or_broken_structure_are_refused() {

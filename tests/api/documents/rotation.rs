@@ -9,9 +9,8 @@ use tresor::documents::rewrap::rewrap_data_keys;
 use tresor::documents::{DocumentType, Documents};
 use uuid::Uuid;
 
-use super::{actor, app, body, scan, uploaded};
 use crate::support::TestApp;
-use crate::support::documents::{self, document_image};
+use crate::support::documents::{self, actor, app, body, document_image, scan, uploaded};
 
 /// A copy of the app's keys folder whose encryption ring has `secret` as its new active key; with
 /// `retire`, the old encryption key is gone from it.

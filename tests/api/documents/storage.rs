@@ -3,8 +3,7 @@
 use tresor::documents::DocumentType;
 use uuid::Uuid;
 
-use super::{app, files_under, uploaded};
-use crate::support::documents::{self, document_image};
+use crate::support::documents::{self, app, document_image, files_under, scan, uploaded};
 
 #[actix_web::test]
 async fn the_storage_folder_holds_none_of_the_uploaded_bytes_in_plaintext() {
@@ -16,7 +15,7 @@ async fn the_storage_folder_holds_none_of_the_uploaded_bytes_in_plaintext() {
     let big = documents::plain_pdf(&marker.repeat(20_000));
     for bytes in [&png, &pdf, &big] {
         let version = uploaded(&app, owner, DocumentType::Other, bytes).await;
-        super::scan(&app, &version).await;
+        scan(&app, &version).await;
     }
     let files = files_under(&app.data_dir.path().join("documents"));
     assert!(files.len() >= 4, "originals and the cleaned image: {files:?}");

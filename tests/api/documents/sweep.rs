@@ -9,8 +9,7 @@ use tresor::documents::{Access, DocumentType, ScanStatus};
 use tresor_jobs::{handlers, queues};
 use uuid::Uuid;
 
-use super::{docs, uploaded};
-use crate::support::documents::{self, document_image};
+use crate::support::documents::{self, docs, document_image, uploaded};
 use crate::support::jobs::{eventually, start_workers};
 use crate::support::{TestApp, spawn_app_with};
 

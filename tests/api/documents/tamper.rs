@@ -4,8 +4,7 @@ use chrono::Utc;
 use tresor::documents::DocumentType;
 use uuid::Uuid;
 
-use super::{actor, app, body, docs, scan, token, upload, uploaded};
-use crate::support::documents;
+use crate::support::documents::{self, actor, app, body, docs, scan, token, upload, uploaded};
 
 /// The one stored file of a version (its original), found by its key prefix.
 fn stored_file(app: &crate::support::TestApp, version: Uuid) -> std::path::PathBuf {

@@ -3,12 +3,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::files_under;
+use crate::support::documents::{self, actor, app, docs, document_image, files_under, scan, slug, upload, uploaded};
 use tresor::documents::{Access, DocumentType, ScanStatus, UploadError};
 use uuid::Uuid;
-
-use super::{app, docs, slug, upload, uploaded};
-use crate::support::documents::{self, document_image};
 
 #[actix_web::test]
 async fn an_upload_is_recorded_pending_scan_with_its_digest_and_type_from_content() {
@@ -64,7 +61,7 @@ async fn a_file_over_10_mib_is_refused_with_413_without_reading_the_rest() {
         Ok::<_, std::io::Error>(piece.clone())
     }));
     let new = tresor::documents::NewUpload { owner_id: owner, document_type: DocumentType::Other, name: None };
-    let error = docs(&app).upload(&super::actor(owner), new, body).await.unwrap_err();
+    let error = docs(&app).upload(&actor(owner), new, body).await.unwrap_err();
     assert!(matches!(error, UploadError::TooLarge { limit: 10_485_760 }), "{error:?}");
     let read = pulled.load(Ordering::SeqCst);
     assert!(read <= 10_485_760 + 2 * 70_000, "read {read} bytes of 100 MiB");
@@ -113,7 +110,7 @@ async fn the_same_name_and_type_makes_a_new_version_and_old_versions_stay_immuta
     assert_eq!(listed[0].version_id, second.version_id);
 
     // The database itself refuses to change or remove a version, a document or a verdict.
-    super::scan(&app, &first).await;
+    scan(&app, &first).await;
     let db = app.state.db.writer();
     for sql in [
         "UPDATE document_versions SET sha256 = 'x'",

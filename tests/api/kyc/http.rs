@@ -5,9 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::documents::http::app_with_worker;
 use crate::support::assert_problem;
-use crate::support::documents::{self, document_image};
+use crate::support::documents::{self, app_with_worker, document_image};
 use crate::support::identity::SignedIn;
 
 pub fn claims_of(token: &str) -> Value {

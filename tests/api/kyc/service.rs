@@ -6,9 +6,8 @@ use tresor::documents::DocumentType;
 use tresor::kyc::{self, Decision, KycStatus};
 use uuid::Uuid;
 
-use crate::documents::{app, scan, slug, uploaded};
 use crate::support::TestApp;
-use crate::support::documents::{self, document_image};
+use crate::support::documents::{self, app, document_image, scan, slug, uploaded};
 
 async fn submit(app: &TestApp, user: Uuid) -> Result<kyc::KycState, tresor::error::Error> {
     Ok(app.state.kyc.submit(&Actor::system(), user).await?)

@@ -6,9 +6,7 @@ use serde_json::{Value, json};
 use tresor::identity::Role;
 
 use super::http::refreshed_kyc_status;
-use crate::documents::http::app_with_worker;
-use crate::documents::http::flow::path_of;
-use crate::support::documents::{self, document_image};
+use crate::support::documents::{self, app_with_worker, document_image, path_of};
 use crate::support::identity::SignedIn;
 use crate::support::{TestApp, assert_problem};
 

@@ -1,5 +1,5 @@
 //! Staff users: users with roles (signed in, or with MFA enabled), the authorization check
-//! endpoint, and requests on a staff member's behalf.
+//! endpoint, and authenticated requests of any method.
 
 use serde_json::Value;
 use tresor::audit::Actor;

@@ -1,13 +1,28 @@
-//! Real files made on the spot: PNG and JPEG from the `image` crate (then edited at the byte
-//! level to carry metadata, text chunks, comments or bombs), and PDFs written by hand.
+//! Documents: real files made on the spot — PNG and JPEG from the `image` crate (then edited at
+//! the byte level to carry metadata, text chunks, comments or bombs), and PDFs written by hand;
+//! uploading, scanning and downloading through the documents service; and the same through the
+//! endpoints, with a job worker running the scans.
 
 use std::io::Write;
+use std::time::Duration;
 
+use figment::providers::Serialized;
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
+use futures::StreamExt;
 use image::codecs::jpeg::JpegEncoder;
 use image::{ImageFormat, RgbImage};
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use tresor::audit::Actor;
+use tresor::documents::download::Download;
 use tresor::documents::scan::signatures::EICAR;
+use tresor::documents::{Access, DocumentType, DocumentVersion, Documents, ScanOutcome, UploadError};
+use uuid::Uuid;
+
+use crate::support::identity::SignedIn;
+use crate::support::jobs::{RunningWorkers, eventually, start_workers};
+use crate::support::{TestApp, spawn_app_with};
 
 /// Deterministic noise (xorshift), so fixtures are the same on every run.
 pub struct Noise(u64);
@@ -160,4 +175,169 @@ pub const EICAR_BYTES: &[u8] = EICAR.as_bytes();
 pub fn jpeg_rotated(image: &RgbImage) -> Vec<u8> {
     let exif = b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0";
     with_jpeg_segment(&jpeg(image), 0xE1, exif)
+}
+
+// Through the service, on the test's database and data folder.
+
+pub fn docs(app: &TestApp) -> &Documents {
+    &app.state.documents
+}
+
+/// The app with the scanner's blur threshold and sizes at their defaults and clamd off. No job
+/// worker runs in a test app unless started: these tests scan when they choose to.
+pub async fn app() -> TestApp {
+    spawn_app_with(|figment| figment).await
+}
+
+pub fn actor(user: Uuid) -> Actor {
+    Actor { user_id: Some(user), ip: Some("127.0.0.1".into()), user_agent: Some("tests".into()) }
+}
+
+/// Uploads `bytes` in 8 KiB pieces, as a multipart field stream would deliver them.
+pub async fn upload(
+    app: &TestApp,
+    owner: Uuid,
+    document_type: DocumentType,
+    name: Option<&str>,
+    bytes: &[u8],
+) -> Result<DocumentVersion, UploadError> {
+    let pieces: Vec<Result<Vec<u8>, std::io::Error>> = bytes.chunks(8 * 1024).map(|c| Ok(c.to_vec())).collect();
+    let upload = tresor::documents::NewUpload { owner_id: owner, document_type, name: name.map(str::to_owned) };
+    docs(app).upload(&actor(owner), upload, futures::stream::iter(pieces)).await
+}
+
+pub async fn uploaded(app: &TestApp, owner: Uuid, document_type: DocumentType, bytes: &[u8]) -> DocumentVersion {
+    upload(app, owner, document_type, None, bytes).await.expect("upload succeeds")
+}
+
+pub async fn scan(app: &TestApp, version: &DocumentVersion) -> ScanOutcome {
+    docs(app).scan(version.version_id).await.expect("scan runs")
+}
+
+/// Uploads and scans; returns the verdict.
+pub async fn verdict(app: &TestApp, document_type: DocumentType, bytes: &[u8]) -> ScanOutcome {
+    let version = uploaded(app, Uuid::now_v7(), document_type, bytes).await;
+    scan(app, &version).await
+}
+
+/// The link's token (the last path segment of its URL).
+pub async fn token(app: &TestApp, owner: Uuid, document: Uuid, version: Option<i64>) -> String {
+    let link = docs(app).link(owner, &Access::Owner(owner), document, version).await.expect("link");
+    link.url.rsplit('/').next().unwrap().to_owned()
+}
+
+pub async fn body(download: Download) -> Result<Vec<u8>, std::io::Error> {
+    let mut stream = Box::pin(download.body.into_stream());
+    let mut all = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        all.extend_from_slice(&chunk?);
+    }
+    Ok(all)
+}
+
+/// Downloads the owner's version through a fresh link.
+pub async fn download(app: &TestApp, owner: Uuid, document: Uuid, version: Option<i64>) -> (Download, Vec<u8>) {
+    let token = token(app, owner, document, version).await;
+    let download = docs(app).download(&actor(owner), &token, Some(owner)).await.expect("download");
+    let content_type = download.content_type;
+    let filename = download.filename.clone();
+    let size = download.size;
+    let bytes = body(download).await.expect("body decrypts");
+    let again = docs(app).download(&actor(owner), &token, None).await.expect("link works twice within 5 minutes");
+    assert_eq!((again.content_type, again.filename.clone()), (content_type, filename));
+    assert_eq!(size as usize, bytes.len());
+    (again, bytes)
+}
+
+pub fn slug(error: tresor::error::Error) -> (u16, String) {
+    match error {
+        tresor::error::Error::Rejected(p) => (p.status, p.kind.trim_start_matches("/problems/").to_owned()),
+        other => panic!("expected a problem, got {other:?}"),
+    }
+}
+
+/// Every file under `dir`, recursively (no crate needed for that).
+pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(files_under(&path)) } else { files.push(path) }
+    }
+    files
+}
+
+// Through the endpoints: a real server, real multipart bodies, the `scan_document` job run by a
+// real worker, signed links fetched over HTTP.
+
+/// A test app whose workers poll often, and its running workers.
+pub async fn app_with_worker() -> (TestApp, RunningWorkers) {
+    let app = spawn_app_with(|f| f.merge(Serialized::default("jobs.poll_interval_ms", 50))).await;
+    let workers = start_workers(
+        &app.state.jobs,
+        tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
+        false,
+    );
+    (app, workers)
+}
+
+pub fn form(document_type: &str, name: Option<&str>, file_name: &str, bytes: &[u8]) -> Form {
+    let form = Form::new().text("document_type", document_type.to_owned());
+    let form = match name {
+        Some(name) => form.text("name", name.to_owned()),
+        None => form,
+    };
+    form.part("file", Part::bytes(bytes.to_vec()).file_name(file_name.to_owned()))
+}
+
+impl TestApp {
+    pub async fn upload_form(&self, token: &str, form: Form) -> reqwest::Response {
+        let request = self.client.post(self.url("/v1/documents")).bearer_auth(token).multipart(form);
+        request.send().await.expect("request is sent")
+    }
+
+    /// Uploads and asserts 201; returns the body.
+    pub async fn upload_document(
+        &self,
+        user: &SignedIn,
+        document_type: &str,
+        name: Option<&str>,
+        bytes: &[u8],
+    ) -> Value {
+        let response = self.upload_form(&user.access, form(document_type, name, "upload.bin", bytes)).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap_or_default());
+        assert!(response.headers()["location"].to_str().unwrap().starts_with("/v1/documents/"));
+        response.json().await.unwrap()
+    }
+
+    pub async fn document(&self, token: &str, id: &str) -> reqwest::Response {
+        self.get_authed(&format!("/v1/documents/{id}"), token).await
+    }
+
+    /// Waits for the worker's verdict on the latest version; returns the document.
+    pub async fn scanned(&self, token: &str, id: &str) -> Value {
+        let mut last = Value::Null;
+        eventually(Duration::from_secs(60), "the scan verdict", async || {
+            last = self.document(token, id).await.json().await.unwrap();
+            last["status"] != "pending_scan"
+        })
+        .await;
+        last
+    }
+
+    /// `POST /v1/documents/{id}/download` → the link's URL (200 asserted).
+    pub async fn download_link(&self, token: &str, id: &str, body: &Value) -> String {
+        let response = self.post_authed(&format!("/v1/documents/{id}/download"), token, body).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        let link: Value = response.json().await.unwrap();
+        let expires = chrono::DateTime::parse_from_rfc3339(link["expires_at"].as_str().unwrap()).unwrap();
+        let ttl = expires.signed_duration_since(chrono::Utc::now()).num_seconds();
+        assert!((240..=300).contains(&ttl), "valid 5 minutes: {ttl}");
+        link["url"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The path of a link (`{public url}/v1/files/…`), to fetch from the test server.
+pub fn path_of(url: &str) -> String {
+    format!("/v1/files/{}", url.rsplit("/v1/files/").next().unwrap())
 }

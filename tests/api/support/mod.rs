@@ -1,14 +1,15 @@
 //! What the tests share, in one place: the application under test and its database (`app`,
-//! `database`), the assertions every response meets (`assertions`), and per area the helpers
-//! more than one test module uses:
+//! `database`), the assertions every response meets (`assertions`), and each area's helpers:
 //!
 //! - `identity`: the standard password, registering and signing in users, the mail outbox, a
 //!   server in a process of its own;
 //! - `authz`: users with staff roles;
 //! - `mfa`: an independent TOTP, enrolling users in MFA;
 //! - `jobs`: queues, workers, an SMTP server, waiting for a condition;
-//! - `documents`: real files made on the spot (images, PDFs, EICAR);
-//! - `ledger`: callers, accounts and deposits through the ledger's service, approved customers.
+//! - `documents`: real files made on the spot (images, PDFs, EICAR), uploads and downloads
+//!   through the documents service, and through the endpoints with a job worker;
+//! - `ledger`: callers, accounts and deposits through the ledger's service, reading its refusals
+//!   and balances, checking the books, stepped-up sessions, approved customers.
 
 mod app;
 mod assertions;

@@ -3,14 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::app_with_worker;
 use crate::support::assert_problem;
-use crate::support::documents::{self, document_image};
-
-/// The path of a link (`{public url}/v1/files/…`), to fetch from the test server.
-pub fn path_of(url: &str) -> String {
-    format!("/v1/files/{}", url.rsplit("/v1/files/").next().unwrap())
-}
+use crate::support::documents::{self, app_with_worker, document_image, path_of};
 
 #[actix_web::test]
 async fn an_uploaded_passport_is_scanned_by_the_worker_and_downloaded_through_a_signed_link() {

@@ -8,8 +8,7 @@ use figment::providers::Serialized;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::form;
-use crate::support::documents;
+use crate::support::documents::{self, files_under, form};
 use crate::support::{TestApp, assert_problem, spawn_app, spawn_app_with};
 
 const BOUNDARY: &str = "tresor-limit-boundary";
@@ -89,7 +88,7 @@ async fn a_streamed_upload_over_10_mib_is_413_without_reading_the_rest() {
     let _ = writer.await;
     let sent = sent.load(Ordering::SeqCst);
     assert!(sent < OFFERED / 2, "the server answered after {sent} bytes of {OFFERED} offered");
-    let files = crate::documents::files_under(&app.data_dir.path().join("documents"));
+    let files = files_under(&app.data_dir.path().join("documents"));
     assert!(files.is_empty(), "no partial file is left behind: {files:?}");
 }
 

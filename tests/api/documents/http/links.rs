@@ -3,8 +3,7 @@
 use figment::providers::Serialized;
 use serde_json::{Value, json};
 
-use super::flow::path_of;
-use crate::support::documents;
+use crate::support::documents::{self, path_of};
 use crate::support::jobs::start_workers;
 use crate::support::{assert_problem, spawn_app_with};
 

@@ -3,9 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::{app_with_worker, form};
 use crate::support::assert_problem;
-use crate::support::documents::{self, EICAR_BYTES, document_image, stream, zlib};
+use crate::support::documents::{self, EICAR_BYTES, app_with_worker, document_image, form, stream, zlib};
 
 #[actix_web::test]
 async fn files_that_are_not_png_jpeg_or_pdf_are_415_naming_what_was_seen() {
