@@ -2,7 +2,7 @@
 
 use tresor::audit::{self, Actor, Event};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::support::{TestApp, spawn_app};
 
 fn event(n: usize) -> Event {
     Event {

@@ -4,8 +4,8 @@
 use tresor::audit::query::{AuditFilter, Direction, page};
 use tresor::audit::{self, Actor, Event};
 
-use crate::helpers::{TestApp, spawn_app};
-use crate::ledger::{caller, deposit, open};
+use crate::support::ledger::{caller, deposit, open};
+use crate::support::{TestApp, spawn_app};
 
 fn event(n: usize) -> Event {
     Event {

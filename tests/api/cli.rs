@@ -3,7 +3,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::helpers::{TestDatabase, binary, cli_command};
+use crate::support::{TestDatabase, binary, cli_command};
 
 fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -93,7 +93,7 @@ async fn serve_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let database = TestDatabase::create(dir.path()).await;
     let port = free_port();
-    let mut child = crate::identity::support::Running(
+    let mut child = crate::support::identity::Running(
         cli_command(dir.path(), &database.url)
             .env("TRESOR_BIND", format!("127.0.0.1:{port}"))
             .env("TRESOR__SERVER__WORKERS", "1")

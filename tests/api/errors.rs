@@ -1,6 +1,6 @@
 //! No plain-text or HTML error ever leaves the server: actix's own errors are problems too.
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::support::{assert_problem, spawn_app};
 
 #[actix_web::test]
 async fn an_unknown_route_is_a_404_problem() {
@@ -38,7 +38,7 @@ mod extractors {
     use actix_web::{HttpResponse, test, web};
     use serde::Deserialize;
 
-    use crate::helpers::spawn_app;
+    use crate::support::spawn_app;
 
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]

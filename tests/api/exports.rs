@@ -12,9 +12,9 @@ use tresor::ledger::service::Caller;
 use tresor_jobs::handlers::{MaintenanceTask, SweepWindow, Sweeper};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
-use crate::identity::support::SignedIn;
-use crate::ledger::money;
+use crate::support::identity::SignedIn;
+use crate::support::ledger::money;
+use crate::support::{TestApp, assert_problem, spawn_app};
 
 async fn request_export(app: &TestApp, signed: &SignedIn) -> Uuid {
     let response = app.get_authed("/v1/users/me/export", &signed.access).await;

@@ -1,4 +1,4 @@
-use crate::helpers::{assert_problem, assert_security_headers, spawn_app, spawn_app_with};
+use crate::support::{assert_problem, assert_security_headers, spawn_app, spawn_app_with};
 use figment::providers::Serialized;
 
 #[actix_web::test]
@@ -17,7 +17,7 @@ async fn ready_answers_200_when_the_database_answers() {
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["checks"]["database"], "ok");
-    let redis = if crate::helpers::redis_url().is_some() { "ok" } else { "not configured" };
+    let redis = if crate::support::redis_url().is_some() { "ok" } else { "not configured" };
     assert_eq!(body["checks"]["redis"], redis);
 }
 

@@ -4,7 +4,7 @@ use sqlx::Row;
 use tresor::mail;
 use tresor_jobs::email::{Email, Template};
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 fn email() -> Email {
     Email {

@@ -1,6 +1,6 @@
 use tresor::notifications;
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 #[actix_web::test]
 async fn notifications_are_listed_newest_first_in_pages() {

@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 fn validator_available() -> bool {
     Command::new("python3").args(["-c", "import openapi_spec_validator"]).output().is_ok_and(|o| o.status.success())

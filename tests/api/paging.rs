@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use crate::documents::fixtures;
-use crate::helpers::{TestApp, assert_problem, spawn_app};
-use crate::ledger::approved;
+use crate::support::documents;
+use crate::support::ledger::approved;
+use crate::support::{TestApp, assert_problem, spawn_app};
 
 /// Every page of `path`, `limit` items at a time: the ids in order, and how many pages.
 async fn walk(app: &TestApp, token: &str, path: &str, limit: u32, key: &str) -> (Vec<String>, usize) {
@@ -55,11 +55,11 @@ async fn documents_and_a_documents_versions_come_in_pages() {
     let app = spawn_app().await;
     let user = app.signed_in().await;
     for name in ["a", "b", "c"] {
-        app.upload_document(&user, "other", Some(name), &fixtures::plain_pdf(name)).await;
+        app.upload_document(&user, "other", Some(name), &documents::plain_pdf(name)).await;
     }
     let mut document = Value::Null;
     for month in ["March", "April", "May"] {
-        document = app.upload_document(&user, "proof_of_address", Some("bill"), &fixtures::plain_pdf(month)).await;
+        document = app.upload_document(&user, "proof_of_address", Some("bill"), &documents::plain_pdf(month)).await;
     }
     let (names, pages) = walk(&app, &user.access, "/v1/documents", 3, "name").await;
     assert_eq!(names, ["\"a\"", "\"b\"", "\"c\"", "\"bill\""], "oldest document first");

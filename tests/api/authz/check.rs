@@ -6,7 +6,7 @@ use tresor::authz::{Permission, store};
 use tresor::identity::Role;
 use uuid::Uuid;
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::support::{assert_problem, spawn_app};
 
 #[actix_web::test]
 async fn customers_hold_no_staff_permission() {

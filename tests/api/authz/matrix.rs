@@ -9,9 +9,9 @@ use tresor::exports::{ExportKind, Format, Request};
 use tresor::identity::Role;
 use uuid::Uuid;
 
-use crate::helpers::TestApp;
-use crate::helpers::spawn_app;
-use crate::identity::support::unique_email;
+use crate::support::TestApp;
+use crate::support::identity::unique_email;
+use crate::support::spawn_app;
 
 struct Caller {
     id: Uuid,

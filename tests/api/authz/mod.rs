@@ -1,8 +1,6 @@
 //! Authorization (docs/api.md, Roles and Staff): role bundles, grants with expiry, the guards, and
 //! the matrix of every staff endpoint × every role × with and without MFA.
 
-pub mod support;
-
 mod check;
 mod matrix;
 mod staff;

@@ -5,8 +5,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tresor::identity::Role;
 
-use crate::helpers::{assert_problem, spawn_app};
-use crate::identity::support::{PASSWORD, unique_email};
+use crate::support::identity::{PASSWORD, unique_email};
+use crate::support::{assert_problem, spawn_app};
 
 #[actix_web::test]
 async fn staff_invite_users_who_set_their_password_from_the_email() {

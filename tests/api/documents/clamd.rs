@@ -6,9 +6,8 @@ use figment::providers::Serialized;
 use tresor::documents::{DocumentType, ScanStatus};
 use uuid::Uuid;
 
-use super::fixtures;
-use super::{scan, uploaded};
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::support::documents::{self, scan, uploaded};
+use crate::support::{TestApp, spawn_app_with};
 
 /// Known to the test clamd's database, unknown to the built-in signatures.
 const CLAMD_ONLY_MARKER: &str = "TRESOR-CLAMD-TEST-MARKER-5d1c";
@@ -35,7 +34,7 @@ async fn finding(app: &TestApp, version: Uuid) -> Option<String> {
 async fn an_unreachable_clamd_fails_the_scan_instead_of_passing_the_file() {
     for address in ["127.0.0.1:1", "/nonexistent/clamd.sock"] {
         let app = app_with_clamd(address).await;
-        let version = uploaded(&app, Uuid::now_v7(), DocumentType::Other, &fixtures::plain_pdf("x")).await;
+        let version = uploaded(&app, Uuid::now_v7(), DocumentType::Other, &documents::plain_pdf("x")).await;
         let error = app.state.documents.scan(version.version_id).await.unwrap_err();
         assert!(error.to_string().contains("clamd"), "{error}");
         let pending = app.state.documents.pending_scans(chrono::Utc::now(), 10).await.unwrap();
@@ -52,16 +51,16 @@ async fn a_real_clamd_is_asked_and_its_findings_reject_the_file() {
     let app = app_with_clamd(&address).await;
     let owner = Uuid::now_v7();
 
-    let clean = uploaded(&app, owner, DocumentType::Other, &fixtures::plain_pdf("nothing to see")).await;
+    let clean = uploaded(&app, owner, DocumentType::Other, &documents::plain_pdf("nothing to see")).await;
     assert_eq!(scan(&app, &clean).await.status, ScanStatus::Clean);
 
-    let marked = uploaded(&app, owner, DocumentType::Other, &fixtures::plain_pdf(CLAMD_ONLY_MARKER)).await;
+    let marked = uploaded(&app, owner, DocumentType::Other, &documents::plain_pdf(CLAMD_ONLY_MARKER)).await;
     let outcome = scan(&app, &marked).await;
     assert_eq!(outcome.rejection_reason.as_deref(), Some("the file contains a known malware signature"));
     let found = finding(&app, marked.version_id).await.unwrap();
     assert!(found.starts_with("clamd: Tresor-Clamd-Test-Marker"), "{found}");
 
-    let eicar = [fixtures::plain_pdf("x"), fixtures::EICAR_BYTES.to_vec()].concat();
+    let eicar = [documents::plain_pdf("x"), documents::EICAR_BYTES.to_vec()].concat();
     let version = uploaded(&app, owner, DocumentType::Other, &eicar).await;
     assert_eq!(scan(&app, &version).await.status, ScanStatus::Rejected);
     assert!(finding(&app, version.version_id).await.unwrap().starts_with("clamd: Tresor-Eicar-Test"));

@@ -7,14 +7,15 @@ use tresor::documents::{Access, DocumentType};
 use tresor::error::Error;
 use uuid::Uuid;
 
-use super::fixtures::{self, document_image};
-use super::{actor, app, docs, download, scan, slug, token, upload, uploaded};
+use crate::support::documents::{
+    self, actor, app, docs, document_image, download, scan, slug, token, upload, uploaded,
+};
 
 #[actix_web::test]
 async fn old_versions_stay_readable_through_their_own_links() {
     let app = app().await;
     let owner = Uuid::now_v7();
-    let (one, two) = (fixtures::plain_pdf("version one"), fixtures::plain_pdf("version two"));
+    let (one, two) = (documents::plain_pdf("version one"), documents::plain_pdf("version two"));
     let v1 = upload(&app, owner, DocumentType::ProofOfAddress, Some("bill"), &one).await.unwrap();
     let v2 = upload(&app, owner, DocumentType::ProofOfAddress, Some("bill"), &two).await.unwrap();
     scan(&app, &v1).await;
@@ -30,7 +31,7 @@ async fn old_versions_stay_readable_through_their_own_links() {
 async fn links_expire_and_altered_or_foreign_links_are_all_the_same_404() {
     let app = app().await;
     let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
-    let doc = uploaded(&app, alice, DocumentType::Passport, &fixtures::jpeg(&document_image(900, 600))).await;
+    let doc = uploaded(&app, alice, DocumentType::Passport, &documents::jpeg(&document_image(900, 600))).await;
     scan(&app, &doc).await;
     let link = docs(&app).link(alice, &Access::Owner(alice), doc.id, None).await.unwrap();
     let expires_in = link.expires_at - Utc::now();
@@ -71,10 +72,10 @@ async fn links_expire_and_altered_or_foreign_links_are_all_the_same_404() {
 async fn links_are_only_made_for_clean_versions() {
     let app = app().await;
     let owner = Uuid::now_v7();
-    let pending = uploaded(&app, owner, DocumentType::Other, &fixtures::plain_pdf("x")).await;
+    let pending = uploaded(&app, owner, DocumentType::Other, &documents::plain_pdf("x")).await;
     let error: Error = docs(&app).link(owner, &Access::Owner(owner), pending.id, None).await.unwrap_err().into();
     assert_eq!(slug(error), (409, "document-not-clean".to_owned()));
-    let bad = uploaded(&app, owner, DocumentType::Other, &fixtures::pdf("/AA << /O << /JS (x) >> >>", "x", &[])).await;
+    let bad = uploaded(&app, owner, DocumentType::Other, &documents::pdf("/AA << /O << /JS (x) >> >>", "x", &[])).await;
     scan(&app, &bad).await;
     let error: Error = docs(&app).link(owner, &Access::Owner(owner), bad.id, None).await.unwrap_err().into();
     assert_eq!(slug(error), (409, "document-not-clean".to_owned()));

@@ -9,9 +9,8 @@ use tresor::documents::rewrap::rewrap_data_keys;
 use tresor::documents::{DocumentType, Documents};
 use uuid::Uuid;
 
-use super::fixtures::{self, document_image};
-use super::{actor, app, body, scan, uploaded};
-use crate::helpers::TestApp;
+use crate::support::TestApp;
+use crate::support::documents::{self, actor, app, body, document_image, scan, uploaded};
 
 /// A copy of the app's keys folder whose encryption ring has `secret` as its new active key; with
 /// `retire`, the old encryption key is gone from it.
@@ -38,8 +37,8 @@ fn rotated_keys(app: &TestApp, secret: &str, retire: bool) -> Keys {
 async fn rewrapped_documents_still_open_after_the_old_key_is_retired() {
     let app = app().await;
     let owner = Uuid::now_v7();
-    let png = uploaded(&app, owner, DocumentType::Passport, &fixtures::png(&document_image(900, 600))).await;
-    let pdf = uploaded(&app, owner, DocumentType::ProofOfAddress, &fixtures::plain_pdf("rotation")).await;
+    let png = uploaded(&app, owner, DocumentType::Passport, &documents::png(&document_image(900, 600))).await;
+    let pdf = uploaded(&app, owner, DocumentType::ProofOfAddress, &documents::plain_pdf("rotation")).await;
     scan(&app, &png).await;
     scan(&app, &pdf).await;
 
@@ -56,7 +55,7 @@ async fn rewrapped_documents_still_open_after_the_old_key_is_retired() {
         let download = retired.download(&actor(owner), &token, Some(owner)).await.unwrap();
         assert!(!body(download).await.unwrap().is_empty());
     }
-    let fresh = uploaded(&app, owner, DocumentType::Other, &fixtures::plain_pdf("after")).await;
+    let fresh = uploaded(&app, owner, DocumentType::Other, &documents::plain_pdf("after")).await;
     assert!(
         retired.scan(fresh.version_id).await.is_err(),
         "sealed under the retired key: the old ring is still needed"

@@ -4,12 +4,14 @@
 use tresor::documents::{DocumentType, ScanStatus};
 use uuid::Uuid;
 
-use super::fixtures::{self, EICAR_BYTES, blurry_image, document_image, stream, zlib};
-use super::{app, docs, download, scan, uploaded, verdict};
+use crate::support::documents::{
+    self, EICAR_BYTES, app, blurry_image, docs, document_image, download, files_under, scan, stream, uploaded, verdict,
+    zlib,
+};
 
 const MALWARE: &str = "the file contains a known malware signature";
 
-async fn assert_rejected(app: &crate::helpers::TestApp, kind: DocumentType, bytes: &[u8], reason: &str) {
+async fn assert_rejected(app: &crate::support::TestApp, kind: DocumentType, bytes: &[u8], reason: &str) {
     let outcome = verdict(app, kind, bytes).await;
     assert_eq!(outcome.status, ScanStatus::Rejected, "expected {reason:?}");
     assert!(outcome.rejection_reason.as_deref().unwrap_or_default().starts_with(reason), "{outcome:?}");
@@ -20,7 +22,7 @@ async fn a_sharp_jpeg_passes_and_its_clean_copy_has_no_exif_or_gps() {
     let app = app().await;
     let owner = Uuid::now_v7();
     let gps = "GPS-LATITUDE-51.5007N-LONGITUDE-0.1246W";
-    let original = fixtures::jpeg_with_gps(&document_image(1200, 800), gps);
+    let original = documents::jpeg_with_gps(&document_image(1200, 800), gps);
     let version = uploaded(&app, owner, DocumentType::Passport, &original).await;
     let outcome = scan(&app, &version).await;
     assert_eq!((outcome.status, outcome.rejection_reason), (ScanStatus::Clean, None));
@@ -43,7 +45,7 @@ async fn the_exif_orientation_is_applied_before_the_metadata_is_dropped() {
     let app = app().await;
     let owner = Uuid::now_v7();
     let version =
-        uploaded(&app, owner, DocumentType::Passport, &fixtures::jpeg_rotated(&document_image(1200, 800))).await;
+        uploaded(&app, owner, DocumentType::Passport, &documents::jpeg_rotated(&document_image(1200, 800))).await;
     assert_eq!(scan(&app, &version).await.status, ScanStatus::Clean);
     let (_, bytes) = download(&app, owner, version.id, None).await;
     let upright = image::load_from_memory(&bytes).unwrap();
@@ -54,7 +56,7 @@ async fn the_exif_orientation_is_applied_before_the_metadata_is_dropped() {
 async fn a_png_passes_and_is_reencoded_without_its_text_chunks() {
     let app = app().await;
     let owner = Uuid::now_v7();
-    let png = fixtures::png_with_text(&fixtures::png(&document_image(900, 700)), "tEXt", b"Author: someone");
+    let png = documents::png_with_text(&documents::png(&document_image(900, 700)), "tEXt", b"Author: someone");
     let version = uploaded(&app, owner, DocumentType::DriversLicense, &png).await;
     assert_eq!(scan(&app, &version).await.status, ScanStatus::Clean);
     let (download, bytes) = download(&app, owner, version.id, None).await;
@@ -66,7 +68,7 @@ async fn a_png_passes_and_is_reencoded_without_its_text_chunks() {
 async fn a_plain_pdf_passes_and_is_served_as_uploaded() {
     let app = app().await;
     let owner = Uuid::now_v7();
-    let pdf = fixtures::plain_pdf("Utility bill, 1 Main Street");
+    let pdf = documents::plain_pdf("Utility bill, 1 Main Street");
     let version = uploaded(&app, owner, DocumentType::ProofOfAddress, &pdf).await;
     assert_eq!(scan(&app, &version).await.status, ScanStatus::Clean);
     let (download, bytes) = download(&app, owner, version.id, None).await;
@@ -76,20 +78,20 @@ async fn a_plain_pdf_passes_and_is_served_as_uploaded() {
 #[actix_web::test]
 async fn eicar_is_refused_as_raw_bytes_and_inside_every_container() {
     let app = app().await;
-    let png = fixtures::png(&document_image(700, 500));
-    let jpeg = fixtures::jpeg(&document_image(700, 500));
+    let png = documents::png(&document_image(700, 500));
+    let jpeg = documents::jpeg(&document_image(700, 500));
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("raw bytes after a JPEG", [jpeg.as_slice(), EICAR_BYTES].concat()),
-        ("raw bytes in a PDF", [fixtures::plain_pdf("x"), EICAR_BYTES.to_vec()].concat()),
-        ("PNG tEXt", fixtures::png_with_text(&png, "tEXt", EICAR_BYTES)),
-        ("PNG zTXt (compressed)", fixtures::png_with_text(&png, "zTXt", EICAR_BYTES)),
-        ("PNG iTXt (compressed)", fixtures::png_with_text(&png, "iTXt", EICAR_BYTES)),
-        ("JPEG comment", fixtures::with_jpeg_segment(&jpeg, 0xFE, EICAR_BYTES)),
-        ("JPEG APP segment", fixtures::with_jpeg_segment(&jpeg, 0xE2, EICAR_BYTES)),
-        ("PDF Flate stream", fixtures::pdf("", "x", &[stream("/Filter /FlateDecode", &zlib(EICAR_BYTES))])),
+        ("raw bytes in a PDF", [documents::plain_pdf("x"), EICAR_BYTES.to_vec()].concat()),
+        ("PNG tEXt", documents::png_with_text(&png, "tEXt", EICAR_BYTES)),
+        ("PNG zTXt (compressed)", documents::png_with_text(&png, "zTXt", EICAR_BYTES)),
+        ("PNG iTXt (compressed)", documents::png_with_text(&png, "iTXt", EICAR_BYTES)),
+        ("JPEG comment", documents::with_jpeg_segment(&jpeg, 0xFE, EICAR_BYTES)),
+        ("JPEG APP segment", documents::with_jpeg_segment(&jpeg, 0xE2, EICAR_BYTES)),
+        ("PDF Flate stream", documents::pdf("", "x", &[stream("/Filter /FlateDecode", &zlib(EICAR_BYTES))])),
         (
             "PDF Flate stream behind ASCIIHex",
-            fixtures::pdf("", "x", &[stream("/Filter [/AHx /Fl]", hex::encode(zlib(EICAR_BYTES)).as_bytes())]),
+            documents::pdf("", "x", &[stream("/Filter [/AHx /Fl]", hex::encode(zlib(EICAR_BYTES)).as_bytes())]),
         ),
     ];
     for (place, bytes) in cases {
@@ -103,7 +105,7 @@ async fn eicar_is_refused_as_raw_bytes_and_inside_every_container() {
 async fn a_decompression_bomb_png_is_refused_before_it_is_decoded() {
     let app = app().await;
     for (w, h) in [(100_000, 100_000), (11_000, 11_000)] {
-        let bomb = fixtures::png_bomb(w, h);
+        let bomb = documents::png_bomb(w, h);
         assert!(bomb.len() < 2_000, "tiny file: {} bytes", bomb.len());
         let started = std::time::Instant::now();
         assert_rejected(&app, DocumentType::Passport, &bomb, "the image is too large to process").await;
@@ -115,8 +117,8 @@ async fn a_decompression_bomb_png_is_refused_before_it_is_decoded() {
 #[actix_web::test]
 async fn a_truncated_or_damaged_image_is_refused() {
     let app = app().await;
-    let jpeg = fixtures::jpeg(&document_image(800, 600));
-    let png = fixtures::png(&document_image(800, 600));
+    let jpeg = documents::jpeg(&document_image(800, 600));
+    let png = documents::png(&document_image(800, 600));
     let reason = "the image file is damaged or incomplete";
     assert_rejected(&app, DocumentType::Passport, &jpeg[..jpeg.len() * 6 / 10], reason).await;
     assert_rejected(&app, DocumentType::Other, &png[..png.len() / 2], reason).await;
@@ -128,9 +130,9 @@ async fn a_truncated_or_damaged_image_is_refused() {
 #[actix_web::test]
 async fn identity_photos_must_be_large_and_sharp_enough_to_read() {
     let app = app().await;
-    let blurry = fixtures::jpeg(&blurry_image(1200, 800));
+    let blurry = documents::jpeg(&blurry_image(1200, 800));
     assert_rejected(&app, DocumentType::Passport, &blurry, "image is too blurry to read").await;
-    let small = fixtures::jpeg(&document_image(500, 300));
+    let small = documents::jpeg(&document_image(500, 300));
     assert_rejected(&app, DocumentType::GovernmentId, &small, "the image resolution is too low").await;
     // The same files are fine where nobody needs to read them.
     assert_eq!(verdict(&app, DocumentType::Other, &blurry).await.status, ScanStatus::Clean);
@@ -141,12 +143,12 @@ async fn identity_photos_must_be_large_and_sharp_enough_to_read() {
 async fn scanning_is_idempotent_and_audited_once() {
     let app = app().await;
     let version =
-        uploaded(&app, Uuid::now_v7(), DocumentType::Passport, &fixtures::jpeg(&document_image(800, 600))).await;
+        uploaded(&app, Uuid::now_v7(), DocumentType::Passport, &documents::jpeg(&document_image(800, 600))).await;
     let pending = app.state.documents.pending_scans(chrono::Utc::now(), 10).await.unwrap();
     assert_eq!(pending, vec![version.version_id], "the sweeper sees the unscanned version");
     let (first, second) = tokio::join!(scan(&app, &version), scan(&app, &version));
     assert_eq!(first, second);
-    let files = super::files_under(&app.data_dir.path().join("documents"));
+    let files = files_under(&app.data_dir.path().join("documents"));
     assert_eq!(files.len(), 2, "the original and one clean copy; a losing racer removes its own: {files:?}");
     assert_eq!(scan(&app, &version).await, first);
     let audits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'document.scan'")

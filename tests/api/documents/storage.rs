@@ -3,20 +3,19 @@
 use tresor::documents::DocumentType;
 use uuid::Uuid;
 
-use super::fixtures::{self, document_image};
-use super::{app, files_under, uploaded};
+use crate::support::documents::{self, app, document_image, files_under, scan, uploaded};
 
 #[actix_web::test]
 async fn the_storage_folder_holds_none_of_the_uploaded_bytes_in_plaintext() {
     let app = app().await;
     let owner = Uuid::now_v7();
     let marker = "TRESOR-PLAINTEXT-MARKER-7f3a9c";
-    let png = fixtures::png_with_text(&fixtures::png(&document_image(700, 500)), "tEXt", marker.as_bytes());
-    let pdf = fixtures::plain_pdf(marker);
-    let big = fixtures::plain_pdf(&marker.repeat(20_000));
+    let png = documents::png_with_text(&documents::png(&document_image(700, 500)), "tEXt", marker.as_bytes());
+    let pdf = documents::plain_pdf(marker);
+    let big = documents::plain_pdf(&marker.repeat(20_000));
     for bytes in [&png, &pdf, &big] {
         let version = uploaded(&app, owner, DocumentType::Other, bytes).await;
-        super::scan(&app, &version).await;
+        scan(&app, &version).await;
     }
     let files = files_under(&app.data_dir.path().join("documents"));
     assert!(files.len() >= 4, "originals and the cleaned image: {files:?}");

@@ -9,10 +9,9 @@ use tresor::documents::{Access, DocumentType, ScanStatus};
 use tresor_jobs::{handlers, queues};
 use uuid::Uuid;
 
-use super::fixtures::{self, document_image};
-use super::{docs, uploaded};
-use crate::helpers::{TestApp, spawn_app_with};
-use crate::jobs::support::{eventually, start_workers};
+use crate::support::documents::{self, docs, document_image, uploaded};
+use crate::support::jobs::{eventually, start_workers};
+use crate::support::{TestApp, spawn_app_with};
 
 async fn waiting_scans(app: &TestApp) -> u64 {
     let overview = app.state.jobs.overview(5).await.unwrap();
@@ -26,7 +25,7 @@ async fn a_document_stuck_in_pending_scan_is_swept_once_and_then_scanned_by_the_
     })
     .await;
     let owner = Uuid::now_v7();
-    let version = uploaded(&app, owner, DocumentType::Passport, &fixtures::jpeg(&document_image(900, 700))).await;
+    let version = uploaded(&app, owner, DocumentType::Passport, &documents::jpeg(&document_image(900, 700))).await;
     assert_eq!(waiting_scans(&app).await, 1, "the upload enqueued its scan in the same transaction");
 
     let services = tresor::worker::services(&tresor::worker::Handlers::of(&app.state)).unwrap();

@@ -4,11 +4,10 @@ use chrono::Utc;
 use tresor::documents::DocumentType;
 use uuid::Uuid;
 
-use super::fixtures;
-use super::{actor, app, body, docs, scan, token, upload, uploaded};
+use crate::support::documents::{self, actor, app, body, docs, scan, token, upload, uploaded};
 
 /// The one stored file of a version (its original), found by its key prefix.
-fn stored_file(app: &crate::helpers::TestApp, version: Uuid) -> std::path::PathBuf {
+fn stored_file(app: &crate::support::TestApp, version: Uuid) -> std::path::PathBuf {
     app.data_dir.path().join("documents").join(format!("{version}.original"))
 }
 
@@ -17,7 +16,7 @@ async fn tampered_or_reordered_ciphertext_fails_to_decrypt() {
     let app = app().await;
     let owner = Uuid::now_v7();
     // Several 64 KiB chunks.
-    let pdf = fixtures::plain_pdf(&"chunks ".repeat(45_000));
+    let pdf = documents::plain_pdf(&"chunks ".repeat(45_000));
     let swapped = uploaded(&app, owner, DocumentType::Other, &pdf).await;
     let flipped = upload(&app, owner, DocumentType::Other, Some("two"), &pdf).await.unwrap();
     let cut = upload(&app, owner, DocumentType::Other, Some("three"), &pdf).await.unwrap();
@@ -56,7 +55,7 @@ async fn tampered_or_reordered_ciphertext_fails_to_decrypt() {
 #[actix_web::test]
 async fn a_tampered_original_is_never_scanned_as_clean() {
     let app = app().await;
-    let version = uploaded(&app, Uuid::now_v7(), DocumentType::Other, &fixtures::plain_pdf("x")).await;
+    let version = uploaded(&app, Uuid::now_v7(), DocumentType::Other, &documents::plain_pdf("x")).await;
     let path = stored_file(&app, version.version_id);
     let mut bytes = std::fs::read(&path).unwrap();
     let last = bytes.len() - 1;

@@ -3,18 +3,15 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::files_under;
+use crate::support::documents::{self, actor, app, docs, document_image, files_under, scan, slug, upload, uploaded};
 use tresor::documents::{Access, DocumentType, ScanStatus, UploadError};
 use uuid::Uuid;
-
-use super::fixtures::{self, document_image};
-use super::{app, docs, slug, upload, uploaded};
 
 #[actix_web::test]
 async fn an_upload_is_recorded_pending_scan_with_its_digest_and_type_from_content() {
     let app = app().await;
     let owner = Uuid::now_v7();
-    let bytes = fixtures::png(&document_image(800, 600));
+    let bytes = documents::png(&document_image(800, 600));
     let version = upload(&app, owner, DocumentType::Passport, Some("  my passport "), &bytes).await.unwrap();
     assert_eq!(version.name, "my passport");
     assert_eq!((version.version, version.status), (1, ScanStatus::PendingScan));
@@ -36,7 +33,7 @@ async fn files_that_are_not_png_jpeg_or_pdf_are_refused_with_415_naming_what_was
     let owner = Uuid::now_v7();
     let cases: [(&[u8], &str); 4] = [
         (b"this is a text file renamed to passport.png\n", "this file is text"),
-        (fixtures::EICAR_BYTES, "this file is text"),
+        (documents::EICAR_BYTES, "this file is text"),
         (b"GIF89a\x01\x00\x01\x00", "this file is a GIF image"),
         (b"", "this file is an empty file"),
     ];
@@ -54,7 +51,8 @@ async fn files_that_are_not_png_jpeg_or_pdf_are_refused_with_415_naming_what_was
 async fn a_file_over_10_mib_is_refused_with_413_without_reading_the_rest() {
     let app = app().await;
     let owner = Uuid::now_v7();
-    let piece = fixtures::plain_pdf("big").into_iter().chain(std::iter::repeat_n(b' ', 64 * 1024)).collect::<Vec<u8>>();
+    let piece =
+        documents::plain_pdf("big").into_iter().chain(std::iter::repeat_n(b' ', 64 * 1024)).collect::<Vec<u8>>();
     let pulled = Arc::new(AtomicU64::new(0));
     let counter = pulled.clone();
     // 100 MiB on offer; the upload must stop pulling right after 10 MiB.
@@ -63,7 +61,7 @@ async fn a_file_over_10_mib_is_refused_with_413_without_reading_the_rest() {
         Ok::<_, std::io::Error>(piece.clone())
     }));
     let new = tresor::documents::NewUpload { owner_id: owner, document_type: DocumentType::Other, name: None };
-    let error = docs(&app).upload(&super::actor(owner), new, body).await.unwrap_err();
+    let error = docs(&app).upload(&actor(owner), new, body).await.unwrap_err();
     assert!(matches!(error, UploadError::TooLarge { limit: 10_485_760 }), "{error:?}");
     let read = pulled.load(Ordering::SeqCst);
     assert!(read <= 10_485_760 + 2 * 70_000, "read {read} bytes of 100 MiB");
@@ -75,7 +73,7 @@ async fn a_file_over_10_mib_is_refused_with_413_without_reading_the_rest() {
 #[actix_web::test]
 async fn a_file_of_exactly_10_mib_is_accepted() {
     let app = app().await;
-    let mut bytes = fixtures::plain_pdf("limit");
+    let mut bytes = documents::plain_pdf("limit");
     bytes.resize(10 * 1024 * 1024, b' ');
     let version = uploaded(&app, Uuid::now_v7(), DocumentType::Other, &bytes).await;
     assert_eq!(version.size, 10 * 1024 * 1024);
@@ -84,7 +82,7 @@ async fn a_file_of_exactly_10_mib_is_accepted() {
 #[actix_web::test]
 async fn names_are_validated() {
     let app = app().await;
-    let png = fixtures::png(&document_image(10, 10));
+    let png = documents::png(&document_image(10, 10));
     for bad in ["x".repeat(121), "tab\there".to_owned()] {
         let error = upload(&app, Uuid::now_v7(), DocumentType::Other, Some(&bad), &png).await.unwrap_err();
         assert_eq!(slug(error.into()), (400, "invalid-request".to_owned()));
@@ -96,10 +94,10 @@ async fn the_same_name_and_type_makes_a_new_version_and_old_versions_stay_immuta
     let app = app().await;
     let owner = Uuid::now_v7();
     let first =
-        upload(&app, owner, DocumentType::ProofOfAddress, Some("bill"), &fixtures::plain_pdf("one")).await.unwrap();
+        upload(&app, owner, DocumentType::ProofOfAddress, Some("bill"), &documents::plain_pdf("one")).await.unwrap();
     let second =
-        upload(&app, owner, DocumentType::ProofOfAddress, Some("bill"), &fixtures::plain_pdf("two")).await.unwrap();
-    let other_type = upload(&app, owner, DocumentType::Other, Some("bill"), &fixtures::plain_pdf("x")).await.unwrap();
+        upload(&app, owner, DocumentType::ProofOfAddress, Some("bill"), &documents::plain_pdf("two")).await.unwrap();
+    let other_type = upload(&app, owner, DocumentType::Other, Some("bill"), &documents::plain_pdf("x")).await.unwrap();
     assert_eq!(first.id, second.id);
     assert_eq!((first.version, second.version), (1, 2));
     assert_ne!(other_type.id, first.id, "another type is another document");
@@ -112,7 +110,7 @@ async fn the_same_name_and_type_makes_a_new_version_and_old_versions_stay_immuta
     assert_eq!(listed[0].version_id, second.version_id);
 
     // The database itself refuses to change or remove a version, a document or a verdict.
-    super::scan(&app, &first).await;
+    scan(&app, &first).await;
     let db = app.state.db.writer();
     for sql in [
         "UPDATE document_versions SET sha256 = 'x'",
@@ -131,7 +129,7 @@ async fn the_same_name_and_type_makes_a_new_version_and_old_versions_stay_immuta
 async fn concurrent_uploads_of_one_document_get_distinct_version_numbers() {
     let app = app().await;
     let owner = Uuid::now_v7();
-    let (a, b) = (fixtures::plain_pdf("a"), fixtures::plain_pdf("b"));
+    let (a, b) = (documents::plain_pdf("a"), documents::plain_pdf("b"));
     let (first, second) = tokio::join!(
         upload(&app, owner, DocumentType::Other, Some("same"), &a),
         upload(&app, owner, DocumentType::Other, Some("same"), &b)
@@ -145,7 +143,7 @@ async fn concurrent_uploads_of_one_document_get_distinct_version_numbers() {
 async fn customers_see_only_their_own_documents_and_staff_see_all() {
     let app = app().await;
     let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
-    let doc = uploaded(&app, alice, DocumentType::Passport, &fixtures::plain_pdf("alice")).await;
+    let doc = uploaded(&app, alice, DocumentType::Passport, &documents::plain_pdf("alice")).await;
     assert!(docs(&app).list(&Access::Owner(bob)).await.unwrap().is_empty());
     for result in [
         docs(&app).get(&Access::Owner(bob), doc.id).await.map(|_| ()),

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use figment::providers::Serialized;
 use serde_json::{Value, json};
 
-use super::support::{PASSWORD, unique_email};
-use crate::helpers::{TestApp, assert_problem, cli_command, spawn_app, spawn_app_with};
+use crate::support::identity::{PASSWORD, unique_email};
+use crate::support::{TestApp, assert_problem, cli_command, spawn_app, spawn_app_with};
 
 fn run_with_stdin(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = cli_command(app.data_dir.path(), &app.database.url)
@@ -46,7 +46,8 @@ async fn admin_create_with_a_password_makes_a_verified_staff_user_who_can_sign_i
     let output = run_with_stdin(&app, &args, &format!("{PASSWORD}\n"));
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(!String::from_utf8_lossy(&output.stdout).contains(PASSWORD));
-    let signed = app.sign_in(super::support::TestUser { id: String::new(), email, password: PASSWORD.into() }).await;
+    let signed =
+        app.sign_in(crate::support::identity::TestUser { id: String::new(), email, password: PASSWORD.into() }).await;
     let me: Value = app.get_authed("/v1/users/me", &signed.access).await.json().await.unwrap();
     assert_eq!(me["roles"], json!(["admin", "support"]));
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.created'").await, 1);
@@ -114,7 +115,11 @@ async fn keys_rotate_re_encrypts_personal_data_while_the_server_runs_and_old_tok
     assert_eq!(app.register(&body).await.status(), 201);
     assert_eq!(app.verify_email(&app.link_token(&email, "verify_email").await).await.status(), 204);
     let before = app
-        .sign_in(super::support::TestUser { id: String::new(), email: email.clone(), password: PASSWORD.into() })
+        .sign_in(crate::support::identity::TestUser {
+            id: String::new(),
+            email: email.clone(),
+            password: PASSWORD.into(),
+        })
         .await;
     let old_kid = kid(&before.access);
 
@@ -160,7 +165,7 @@ async fn a_token_with_a_new_kid_makes_the_server_reload_its_keys_at_once() {
         let out = app.cli(&args);
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     }
-    let (_other, other) = super::support::server_process(&app, &[]).await;
+    let (_other, other) = crate::support::identity::server_process(&app, &[]).await;
     let signed: Value = app
         .client
         .post(format!("{other}/v1/auth/login"))
@@ -182,7 +187,7 @@ async fn a_token_with_a_new_kid_makes_the_server_reload_its_keys_at_once() {
 #[test]
 fn the_identity_commands_answer_help() {
     for args in [["admin", "create", "--help"], ["keys", "generate", "--help"], ["keys", "rotate", "--help"]] {
-        let output = std::process::Command::new(crate::helpers::binary()).args(args).output().unwrap();
+        let output = std::process::Command::new(crate::support::binary()).args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(0), "{args:?}");
         assert!(String::from_utf8_lossy(&output.stdout).contains("Usage"), "{args:?}");
     }

@@ -1,7 +1,7 @@
 //! Lockout: five consecutive failures lock; parallel guessing cannot verify more than five;
 //! expiry (lazily at sign-in and by the `expire_lockouts` store function).
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::support::{TestApp, spawn_app};
 
 /// How many passwords were really verified and wrong, once all `attempts` are recorded.
 pub async fn verified_wrong_passwords(app: &TestApp, attempts: usize) -> usize {

@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::support::{PASSWORD, unique_email};
-use crate::helpers::{assert_problem, spawn_app};
+use crate::support::identity::{PASSWORD, unique_email};
+use crate::support::{assert_problem, spawn_app};
 
 #[actix_web::test]
 async fn a_verified_user_signs_in_and_gets_a_token_pair() {

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use figment::providers::Serialized;
 
-use super::support::{PASSWORD, unique_email};
-use crate::helpers::spawn_app_with;
+use crate::support::identity::{PASSWORD, unique_email};
+use crate::support::spawn_app_with;
 
 fn production_argon2(f: figment::Figment) -> figment::Figment {
     f.merge(Serialized::default("passwords.argon2_memory_kib", 19456))

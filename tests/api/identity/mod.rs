@@ -1,8 +1,6 @@
 //! Identity (docs/api.md, Identity and Users): registration, sign-in, tokens, sessions, lockout,
 //! rate limits, password flows, profile — black-box through HTTP, on the test's database.
 
-pub mod support;
-
 mod cli;
 mod lockout;
 mod login;

@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::support::{PASSWORD, unique_email};
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::support::identity::{PASSWORD, unique_email};
+use crate::support::{TestApp, assert_problem, spawn_app};
 
 const NEW: &str = "a brand new passphrase 2026";
 

@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use tresor::crypto::Keys;
 use tresor::db::Db;
 
-use super::support::Running;
-use crate::helpers::{TestDatabase, cli_command};
+use crate::support::identity::Running;
+use crate::support::{TestDatabase, cli_command};
 
 // Not "123-45-6789": its digits are a substring of every base-32 alphabet (apalis's ULID
 // function in the job queue's schema holds one), which is not a leak.
@@ -87,8 +87,8 @@ async fn exercise(server: &Server) -> Vec<String> {
     // MFA: the TOTP secret is sealed at rest, backup codes are stored hashed.
     let setup: Value = server.post("/v1/mfa/totp/setup", Some(&access), json!({})).await.json().await.unwrap();
     let secret = setup["secret"].as_str().unwrap().to_owned();
-    let key = crate::mfa::support::base32_decode(&secret);
-    let code = crate::mfa::support::hotp(&key, crate::mfa::support::unix_now() / 30, 6);
+    let key = crate::support::mfa::base32_decode(&secret);
+    let code = crate::support::mfa::hotp(&key, crate::support::mfa::unix_now() / 30, 6);
     let enabled = server.post("/v1/mfa/totp/enable", Some(&access), json!({"code": code})).await;
     assert_eq!(enabled.status(), 200);
     let enabled: Value = enabled.json().await.unwrap();

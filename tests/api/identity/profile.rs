@@ -2,8 +2,8 @@
 
 use serde_json::{Value, json};
 
-use super::support::{PASSWORD, unique_email};
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::support::identity::{PASSWORD, unique_email};
+use crate::support::{TestApp, assert_problem, spawn_app};
 
 fn full_registration(email: &str) -> Value {
     json!({"email": email, "password": PASSWORD, "full_name": "Ada Lovelace", "phone": "+14155550123",
@@ -12,12 +12,12 @@ fn full_registration(email: &str) -> Value {
 }
 
 impl TestApp {
-    async fn full_user(&self) -> super::support::SignedIn {
+    async fn full_user(&self) -> crate::support::identity::SignedIn {
         let email = unique_email("full");
         assert_eq!(self.register(&full_registration(&email)).await.status(), 201);
         let token = self.link_token(&email, "verify_email").await;
         assert_eq!(self.verify_email(&token).await.status(), 204);
-        let user = super::support::TestUser { id: String::new(), email, password: PASSWORD.to_owned() };
+        let user = crate::support::identity::TestUser { id: String::new(), email, password: PASSWORD.to_owned() };
         self.sign_in(user).await
     }
 

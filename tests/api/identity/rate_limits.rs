@@ -4,8 +4,8 @@
 use figment::providers::Serialized;
 use serde_json::json;
 
-use super::support::{PASSWORD, unique_email};
-use crate::helpers::{TestApp, assert_problem, redis_url, spawn_app_with};
+use crate::support::identity::{PASSWORD, unique_email};
+use crate::support::{TestApp, assert_problem, redis_url, spawn_app_with};
 
 /// Requests appear to come from `ip` (the test app trusts 127.0.0.1 as its proxy).
 async fn login_from(app: &TestApp, ip: &str, email: &str) -> reqwest::Response {

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::tokens::refused;
-use crate::helpers::{assert_problem, spawn_app};
+use crate::support::{assert_problem, spawn_app};
 
 #[actix_web::test]
 async fn refresh_rotates_and_a_spent_token_kills_the_session_at_once() {

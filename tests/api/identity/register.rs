@@ -3,8 +3,8 @@
 use figment::providers::Serialized;
 use serde_json::{Value, json};
 
-use super::support::{PASSWORD, unique_email};
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+use crate::support::identity::{PASSWORD, unique_email};
+use crate::support::{assert_problem, spawn_app, spawn_app_with};
 
 #[actix_web::test]
 async fn registration_answers_201_pending_and_queues_a_verification_email() {

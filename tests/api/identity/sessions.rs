@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::support::{assert_problem, spawn_app};
 
 #[actix_web::test]
 async fn the_session_list_shows_live_sessions_and_marks_the_current_one() {

@@ -8,7 +8,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Value, json};
 use tresor::identity::tokens::{Claims, JwtKeys};
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::support::{TestApp, assert_problem, spawn_app};
 
 pub async fn refused(app: &TestApp, token: &str) {
     let response = app.sessions(token).await;

@@ -5,8 +5,8 @@ use figment::providers::Serialized;
 use serde_json::Value;
 
 use super::lockout::verified_wrong_passwords;
-use super::support::{Running, server_process};
-use crate::helpers::{TestApp, redis_url, spawn_app_with};
+use crate::support::identity::{Running, server_process};
+use crate::support::{TestApp, redis_url, spawn_app_with};
 
 /// Two `tresor serve` processes on one PostgreSQL and Redis: 100 parallel guesses split between
 /// them still verify at most five passwords. Runs only with TEST_DATABASE_URL and TEST_REDIS_URL.

@@ -8,8 +8,8 @@ use tresor_jobs::Tick;
 use tresor_jobs::settings::Schedule;
 use tresor_jobs::worker::Registry;
 
-use super::support::{backends, quick_retry, settings, start_workers, store};
-use crate::helpers::spawn_app;
+use crate::support::jobs::{backends, quick_retry, settings, start_workers, store};
+use crate::support::spawn_app;
 
 #[actix_web::test]
 async fn with_two_schedulers_up_each_cron_tick_runs_once() {

@@ -10,8 +10,8 @@ use tresor_jobs::email::{Email, Template};
 use tresor_jobs::handlers;
 use tresor_jobs::{SendEmail, queues};
 
-use super::support::{SmtpOptions, SmtpServer, Tls, eventually, header};
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::support::jobs::{SmtpOptions, SmtpServer, Tls, eventually, header};
+use crate::support::{TestApp, spawn_app_with};
 
 fn reset_email(to: &str) -> Email {
     Email {
@@ -57,7 +57,7 @@ async fn outbox_row(app: &TestApp, id: uuid::Uuid) -> (Option<String>, Option<St
 async fn delivers_over(tls: Tls) {
     let smtp = SmtpServer::start(SmtpOptions { tls, ..SmtpOptions::default() }).await;
     let app = app_with_smtp(Some(&smtp)).await;
-    let workers = super::support::start_workers(
+    let workers = crate::support::jobs::start_workers(
         &app.state.jobs,
         tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
         false,
@@ -109,7 +109,7 @@ async fn a_temporary_smtp_refusal_is_retried_and_the_resend_keeps_its_message_id
         }
     })
     .await;
-    let workers = super::support::start_workers(
+    let workers = crate::support::jobs::start_workers(
         &app.state.jobs,
         tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
         false,
@@ -123,7 +123,7 @@ async fn a_temporary_smtp_refusal_is_retried_and_the_resend_keeps_its_message_id
 #[actix_web::test]
 async fn without_smtp_each_message_is_a_parseable_eml_file() {
     let app = app_with_smtp(None).await;
-    let workers = super::support::start_workers(
+    let workers = crate::support::jobs::start_workers(
         &app.state.jobs,
         tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
         false,
@@ -166,7 +166,7 @@ async fn mail_queued_without_its_job_is_swept_and_sent_once() {
     };
     assert_eq!(depth(state.jobs.overview(5).await.unwrap()), 1, "two sweeps enqueue one job");
 
-    let workers = super::support::start_workers(
+    let workers = crate::support::jobs::start_workers(
         &state.jobs,
         tresor::worker::registry(&tresor::worker::Handlers::of(state)).unwrap(),
         false,
@@ -181,7 +181,7 @@ async fn mail_queued_without_its_job_is_swept_and_sent_once() {
 #[actix_web::test]
 async fn a_message_with_missing_template_data_goes_dead_naming_the_field() {
     let app = app_with_smtp(None).await;
-    let workers = super::support::start_workers(
+    let workers = crate::support::jobs::start_workers(
         &app.state.jobs,
         tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
         false,

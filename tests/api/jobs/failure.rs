@@ -10,8 +10,8 @@ use tresor_jobs::settings::Backend;
 use tresor_jobs::store::NewJob;
 use tresor_jobs::worker::Registry;
 
-use super::support::{backends, eventually, quick_retry, settings, start_workers, store};
-use crate::helpers::spawn_app;
+use crate::support::jobs::{backends, eventually, quick_retry, settings, start_workers, store};
+use crate::support::spawn_app;
 
 const QUEUE: &str = "probe";
 

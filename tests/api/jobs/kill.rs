@@ -8,9 +8,9 @@ use std::time::Duration;
 use tresor::mail;
 use tresor_jobs::email::{Email, Template};
 
-use super::support::{SmtpOptions, SmtpServer, eventually, header};
-use crate::helpers::{TestApp, cli_command, spawn_app};
-use crate::identity::support::Running;
+use crate::support::identity::Running;
+use crate::support::jobs::{SmtpOptions, SmtpServer, eventually, header};
+use crate::support::{TestApp, cli_command, spawn_app};
 
 const MESSAGES: usize = 24;
 

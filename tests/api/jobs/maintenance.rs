@@ -10,7 +10,7 @@ use tresor::worker::{FinishedJobRetention, IdempotencyKeyRetention, SentMailRete
 use tresor_jobs::JobError;
 use tresor_jobs::handlers::{self, MaintenanceTask};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::support::{TestApp, spawn_app};
 
 async fn outbox(
     app: &TestApp,

@@ -6,5 +6,4 @@ mod email;
 mod failure;
 mod kill;
 mod maintenance;
-pub mod support;
 mod worker_cli;

@@ -6,8 +6,8 @@ use std::time::Duration;
 use tresor::mail;
 use tresor_jobs::email::{Email, Template};
 
-use super::support::{eventually, free_port};
-use crate::helpers::{cli_command, spawn_app};
+use crate::support::jobs::{eventually, free_port};
+use crate::support::{cli_command, spawn_app};
 
 #[test]
 fn worker_answers_help_and_refuses_an_unknown_queue_in_one_line() {
@@ -55,7 +55,7 @@ async fn serve_runs_the_workers_in_process_and_stops_them_on_sigterm() {
     tx.commit().await.unwrap();
 
     let port = free_port();
-    let mut serve = crate::identity::support::Running(
+    let mut serve = crate::support::identity::Running(
         cli_command(app.data_dir.path(), &app.database.url)
             .env("TRESOR_BIND", format!("127.0.0.1:{port}"))
             .env("TRESOR__SERVER__WORKERS", "1")

@@ -5,10 +5,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use crate::documents::fixtures::{self, document_image};
-use crate::documents::http::app_with_worker;
-use crate::helpers::assert_problem;
-use crate::identity::support::SignedIn;
+use crate::support::assert_problem;
+use crate::support::documents::{self, app_with_worker, document_image};
+use crate::support::identity::SignedIn;
 
 pub fn claims_of(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
@@ -16,7 +15,7 @@ pub fn claims_of(token: &str) -> Value {
 }
 
 /// The `kyc_status` of a freshly refreshed access token.
-pub async fn refreshed_kyc_status(app: &crate::helpers::TestApp, user: &mut SignedIn) -> String {
+pub async fn refreshed_kyc_status(app: &crate::support::TestApp, user: &mut SignedIn) -> String {
     let response = app.refresh(&user.refresh).await;
     assert_eq!(response.status(), 200);
     let pair: Value = response.json().await.unwrap();
@@ -40,8 +39,8 @@ async fn submit_names_what_is_missing_then_succeeds_notifies_staff_and_reaches_t
     let body = assert_problem(response, 422, "kyc-documents-missing").await;
     assert!(body["detail"].as_str().unwrap().contains("no identity document has been uploaded"), "{body}");
 
-    app.upload_document(&user, "proof_of_address", None, &fixtures::plain_pdf("bill")).await;
-    let blurry = fixtures::jpeg(&fixtures::blurry_image(1200, 800));
+    app.upload_document(&user, "proof_of_address", None, &documents::plain_pdf("bill")).await;
+    let blurry = documents::jpeg(&documents::blurry_image(1200, 800));
     let license = app.upload_document(&user, "drivers_license", None, &blurry).await;
     app.scanned(&user.access, license["id"].as_str().unwrap()).await;
     let response = app.post_authed("/v1/kyc/submit", &user.access, &json!({})).await;
@@ -52,7 +51,7 @@ async fn submit_names_what_is_missing_then_succeeds_notifies_staff_and_reaches_t
         missing[0].as_str().unwrap().contains("drivers_license \"drivers_license\" was rejected: image is too blurry")
     );
 
-    let passport = app.upload_document(&user, "passport", None, &fixtures::jpeg(&document_image(1000, 700))).await;
+    let passport = app.upload_document(&user, "passport", None, &documents::jpeg(&document_image(1000, 700))).await;
     app.scanned(&user.access, passport["id"].as_str().unwrap()).await;
     let response = app.post_authed("/v1/kyc/submit", &user.access, &json!({})).await;
     assert_eq!(response.status(), 202);

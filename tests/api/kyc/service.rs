@@ -6,9 +6,8 @@ use tresor::documents::DocumentType;
 use tresor::kyc::{self, Decision, KycStatus};
 use uuid::Uuid;
 
-use crate::documents::fixtures::{self, document_image};
-use crate::documents::{app, scan, slug, uploaded};
-use crate::helpers::TestApp;
+use crate::support::TestApp;
+use crate::support::documents::{self, app, document_image, scan, slug, uploaded};
 
 async fn submit(app: &TestApp, user: Uuid) -> Result<kyc::KycState, tresor::error::Error> {
     Ok(app.state.kyc.submit(&Actor::system(), user).await?)
@@ -45,15 +44,15 @@ async fn submit_needs_a_clean_identity_document_and_names_what_is_missing() {
     let (status, problem) = slug(submit(&app, user).await.unwrap_err());
     assert_eq!((status, problem.as_str()), (422, "kyc-documents-missing"));
 
-    uploaded(&app, user, DocumentType::ProofOfAddress, &fixtures::plain_pdf("bill")).await;
-    let passport = uploaded(&app, user, DocumentType::Passport, &fixtures::jpeg(&document_image(1000, 700))).await;
+    uploaded(&app, user, DocumentType::ProofOfAddress, &documents::plain_pdf("bill")).await;
+    let passport = uploaded(&app, user, DocumentType::Passport, &documents::jpeg(&document_image(1000, 700))).await;
     let error = submit(&app, user).await.unwrap_err();
     let tresor::error::Error::Rejected(problem) = error else { panic!("expected a problem") };
     assert!(problem.detail.contains("passport \"passport\" is still being scanned"), "{}", problem.detail);
     assert_eq!(problem.errors["documents"].len(), 1, "proof of address is not an identity document");
 
     let blurry =
-        uploaded(&app, user, DocumentType::DriversLicense, &fixtures::jpeg(&fixtures::blurry_image(1000, 700))).await;
+        uploaded(&app, user, DocumentType::DriversLicense, &documents::jpeg(&documents::blurry_image(1000, 700))).await;
     scan(&app, &blurry).await;
     let (_, problem) = slug(submit(&app, user).await.unwrap_err());
     assert_eq!(problem, "kyc-documents-missing");
@@ -69,7 +68,7 @@ async fn submit_needs_a_clean_identity_document_and_names_what_is_missing() {
 async fn staff_approve_or_reject_once_and_a_rejected_user_may_resubmit() {
     let app = app().await;
     let user = user(&app).await;
-    let passport = uploaded(&app, user, DocumentType::Passport, &fixtures::jpeg(&document_image(1000, 700))).await;
+    let passport = uploaded(&app, user, DocumentType::Passport, &documents::jpeg(&document_image(1000, 700))).await;
     scan(&app, &passport).await;
     assert_eq!(slug(review(&app, user, Decision::Approve, None).await.unwrap_err()).1, "kyc-not-submitted");
     submit(&app, user).await.unwrap();
@@ -118,7 +117,7 @@ async fn upload_scan_submit_and_approval_open_the_way_to_an_account() {
     let kind = tresor::ledger::account::AccountKind::Checking;
     assert!(!tresor::ledger::store::accounts::kyc_approved(app.state.db.reader(), user).await.unwrap());
 
-    let passport = uploaded(&app, user, DocumentType::Passport, &fixtures::jpeg(&document_image(1000, 700))).await;
+    let passport = uploaded(&app, user, DocumentType::Passport, &documents::jpeg(&document_image(1000, 700))).await;
     scan(&app, &passport).await;
     submit(&app, user).await.unwrap();
     review(&app, user, Decision::Approve, None).await.unwrap();
@@ -133,7 +132,7 @@ async fn upload_scan_submit_and_approval_open_the_way_to_an_account() {
 async fn kyc_for_a_user_who_does_not_exist_is_404() {
     let app = app().await;
     let ghost = Uuid::now_v7();
-    let passport = uploaded(&app, ghost, DocumentType::Passport, &fixtures::jpeg(&document_image(1000, 700))).await;
+    let passport = uploaded(&app, ghost, DocumentType::Passport, &documents::jpeg(&document_image(1000, 700))).await;
     scan(&app, &passport).await;
     assert_eq!(slug(submit(&app, ghost).await.unwrap_err()), (404, "not-found".to_owned()));
     assert_eq!(app.state.kyc.state(ghost).await.unwrap().status, KycStatus::NotStarted, "rolled back");

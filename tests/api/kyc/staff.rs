@@ -6,16 +6,14 @@ use serde_json::{Value, json};
 use tresor::identity::Role;
 
 use super::http::refreshed_kyc_status;
-use crate::documents::fixtures::{self, document_image};
-use crate::documents::http::app_with_worker;
-use crate::documents::http::flow::path_of;
-use crate::helpers::{TestApp, assert_problem};
-use crate::identity::support::SignedIn;
+use crate::support::documents::{self, app_with_worker, document_image, path_of};
+use crate::support::identity::SignedIn;
+use crate::support::{TestApp, assert_problem};
 
 /// A customer with a clean passport, submitted for review; returns the passport's id.
 async fn submitted_customer(app: &TestApp) -> (SignedIn, String) {
     let customer = app.signed_in().await;
-    let passport = app.upload_document(&customer, "passport", None, &fixtures::jpeg(&document_image(1000, 700))).await;
+    let passport = app.upload_document(&customer, "passport", None, &documents::jpeg(&document_image(1000, 700))).await;
     let id = passport["id"].as_str().unwrap().to_owned();
     assert_eq!(app.scanned(&customer.access, &id).await["status"], "clean");
     assert_eq!(app.post_authed("/v1/kyc/submit", &customer.access, &json!({})).await.status(), 202);

@@ -15,8 +15,8 @@ use tresor_actors::AccountStore;
 
 use figment::providers::Serialized;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with};
-use crate::ledger::{assert_books_balance, caller, deposit, money, open};
+use crate::support::ledger::{assert_books_balance, caller, deposit, money, open};
+use crate::support::{TestApp, spawn_app, spawn_app_with};
 
 fn store(app: &TestApp) -> LedgerStore {
     LedgerStore::new(app.state.db.clone(), app.state.ledger.settings().clone(), app.state.keys.clone())

@@ -2,14 +2,8 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
-use crate::identity::support::SignedIn;
-
-pub async fn approved(app: &TestApp) -> SignedIn {
-    let customer = app.signed_in().await;
-    app.approve_kyc(&customer.user.id).await;
-    customer
-}
+use crate::support::ledger::approved;
+use crate::support::{TestApp, assert_problem, spawn_app};
 
 impl TestApp {
     async fn open_account(&self, token: &str, currency: &str) -> reqwest::Response {

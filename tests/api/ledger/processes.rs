@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app_with};
-use crate::identity::support::{Running, server_process};
+use crate::support::identity::{Running, server_process};
+use crate::support::{TestApp, spawn_app_with};
 
 const FUNDS: i64 = 10_000;
 

@@ -13,8 +13,8 @@ use tresor::ledger::idempotency::scoped;
 use tresor::ledger::service::{Caller, Ledger};
 use tresor::ledger::verify;
 
-use crate::helpers::spawn_app;
-use crate::ledger::{caller, money, open};
+use crate::support::ledger::{caller, money, open};
+use crate::support::spawn_app;
 
 #[derive(Clone, Debug)]
 enum Op {

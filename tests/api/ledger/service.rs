@@ -6,8 +6,8 @@ use tresor::ledger::idempotency::scoped;
 use tresor::ledger::{history, verify};
 use uuid::Uuid;
 
-use super::{api_slug, assert_books_balance, balance, caller, deposit, money, open, slug, stepped_up};
-use crate::helpers::{TestApp, spawn_app};
+use crate::support::ledger::{api_slug, assert_books_balance, balance, caller, deposit, money, open, slug, stepped_up};
+use crate::support::{TestApp, spawn_app};
 
 #[actix_web::test]
 async fn deposits_withdrawals_and_transfers_post_balanced_entries() {
@@ -139,7 +139,7 @@ async fn daily_outgoing_limit_counts_withdrawals_and_transfers_together() {
 
 async fn spawn_app_with_limits(max_transaction: i64, daily: i64) -> TestApp {
     use figment::providers::Serialized;
-    crate::helpers::spawn_app_with(|f| {
+    crate::support::spawn_app_with(|f| {
         f.merge(Serialized::default("ledger.max_transaction", max_transaction))
             .merge(Serialized::default("ledger.daily_outgoing", daily))
     })
@@ -217,7 +217,7 @@ async fn concurrent_withdrawals_never_overdraw() {
 #[actix_web::test]
 async fn concurrent_withdrawals_never_overdraw_with_the_row_locking_engine() {
     use figment::providers::Serialized;
-    overdraw_race(crate::helpers::spawn_app_with(|f| f.merge(Serialized::default("ledger.engine", "locked"))).await)
+    overdraw_race(crate::support::spawn_app_with(|f| f.merge(Serialized::default("ledger.engine", "locked"))).await)
         .await;
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, spawn_app};
+use crate::support::{assert_problem, spawn_app};
 
 #[actix_web::test]
 async fn a_backup_code_signs_in_once_and_its_use_is_emailed() {

@@ -4,8 +4,8 @@ use base64::Engine;
 use figment::providers::Serialized;
 use serde_json::{Value, json};
 
-use super::support::{Authenticator, claims, hotp, unix_now};
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+use crate::support::mfa::{Authenticator, claims, hotp, unix_now};
+use crate::support::{assert_problem, spawn_app, spawn_app_with};
 
 #[actix_web::test]
 async fn setup_answers_a_secret_an_otpauth_uri_and_a_qr_png() {
@@ -13,7 +13,7 @@ async fn setup_answers_a_secret_an_otpauth_uri_and_a_qr_png() {
     let ada = app.signed_in().await;
     let setup = app.mfa_setup(&ada.access).await;
     let secret = setup["secret"].as_str().unwrap();
-    assert_eq!(super::support::base32_decode(secret).len(), 20, "160-bit secret");
+    assert_eq!(crate::support::mfa::base32_decode(secret).len(), 20, "160-bit secret");
     let uri = setup["otpauth_uri"].as_str().unwrap();
     let account = ada.user.email.replace('@', "%40");
     assert!(uri.starts_with(&format!("otpauth://totp/tresor:{account}?")), "{uri}");

@@ -2,8 +2,6 @@
 //! codes locking the MFA step, disabling, step-up. Codes are computed by an implementation of
 //! RFC 6238 in these tests (HMAC-SHA-1 from the `hmac` and `sha1` crates), not by the server's.
 
-pub mod support;
-
 mod backup_codes;
 mod flows;
 mod rotation;

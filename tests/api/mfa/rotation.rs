@@ -1,7 +1,7 @@
 //! `tresor keys rotate` re-seals TOTP secrets under the new encryption key, and sign-in with a
 //! code still works afterwards.
 
-use crate::helpers::spawn_app;
+use crate::support::spawn_app;
 
 #[actix_web::test]
 async fn key_rotation_re_seals_totp_secrets_and_codes_keep_working() {

@@ -3,8 +3,8 @@
 use figment::providers::Serialized;
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
-use crate::identity::support::PASSWORD;
+use crate::support::identity::PASSWORD;
+use crate::support::{assert_problem, spawn_app, spawn_app_with};
 
 #[actix_web::test]
 async fn disabling_needs_the_password_and_a_current_code() {

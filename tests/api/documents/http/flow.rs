@@ -3,21 +3,15 @@
 
 use serde_json::{Value, json};
 
-use super::app_with_worker;
-use crate::documents::fixtures::{self, document_image};
-use crate::helpers::assert_problem;
-
-/// The path of a link (`{public url}/v1/files/…`), to fetch from the test server.
-pub fn path_of(url: &str) -> String {
-    format!("/v1/files/{}", url.rsplit("/v1/files/").next().unwrap())
-}
+use crate::support::assert_problem;
+use crate::support::documents::{self, app_with_worker, document_image, path_of};
 
 #[actix_web::test]
 async fn an_uploaded_passport_is_scanned_by_the_worker_and_downloaded_through_a_signed_link() {
     let (app, workers) = app_with_worker().await;
     let user = app.signed_in().await;
     let gps = "GPS-51.5007N-0.1246W";
-    let jpeg = fixtures::jpeg_with_gps(&document_image(1200, 800), gps);
+    let jpeg = documents::jpeg_with_gps(&document_image(1200, 800), gps);
     let created = app.upload_document(&user, "passport", Some("My passport"), &jpeg).await;
     assert_eq!(created["status"], "pending_scan");
     assert_eq!((created["name"].as_str(), created["document_type"].as_str()), (Some("My passport"), Some("passport")));
@@ -60,7 +54,7 @@ async fn an_uploaded_passport_is_scanned_by_the_worker_and_downloaded_through_a_
 async fn the_same_name_and_type_makes_a_new_version_and_the_old_one_stays_readable() {
     let (app, workers) = app_with_worker().await;
     let user = app.signed_in().await;
-    let (first, second) = (fixtures::plain_pdf("bill of March"), fixtures::plain_pdf("bill of April"));
+    let (first, second) = (documents::plain_pdf("bill of March"), documents::plain_pdf("bill of April"));
     let v1 = app.upload_document(&user, "proof_of_address", Some("utility bill"), &first).await;
     let v2 = app.upload_document(&user, "proof_of_address", Some("utility bill"), &second).await;
     assert_eq!(v1["id"], v2["id"], "one document");
@@ -80,7 +74,7 @@ async fn the_same_name_and_type_makes_a_new_version_and_the_old_one_stays_readab
     let list: Value = app.get_authed("/v1/documents", &user.access).await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 2, "latest version of each document");
 
-    crate::jobs::support::eventually(std::time::Duration::from_secs(60), "both versions scanned", async || {
+    crate::support::jobs::eventually(std::time::Duration::from_secs(60), "both versions scanned", async || {
         let versions: Value =
             app.get_authed(&format!("/v1/documents/{id}/versions"), &user.access).await.json().await.unwrap();
         versions["items"].as_array().unwrap().iter().all(|v| v["status"] == "clean")
@@ -102,7 +96,7 @@ async fn the_same_name_and_type_makes_a_new_version_and_the_old_one_stays_readab
 async fn a_customer_cannot_list_read_or_link_another_customers_documents() {
     let (app, workers) = app_with_worker().await;
     let (owner, stranger) = (app.signed_in().await, app.signed_in().await);
-    let created = app.upload_document(&owner, "passport", None, &fixtures::png(&document_image(900, 700))).await;
+    let created = app.upload_document(&owner, "passport", None, &documents::png(&document_image(900, 700))).await;
     let id = created["id"].as_str().unwrap();
     app.scanned(&owner.access, id).await;
 
@@ -121,9 +115,9 @@ async fn a_customer_cannot_list_read_or_link_another_customers_documents() {
 
 #[actix_web::test]
 async fn a_document_that_is_not_clean_has_no_download_link() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     let user = app.signed_in().await;
-    let created = app.upload_document(&user, "passport", None, &fixtures::plain_pdf("pending")).await;
+    let created = app.upload_document(&user, "passport", None, &documents::plain_pdf("pending")).await;
     let id = created["id"].as_str().unwrap();
     let response = app.post_authed(&format!("/v1/documents/{id}/download"), &user.access, &json!({})).await;
     let body = assert_problem(response, 409, "document-not-clean").await;

@@ -8,9 +8,8 @@ use figment::providers::Serialized;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::form;
-use crate::documents::fixtures;
-use crate::helpers::{TestApp, assert_problem, spawn_app, spawn_app_with};
+use crate::support::documents::{self, files_under, form};
+use crate::support::{TestApp, assert_problem, spawn_app, spawn_app_with};
 
 const BOUNDARY: &str = "tresor-limit-boundary";
 const OFFERED: u64 = 100 * 1024 * 1024;
@@ -33,7 +32,7 @@ fn preamble() -> Vec<u8> {
          --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\n\r\n"
     )
     .into_bytes();
-    out.extend_from_slice(&fixtures::plain_pdf("big"));
+    out.extend_from_slice(&documents::plain_pdf("big"));
     out
 }
 
@@ -89,7 +88,7 @@ async fn a_streamed_upload_over_10_mib_is_413_without_reading_the_rest() {
     let _ = writer.await;
     let sent = sent.load(Ordering::SeqCst);
     assert!(sent < OFFERED / 2, "the server answered after {sent} bytes of {OFFERED} offered");
-    let files = crate::documents::files_under(&app.data_dir.path().join("documents"));
+    let files = files_under(&app.data_dir.path().join("documents"));
     assert!(files.is_empty(), "no partial file is left behind: {files:?}");
 }
 
@@ -97,7 +96,7 @@ async fn a_streamed_upload_over_10_mib_is_413_without_reading_the_rest() {
 async fn uploads_are_rate_limited_per_user() {
     let app = spawn_app_with(|f| f.merge(Serialized::default("rate_limits.document_upload", "2/min"))).await;
     let (user, other) = (app.signed_in().await, app.signed_in().await);
-    let pdf = fixtures::plain_pdf("x");
+    let pdf = documents::plain_pdf("x");
     for _ in 0..2 {
         assert_eq!(app.upload_form(&user.access, form("other", None, "x.pdf", &pdf)).await.status(), 201);
     }

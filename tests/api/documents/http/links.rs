@@ -3,10 +3,9 @@
 use figment::providers::Serialized;
 use serde_json::{Value, json};
 
-use super::flow::path_of;
-use crate::documents::fixtures;
-use crate::helpers::{assert_problem, spawn_app_with};
-use crate::jobs::support::start_workers;
+use crate::support::documents::{self, path_of};
+use crate::support::jobs::start_workers;
+use crate::support::{assert_problem, spawn_app_with};
 
 #[actix_web::test]
 async fn expired_altered_and_other_users_links_are_404_and_the_owners_works() {
@@ -21,7 +20,7 @@ async fn expired_altered_and_other_users_links_are_404_and_the_owners_works() {
         false,
     );
     let (owner, stranger) = (app.signed_in().await, app.signed_in().await);
-    let pdf = fixtures::plain_pdf("statement");
+    let pdf = documents::plain_pdf("statement");
     let id = app.upload_document(&owner, "proof_of_address", None, &pdf).await["id"].as_str().unwrap().to_owned();
     app.scanned(&owner.access, &id).await;
     let response = app.post_authed(&format!("/v1/documents/{id}/download"), &owner.access, &json!({})).await;

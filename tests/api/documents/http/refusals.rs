@@ -3,13 +3,12 @@
 
 use serde_json::{Value, json};
 
-use super::{app_with_worker, form};
-use crate::documents::fixtures::{self, EICAR_BYTES, document_image, stream, zlib};
-use crate::helpers::assert_problem;
+use crate::support::assert_problem;
+use crate::support::documents::{self, EICAR_BYTES, app_with_worker, document_image, form, stream, zlib};
 
 #[actix_web::test]
 async fn files_that_are_not_png_jpeg_or_pdf_are_415_naming_what_was_seen() {
-    let app = crate::helpers::spawn_app().await;
+    let app = crate::support::spawn_app().await;
     let user = app.signed_in().await;
     let cases: [(&[u8], &str, &str); 4] = [
         (b"just some notes, renamed\n", "passport.png", "this file is text"),
@@ -31,28 +30,28 @@ async fn files_that_are_not_png_jpeg_or_pdf_are_415_naming_what_was_seen() {
 async fn dangerous_or_broken_files_are_rejected_by_the_scan_with_a_reason() {
     let (app, workers) = app_with_worker().await;
     let user = app.signed_in().await;
-    let jpeg = fixtures::jpeg(&document_image(900, 700));
-    let js = fixtures::pdf("/OpenAction 5 0 R", "x", &[b"<< /S /JavaScript /JS (app.alert(1)) >>".to_vec()]);
+    let jpeg = documents::jpeg(&document_image(900, 700));
+    let js = documents::pdf("/OpenAction 5 0 R", "x", &[b"<< /S /JavaScript /JS (app.alert(1)) >>".to_vec()]);
     let cases: Vec<(&str, &str, Vec<u8>, &str)> = vec![
         (
             "eicar in a PNG",
             "other",
-            fixtures::png_with_text(&fixtures::png(&document_image(600, 400)), "zTXt", EICAR_BYTES),
+            documents::png_with_text(&documents::png(&document_image(600, 400)), "zTXt", EICAR_BYTES),
             "the file contains a known malware signature",
         ),
         (
             "eicar in a PDF stream",
             "other",
-            fixtures::pdf("", "x", &[stream("/Filter /FlateDecode", &zlib(EICAR_BYTES))]),
+            documents::pdf("", "x", &[stream("/Filter /FlateDecode", &zlib(EICAR_BYTES))]),
             "the file contains a known malware signature",
         ),
-        ("decompression bomb", "passport", fixtures::png_bomb(100_000, 100_000), "the image is too large to process"),
+        ("decompression bomb", "passport", documents::png_bomb(100_000, 100_000), "the image is too large to process"),
         ("truncated JPEG", "passport", jpeg[..jpeg.len() / 2].to_vec(), "the image file is damaged or incomplete"),
         ("PDF with JavaScript", "proof_of_address", js, "the PDF contains scripts"),
         (
             "blurry photo",
             "drivers_license",
-            fixtures::jpeg(&fixtures::blurry_image(1200, 800)),
+            documents::jpeg(&documents::blurry_image(1200, 800)),
             "image is too blurry to read",
         ),
     ];

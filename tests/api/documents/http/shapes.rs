@@ -3,8 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::documents::fixtures;
-use crate::helpers::{TestApp, assert_problem, spawn_app_with};
+use crate::support::documents::{self, files_under, form};
+use crate::support::{TestApp, assert_problem, spawn_app_with};
 
 /// Multipart parts: field name (empty = none) and content.
 type Parts<'a> = Vec<(&'a str, &'a [u8])>;
@@ -43,7 +43,7 @@ async fn wrong_multipart_shapes_are_400_naming_the_problem_and_store_nothing() {
     let off = figment::providers::Serialized::default("rate_limits.document_upload", "off");
     let app = spawn_app_with(|f| f.merge(off)).await;
     let user = app.signed_in().await;
-    let pdf = fixtures::plain_pdf("x");
+    let pdf = documents::plain_pdf("x");
     let cases: Vec<(&str, Parts, &str)> = vec![
         (
             "file first",
@@ -116,9 +116,9 @@ async fn wrong_multipart_shapes_are_400_naming_the_problem_and_store_nothing() {
     }
     let list: Value = app.get_authed("/v1/documents", &user.access).await.json().await.unwrap();
     assert_eq!(list["items"], json!([]), "nothing was stored");
-    let files = crate::documents::files_under(&app.data_dir.path().join("documents"));
+    let files = files_under(&app.data_dir.path().join("documents"));
     assert!(files.is_empty(), "no file left behind: {files:?}");
 
-    let anonymous = app.client.post(app.url("/v1/documents")).multipart(super::form("passport", None, "x.pdf", &pdf));
+    let anonymous = app.client.post(app.url("/v1/documents")).multipart(form("passport", None, "x.pdf", &pdf));
     assert_problem(anonymous.send().await.unwrap(), 401, "unauthenticated").await;
 }

@@ -1,15 +1,16 @@
-//! The test harness: the real application on port 0 against a fresh database per test — a
-//! temporary SQLite file by default, or, with `TEST_DATABASE_URL=postgres://…`, a PostgreSQL
-//! database created for the test and dropped after it. `TEST_REDIS_URL` adds Redis.
+//! The application under test: `TestApp`, the real service on port 0 against its own database
+//! (see `database`) and data folder, with the settings every test starts from; and the real
+//! `tresor` binary for CLI tests.
 
 use std::path::PathBuf;
 
 use actix_web::web;
 use figment::providers::Serialized;
-use sqlx::{Connection, Executor, PgConnection};
 use tresor::config::{Config, Environment, defaults, from_figment};
 use tresor::http::Application;
 use tresor::state::AppState;
+
+use super::database::{TestDatabase, redis_url};
 
 pub struct TestApp {
     pub address: String,
@@ -17,65 +18,6 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub database: TestDatabase,
     pub data_dir: tempfile::TempDir,
-}
-
-/// A database that exists for one test.
-pub struct TestDatabase {
-    pub url: String,
-    postgres: Option<(String, String)>,
-}
-
-impl TestDatabase {
-    pub async fn create(data_dir: &std::path::Path) -> Self {
-        match std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
-            None => Self { url: format!("sqlite://{}", data_dir.join("tresor.db").display()), postgres: None },
-            Some(base) => {
-                let name = format!("tresor_test_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::connect(&base).await.expect("TEST_DATABASE_URL must accept connections");
-                admin
-                    .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
-                    .await
-                    .expect("create test database");
-                let url = with_database(&base, &name);
-                Self { url, postgres: Some((base, name)) }
-            }
-        }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.postgres.is_some()
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let Some((base, name)) = self.postgres.take() else { return };
-        // Drop runs outside async: drop the database from a short-lived runtime of its own.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            runtime.block_on(async {
-                if let Ok(mut admin) = PgConnection::connect(&base).await {
-                    let _ = admin
-                        .execute(sqlx::AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)))
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-fn with_database(base: &str, name: &str) -> String {
-    let (without_query, query) = base.split_once('?').map_or((base, None), |(b, q)| (b, Some(q)));
-    let root = without_query.rsplit_once('/').map_or(without_query, |(root, _)| root);
-    match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    }
-}
-
-pub fn redis_url() -> Option<String> {
-    std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty())
 }
 
 /// Settings for a test: fresh data folder, port 0, one HTTP worker; `tune` may change more.
@@ -173,28 +115,4 @@ pub fn cli_command(data_dir: &std::path::Path, database_url: &str) -> std::proce
 
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tresor"))
-}
-
-/// Asserts the contract every error shares: problem+json with a slug, the security headers and
-/// a request id. Returns the body.
-pub async fn assert_problem(response: reqwest::Response, status: u16, slug: &str) -> serde_json::Value {
-    assert_eq!(response.status().as_u16(), status, "status");
-    assert_security_headers(response.headers());
-    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
-    assert_eq!(content_type, "application/problem+json");
-    let body: serde_json::Value = response.json().await.expect("problem body is JSON");
-    assert_eq!(body["type"], format!("/problems/{slug}"), "{body}");
-    assert_eq!(body["status"], status);
-    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
-    body
-}
-
-pub fn assert_security_headers(headers: &reqwest::header::HeaderMap) {
-    for name in ["strict-transport-security", "content-security-policy", "x-request-id"] {
-        assert!(headers.contains_key(name), "missing {name}");
-    }
-    assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert_eq!(headers["x-frame-options"], "DENY");
-    assert_eq!(headers["referrer-policy"], "no-referrer");
 }

@@ -1,4 +1,5 @@
-//! Staff users for the authorization tests.
+//! Staff users: users with roles (signed in, or with MFA enabled), the authorization check
+//! endpoint, and authenticated requests of any method.
 
 use serde_json::Value;
 use tresor::audit::Actor;
@@ -6,8 +7,8 @@ use tresor::identity::Role;
 use tresor::identity::fields::{Email, FullName};
 use tresor::identity::users::ProvisionedUser;
 
-use crate::helpers::TestApp;
-use crate::identity::support::{PASSWORD, SignedIn, TestUser, unique_email};
+use crate::support::TestApp;
+use crate::support::identity::{PASSWORD, SignedIn, TestUser, unique_email};
 
 impl TestApp {
     /// A verified user with `roles` and the standard password, created as the operator would.

@@ -1,11 +1,13 @@
-//! TestApp helpers for the identity endpoints, and reading the mail outbox.
+//! Users for every area: the standard password, TestApp helpers for the identity endpoints
+//! (registered, verified and signed-in users, KYC approved through the store), reading the mail
+//! outbox and security events, and a server in a process of its own (`server_process`).
 
 use serde_json::{Value, json};
 use sqlx::Row;
 use tresor::mail;
 use tresor_jobs::email::Email;
 
-use crate::helpers::TestApp;
+use crate::support::TestApp;
 
 pub const PASSWORD: &str = "correct horse battery staple 42";
 
@@ -192,7 +194,7 @@ impl Drop for Running {
 /// token issuer), with `env` on top; returns it with its base URL once it is ready.
 pub async fn server_process(app: &TestApp, env: &[(&str, String)]) -> (Running, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut command = crate::helpers::cli_command(app.data_dir.path(), &app.database.url);
+    let mut command = crate::support::cli_command(app.data_dir.path(), &app.database.url);
     command
         .env("TRESOR__REDIS__PREFIX", &app.state.config.settings.redis.prefix)
         .env("TRESOR_BIND", format!("127.0.0.1:{port}"))

@@ -1,4 +1,5 @@
-//! Queues, workers and an SMTP server for the job tests.
+//! Queues, workers and an SMTP server for the job tests; `start_workers` and `eventually` also
+//! serve the tests that run the job worker next to the endpoints (documents, KYC).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use tresor_jobs::settings::{Backend, JobSettings, QueueSettings, Schedule};
 use tresor_jobs::store::SqlDatabase;
 use tresor_jobs::worker::{Plan, Registry};
 
-use crate::helpers::{TestApp, redis_url};
+use crate::support::{TestApp, redis_url};
 
 /// The storages this run can test: the test database always, Redis when configured.
 pub fn backends() -> Vec<Backend> {

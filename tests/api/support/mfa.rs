@@ -5,8 +5,8 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha1::Sha1;
 
-use crate::helpers::TestApp;
-use crate::identity::support::SignedIn;
+use crate::support::TestApp;
+use crate::support::identity::SignedIn;
 
 /// RFC 4648 base32 (no padding), as the setup answer's `secret` is written.
 pub fn base32_decode(text: &str) -> Vec<u8> {
