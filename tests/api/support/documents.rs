@@ -21,7 +21,7 @@ use tresor::documents::{Access, DocumentType, DocumentVersion, Documents, ScanOu
 use uuid::Uuid;
 
 use crate::support::identity::SignedIn;
-use crate::support::jobs::{RunningWorkers, eventually, start_workers};
+use crate::support::jobs::{RunningWorkers, eventually, start_queue_workers};
 use crate::support::{TestApp, spawn_app_with};
 
 /// Deterministic noise (xorshift), so fixtures are the same on every run.
@@ -270,13 +270,16 @@ pub fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 // Through the endpoints: a real server, real multipart bodies, the `scan_document` job run by a
 // real worker, signed links fetched over HTTP.
 
-/// A test app whose workers poll often, and its running workers.
+/// A test app whose workers poll often, and its running workers: the scanner and the export
+/// builder. Mail stays in the outbox, unsent, so tests can read what was queued (a sent mail's
+/// payload is erased).
 pub async fn app_with_worker() -> (TestApp, RunningWorkers) {
     let app = spawn_app_with(|f| f.merge(Serialized::default("jobs.poll_interval_ms", 50))).await;
-    let workers = start_workers(
+    let workers = start_queue_workers(
         &app.state.jobs,
         tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
         false,
+        &[tresor_jobs::queues::SCAN_DOCUMENT, tresor_jobs::queues::BUILD_EXPORT],
     );
     (app, workers)
 }

@@ -65,11 +65,17 @@ pub struct RunningWorkers {
 }
 
 pub fn start_workers(store: &Store, registry: Registry, schedules: bool) -> RunningWorkers {
+    start_queue_workers(store, registry, schedules, &[])
+}
+
+/// Workers for `queues` only (empty: every queue the registry knows).
+pub fn start_queue_workers(store: &Store, registry: Registry, schedules: bool, queues: &[&str]) -> RunningWorkers {
+    let queues: Vec<String> = queues.iter().map(|q| (*q).to_owned()).collect();
     let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
     let store = store.clone();
     actix_web::rt::spawn(async move {
-        let plan = Plan { queues: Vec::new(), schedules };
+        let plan = Plan { queues, schedules };
         let stop = async {
             let _ = stop_rx.await;
         };
