@@ -88,7 +88,7 @@ async fn migrate(config: Config) -> anyhow::Result<ExitCode> {
 
 async fn verify_audit(config: Config) -> anyhow::Result<ExitCode> {
     let database = connect(&config).await?;
-    let report = audit::verify(&database).await?;
+    let report = audit::Audit::new(database.clone()).verify().await?;
     database.close().await;
     if report.ok {
         println!("audit chain ok: {} entries checked", report.checked);

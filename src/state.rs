@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::audit::Audit;
 use crate::authz::Authz;
 use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
@@ -16,9 +17,10 @@ use crate::identity::{Identity, Sessions};
 use crate::kyc::Kyc;
 use crate::ledger::service::Ledger;
 use crate::mfa::Mfa;
+use crate::notifications::Notifications;
 use crate::ratelimit::{RateLimiter, RateLimits};
 use crate::redis::RedisHandle;
-use crate::staff::Staff;
+use crate::staff::{Records, Staff};
 
 pub struct AppState {
     pub config: Arc<Config>,
@@ -43,6 +45,11 @@ pub struct AppState {
     pub authz: Arc<Authz>,
     pub mfa: Arc<Mfa>,
     pub staff: Arc<Staff>,
+    /// Reading, checking and linking the audit chain (entries are written in each change's
+    /// transaction with `audit::record`).
+    pub audit: Audit,
+    /// The notifications staff read (written in each event's transaction with `notifications::notify`).
+    pub notifications: Notifications,
 }
 
 impl AppState {
@@ -60,6 +67,8 @@ impl AppState {
         let limiter = RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix);
         let rate_limits = Arc::new(RateLimits::new(limiter, redis.clone(), db.clone(), keys.clone()));
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
+        let audit = Audit::new(db.clone());
+        let notifications = Notifications::new(db.clone());
         let exports = Arc::new(exports(&config, &db, &keys, &jobs));
         let kyc = Arc::new(Kyc::new(db.clone(), keys.clone(), jobs.clone(), documents.clone()));
         let authz = Arc::new(Authz::new(
@@ -77,7 +86,9 @@ impl AppState {
             identity.clone(),
             sessions.clone(),
         ));
-        let staff = Arc::new(Staff::new(db.clone(), jobs.clone(), authz.clone(), identity.clone(), sessions.clone()));
+        let records = Records { audit: audit.clone(), notifications: notifications.clone() };
+        let staff =
+            Arc::new(Staff::new(db.clone(), jobs.clone(), authz.clone(), identity.clone(), sessions.clone(), records));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -96,6 +107,8 @@ impl AppState {
             authz,
             mfa,
             staff,
+            audit,
+            notifications,
         })
     }
 
@@ -115,7 +128,8 @@ impl AppState {
 
 /// The exports capability (the server's and the worker's).
 pub fn exports(config: &Config, db: &Db, keys: &Arc<Keys>, jobs: &tresor_jobs::Store) -> Exports {
-    Exports::new(db.clone(), keys.clone(), jobs.clone(), config.settings.exports.clone(), config.public_url.clone())
+    let (settings, public_url) = (config.settings.exports.clone(), config.public_url.clone());
+    Exports::new(db.clone(), keys.clone(), jobs.clone(), settings, public_url, Audit::new(db.clone()))
 }
 
 pub async fn connect(config: &Config) -> anyhow::Result<Db> {

@@ -54,7 +54,7 @@ pub async fn record_many(conn: &mut AnyConnection, events: Vec<(&Actor, Event)>)
 
 /// The `audit_pending` rows of `events`, for the caller to insert in its transaction: staged
 /// entries take no chain head, commit (or roll back) with the change they describe, and the
-/// linker chains them soon after (see [`super::link_pending`]). For paths where the head lock
+/// linker chains them soon after (see [`super::Audit::link_pending`]). For paths where the head lock
 /// would serialize commits.
 pub fn staged_rows(events: Vec<(&Actor, Event)>) -> Insert {
     let at_text = time::to_db(time::now());

@@ -15,7 +15,7 @@ const BATCH: i64 = 1000;
 
 /// Links every staged entry committed so far, oldest id first. Answers how many it linked.
 #[tracing::instrument(skip_all)]
-pub async fn link_pending(db: &Db) -> Result<u64, sqlx::Error> {
+pub(super) async fn link_pending(db: &Db) -> Result<u64, sqlx::Error> {
     let mut linked = 0;
     loop {
         if !store::any_pending(db.reader()).await? {
@@ -43,7 +43,7 @@ pub async fn link_pending(db: &Db) -> Result<u64, sqlx::Error> {
 
 /// Links staged entries every `every` until the process stops. A failed round is logged and
 /// retried on the next tick; nothing is lost, the entries wait in `audit_pending`.
-pub async fn run_linker(db: Db, every: Duration) {
+pub(super) async fn run_linker(db: Db, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

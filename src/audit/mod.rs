@@ -1,11 +1,12 @@
 //! The tamper-evident audit chain that every capability writes to in the same transaction as
 //! the change it describes. The ledger's hot path stages its entries instead ([`staged_rows`]),
-//! and the linker chains them right after commit ([`link_pending`]).
+//! and the linker chains them right after commit ([`Audit::link_pending`]).
 
 mod append;
 mod chain;
 mod linker;
 pub mod query;
+mod service;
 mod staged;
 mod store;
 mod verify;
@@ -14,8 +15,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 pub use append::{record, record_many, staged_rows};
-pub use linker::{link_pending, run_linker};
-pub use verify::{ChainReport, verify};
+pub use service::Audit;
+pub use verify::ChainReport;
 
 /// Who did something, from where: taken from the request at the edge, passed explicitly.
 #[derive(Clone, Debug, Default)]

@@ -53,8 +53,13 @@ fn entry(row: LinkRow) -> Result<Entry, sqlx::Error> {
 
 /// Up to `limit` entries matching `filter`, in `direction`, after linking what is staged (so a
 /// reader sees every committed change).
-pub async fn page(db: &Db, filter: &AuditFilter, direction: Direction, limit: u32) -> Result<Vec<Entry>, sqlx::Error> {
-    super::link_pending(db).await?;
+pub(super) async fn page(
+    db: &Db,
+    filter: &AuditFilter,
+    direction: Direction,
+    limit: u32,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    super::linker::link_pending(db).await?;
     let mut clauses = vec!["1 = 1".to_owned()];
     let mut binds: Vec<String> = Vec::new();
     let mut place = |value: String| {

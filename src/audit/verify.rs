@@ -28,9 +28,9 @@ impl ChainReport {
 /// Recomputes every hash in order and checks each back-pointer, the sequence (no gaps, so a
 /// deleted row shows) and the head (so a deleted last row shows), after linking what is staged.
 #[tracing::instrument(skip_all)]
-pub async fn verify(db: &Db) -> Result<ChainReport, sqlx::Error> {
+pub(super) async fn verify(db: &Db) -> Result<ChainReport, sqlx::Error> {
     // Staged entries are part of what happened: chain them first, then check everything.
-    super::link_pending(db).await?;
+    super::linker::link_pending(db).await?;
     let mut expected_prev = GENESIS.to_owned();
     let mut expected_seq = 1_i64;
     let mut last_id: Option<String> = None;

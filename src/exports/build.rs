@@ -44,14 +44,15 @@ impl Exports {
         if export.status != ExportStatus::Pending {
             return Ok(());
         }
-        let bytes = match content::build(&self.db, &self.keys, &export).await.map_err(JobError::retryable)? {
-            Built::File(bytes) => bytes,
-            Built::Never(reason) => {
-                store::fail(self.db.writer(), id, &reason.to_string()).await?;
-                tracing::warn!(%reason, "export cannot be built");
-                return Ok(());
-            }
-        };
+        let bytes =
+            match content::build(&self.db, &self.audit, &self.keys, &export).await.map_err(JobError::retryable)? {
+                Built::File(bytes) => bytes,
+                Built::Never(reason) => {
+                    store::fail(self.db.writer(), id, &reason.to_string()).await?;
+                    tracing::warn!(%reason, "export cannot be built");
+                    return Ok(());
+                }
+            };
         let expires_at = Utc::now() + self.settings.ttl();
         let sealed = aead::seal(&self.keys.encryption, &bytes, &associated(id));
         let mut tx = self.db.begin().await?;

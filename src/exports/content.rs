@@ -4,7 +4,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::model::{Export, ExportKind, Format};
-use crate::audit::query::{self, AuditFilter, Direction};
+use crate::audit::Audit;
+use crate::audit::query::{AuditFilter, Direction};
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::identity;
@@ -27,23 +28,23 @@ pub enum Built {
     Never(Unbuildable),
 }
 
-pub async fn build(db: &Db, keys: &Keys, export: &Export) -> anyhow::Result<Built> {
+pub async fn build(db: &Db, audit: &Audit, keys: &Keys, export: &Export) -> anyhow::Result<Built> {
     match export.kind {
-        ExportKind::User => user(db, keys, export.user_id).await,
+        ExportKind::User => user(db, audit, keys, export.user_id).await,
         ExportKind::Audit => {
             let filter: AuditFilter = match export.filters.clone().map(serde_json::from_value).transpose() {
                 Ok(filter) => filter.unwrap_or_default(),
                 Err(error) => return Ok(Built::Never(Unbuildable::Filters(error.to_string()))),
             };
-            audit(db, &filter, export.format).await.map(Built::File)
+            audit_entries(audit, &filter, export.format).await.map(Built::File)
         }
     }
 }
 
 /// Everything held about the user: identity's sections, then each account with every
 /// transaction.
-async fn user(db: &Db, keys: &Keys, user_id: Uuid) -> anyhow::Result<Built> {
-    let Some(mut document) = identity::export::collect(db, keys, user_id).await? else {
+async fn user(db: &Db, audit: &Audit, keys: &Keys, user_id: Uuid) -> anyhow::Result<Built> {
+    let Some(mut document) = identity::export::collect(db, audit, keys, user_id).await? else {
         return Ok(Built::Never(Unbuildable::UserGone));
     };
     let mut owned = Vec::new();
@@ -81,11 +82,11 @@ const CSV_HEADER: [&str; 12] = [
     "hash",
 ];
 
-async fn audit(db: &Db, filter: &AuditFilter, format: Format) -> anyhow::Result<Vec<u8>> {
+async fn audit_entries(audit: &Audit, filter: &AuditFilter, format: Format) -> anyhow::Result<Vec<u8>> {
     let mut entries = Vec::new();
     let mut after = 0;
     loop {
-        let page = query::page(db, filter, Direction::OldestAfter(after), PAGE).await?;
+        let page = audit.page(filter, Direction::OldestAfter(after), PAGE).await?;
         let Some(last) = page.last() else { break };
         after = last.seq;
         entries.extend(page);

@@ -12,7 +12,7 @@ use super::link::{self, ExportLink};
 use super::model::{Export, ExportKind, ExportStatus, Format};
 use super::store;
 use crate::audit::query::AuditFilter;
-use crate::audit::{self, Actor, Event};
+use crate::audit::{self, Actor, Audit, Event};
 use crate::config::ExportSettings;
 use crate::crypto::{Keys, aead};
 use crate::db::Db;
@@ -46,6 +46,8 @@ pub struct Exports {
     pub(super) settings: ExportSettings,
     /// Base of download links (`TRESOR_PUBLIC_URL`).
     pub(super) public_url: String,
+    /// The chain that audit exports read.
+    pub(super) audit: Audit,
 }
 
 /// Associated data of an export's sealed file.
@@ -54,8 +56,15 @@ pub(super) fn associated(id: Uuid) -> String {
 }
 
 impl Exports {
-    pub fn new(db: Db, keys: Arc<Keys>, jobs: Store, settings: ExportSettings, public_url: String) -> Self {
-        Self { db, keys, jobs, settings, public_url }
+    pub fn new(
+        db: Db,
+        keys: Arc<Keys>,
+        jobs: Store,
+        settings: ExportSettings,
+        public_url: String,
+        audit: Audit,
+    ) -> Self {
+        Self { db, keys, jobs, settings, public_url, audit }
     }
 
     /// Records the request, its audit entry and its job in one transaction; returns the export id.

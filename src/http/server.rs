@@ -182,7 +182,7 @@ impl Application {
         if !reload.is_zero() {
             actix_web::rt::spawn(reload_keys(data.clone(), reload));
         }
-        let linker = actix_web::rt::spawn(crate::audit::run_linker(data.db.clone(), AUDIT_LINK_EVERY));
+        let linker = actix_web::rt::spawn(data.audit.clone().run_linker(AUDIT_LINK_EVERY));
         Ok(Self { port, server, state: data, linker })
     }
 
@@ -201,7 +201,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         self.linker.abort();
-        if let Err(error) = crate::audit::link_pending(&self.state.db).await {
+        if let Err(error) = self.state.audit.link_pending().await {
             tracing::warn!(error = %error, "linking staged audit entries at shutdown failed; the next start links them");
         }
         served

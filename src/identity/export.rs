@@ -8,14 +8,15 @@ use uuid::Uuid;
 
 use super::pii::{self, Column};
 use super::store;
+use crate::audit::Audit;
 use crate::crypto::Keys;
 use crate::db::Db;
 
 /// Everything identity holds about `user_id`, as JSON; `None` for an unknown or purged user.
 #[tracing::instrument(skip_all, fields(user = %user_id))]
-pub async fn collect(db: &Db, keys: &Keys, user_id: Uuid) -> anyhow::Result<Option<Value>> {
+pub async fn collect(db: &Db, audit: &Audit, keys: &Keys, user_id: Uuid) -> anyhow::Result<Option<Value>> {
     let Some(user) = store::users::find(db.reader(), user_id).await? else { return Ok(None) };
-    crate::audit::link_pending(db).await?;
+    audit.link_pending().await?;
     if user.email.is_none() {
         return Ok(None);
     }

@@ -39,7 +39,20 @@ pub async fn notify(
     Ok(id)
 }
 
-/// Newest first; `before` is the id the previous page ended at.
-pub async fn list(db: &Db, limit: u32, before: Option<Uuid>) -> Result<Vec<Notification>, sqlx::Error> {
-    store::page(db.reader(), limit, before).await
+/// Reading the notifications staff look at. Writing one is not a method: a notification joins
+/// the transaction of the event it reports ([`notify`] takes the caller's connection).
+#[derive(Clone, Debug)]
+pub struct Notifications {
+    db: Db,
+}
+
+impl Notifications {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Newest first; `before` is the id the previous page ended at.
+    pub async fn list(&self, limit: u32, before: Option<Uuid>) -> Result<Vec<Notification>, sqlx::Error> {
+        store::page(self.db.reader(), limit, before).await
+    }
 }

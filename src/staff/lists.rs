@@ -12,7 +12,7 @@ use super::Page;
 use super::error::StaffError;
 use super::service::Staff;
 use super::store::records::{self, SecurityEventRow, UserColumn};
-use crate::audit::query::{self, AuditFilter, Direction, json_of};
+use crate::audit::query::{AuditFilter, Direction, json_of};
 use crate::audit::{Actor, ChainReport, Entry};
 use crate::db::time;
 // Until `crate::db::decode` lands: the identity store's decoders are the crate's one place.
@@ -67,7 +67,7 @@ impl Staff {
         limit: u32,
         cursor: Option<i64>,
     ) -> Result<Page<Entry>, StaffError> {
-        let items = query::page(&self.db, filter, Direction::NewestBefore(cursor), limit + 1).await?;
+        let items = self.records.audit.page(filter, Direction::NewestBefore(cursor), limit + 1).await?;
         let page = Page::from_one_extra(items, limit, |e| e.seq.to_string());
         let detail = json!({"user_id": filter.user_id, "action": filter.action, "from": filter.from, "to": filter.to});
         self.record_read(actor, "admin.audit_logs.list", "audit_log", None, detail).await?;
@@ -76,7 +76,7 @@ impl Staff {
 
     /// Walks the tamper-evident chain.
     pub async fn verify_audit_chain(&self, actor: &Actor) -> Result<ChainReport, StaffError> {
-        let report = crate::audit::verify(&self.db).await?;
+        let report = self.records.audit.verify().await?;
         let detail = json!({"ok": report.ok, "checked": report.checked});
         self.record_read(actor, "admin.audit_logs.verify", "audit_log", None, detail).await?;
         Ok(report)
@@ -107,7 +107,7 @@ impl Staff {
         limit: u32,
         cursor: Option<Uuid>,
     ) -> Result<Page<crate::notifications::Notification>, StaffError> {
-        let items = crate::notifications::list(&self.db, limit + 1, cursor).await?;
+        let items = self.records.notifications.list(limit + 1, cursor).await?;
         let page = Page::from_one_extra(items, limit, |n| n.id.to_string());
         let detail = json!({"results": page.items.len()});
         self.record_read(actor, "admin.notifications.list", "notification", None, detail).await?;

@@ -12,7 +12,7 @@ pub mod store;
 pub mod users;
 
 pub use error::StaffError;
-pub use service::Staff;
+pub use service::{Records, Staff};
 
 /// `{"items": [...], "next_cursor": ...}` (docs/api.md, Lists).
 #[derive(Debug, serde::Serialize)]

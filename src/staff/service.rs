@@ -6,10 +6,12 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::error::StaffError;
+use crate::audit::Audit;
 use crate::audit::{self, Actor, Event};
 use crate::authz::Authz;
 use crate::db::Db;
 use crate::identity::{Identity, Sessions};
+use crate::notifications::Notifications;
 
 /// User administration (create/invite, lock, roles, grants) and the records staff read (audit
 /// chain, security events, notifications, counts, jobs). Every call is audited with the acting
@@ -23,6 +25,15 @@ pub struct Staff {
     pub(super) identity: Arc<Identity>,
     /// Ending the sessions of a user staff lock (the revocation cache).
     pub(super) sessions: Arc<Sessions>,
+    /// The audit chain and the notifications staff read.
+    pub(super) records: Records,
+}
+
+/// What staff read besides users: the audit chain and the notifications.
+#[derive(Clone, Debug)]
+pub struct Records {
+    pub audit: Audit,
+    pub notifications: Notifications,
 }
 
 impl std::fmt::Debug for Staff {
@@ -38,8 +49,9 @@ impl Staff {
         authz: Arc<Authz>,
         identity: Arc<Identity>,
         sessions: Arc<Sessions>,
+        records: Records,
     ) -> Self {
-        Self { db, jobs, authz, identity, sessions }
+        Self { db, jobs, authz, identity, sessions, records }
     }
 
     /// Records that `actor` read something (who looked at what is part of the record).

@@ -26,7 +26,7 @@ async fn append_one(app: &TestApp, n: usize) {
 #[actix_web::test]
 async fn a_fresh_chain_verifies() {
     let app = spawn_app().await;
-    let report = audit::verify(&app.state.db).await.unwrap();
+    let report = app.state.audit.verify().await.unwrap();
     assert!(report.ok);
     assert_eq!(report.checked, 0);
 }
@@ -36,7 +36,7 @@ async fn parallel_writers_never_fork_the_chain() {
     let app = spawn_app().await;
     let writers = (0..40).map(|n| append_one(&app, n));
     futures::future::join_all(writers).await;
-    let report = audit::verify(&app.state.db).await.unwrap();
+    let report = app.state.audit.verify().await.unwrap();
     assert!(report.ok, "{report:?}");
     assert_eq!(report.checked, 40);
 }
@@ -49,7 +49,7 @@ async fn a_rolled_back_change_leaves_no_audit_entry() {
     audit::record(&mut tx, &Actor::system(), event(1)).await.unwrap();
     tx.rollback().await.unwrap();
     append_one(&app, 2).await;
-    let report = audit::verify(db).await.unwrap();
+    let report = tresor::audit::Audit::new(db.clone()).verify().await.unwrap();
     assert!(report.ok, "{report:?}");
     assert_eq!(report.checked, 1);
 }
@@ -96,7 +96,7 @@ async fn cli_verify_passes_then_fails_naming_the_row_edited_by_hand() {
 
     let bad_id = third_id(&app).await;
     tamper(&app, "UPDATE audit_log SET new_value = '{\"n\":999}' WHERE seq = 3").await;
-    let report = audit::verify(&app.state.db).await.unwrap();
+    let report = app.state.audit.verify().await.unwrap();
     assert!(!report.ok);
     assert_eq!(report.first_bad_id.as_deref(), Some(bad_id.as_str()));
     assert_eq!(report.checked, 2);
@@ -114,10 +114,10 @@ async fn deleting_a_middle_or_the_last_row_breaks_the_chain() {
         append_one(&app, n).await;
     }
     tamper(&app, "DELETE FROM audit_log WHERE seq = 4").await;
-    let report = audit::verify(&app.state.db).await.unwrap();
+    let report = app.state.audit.verify().await.unwrap();
     assert!(!report.ok, "a deleted last row shows against the head");
     sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(app.state.db.writer()).await.unwrap();
-    let report = audit::verify(&app.state.db).await.unwrap();
+    let report = app.state.audit.verify().await.unwrap();
     assert!(!report.ok);
     assert_eq!(report.checked, 1);
 }
@@ -134,7 +134,7 @@ async fn many_events_appended_at_once_chain_in_order() {
     tx.commit().await.unwrap();
     assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), [2, 3, 4, 5, 6]);
     append_one(&app, 7).await;
-    let report = audit::verify(db).await.unwrap();
+    let report = tresor::audit::Audit::new(db.clone()).verify().await.unwrap();
     assert!(report.ok, "{report:?}");
     assert_eq!(report.checked, 7);
 }

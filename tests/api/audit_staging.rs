@@ -1,7 +1,7 @@
 //! Staged audit entries (the ledger's hot path) and the linker that chains them, on the test's
 //! database (SQLite or PostgreSQL).
 
-use tresor::audit::query::{AuditFilter, Direction, page};
+use tresor::audit::query::{AuditFilter, Direction};
 use tresor::audit::{self, Actor, Event};
 
 use crate::support::ledger::{caller, deposit, open};
@@ -40,20 +40,20 @@ async fn staged_targets(app: &TestApp) -> Vec<String> {
 async fn staged_entries_are_chained_once_each_by_racing_linkers() {
     let app = spawn_app().await;
     let writers = (0..30).map(|n| stage(&app, n * 50, 50));
-    let linkers = (0..4).map(|_| audit::link_pending(&app.state.db));
+    let linkers = (0..4).map(|_| app.state.audit.link_pending());
     let (_, linked) =
         futures::future::join(futures::future::join_all(writers), futures::future::join_all(linkers)).await;
     for result in linked {
         result.unwrap();
     }
-    audit::link_pending(&app.state.db).await.unwrap();
+    app.state.audit.link_pending().await.unwrap();
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_pending").await, 0);
     let mut targets = staged_targets(&app).await;
     assert_eq!(targets.len(), 1500, "every staged entry is linked, none twice");
     targets.sort_by_key(|t| t.parse::<usize>().unwrap());
     targets.dedup();
     assert_eq!(targets.len(), 1500);
-    let report = audit::verify(&app.state.db).await.unwrap();
+    let report = app.state.audit.verify().await.unwrap();
     assert!(report.ok, "{report:?}");
 }
 
@@ -62,10 +62,10 @@ async fn entries_staged_in_one_transaction_keep_their_order_in_the_chain() {
     let app = spawn_app().await;
     stage(&app, 0, 5).await;
     // The server's own linker may get there first; either way all five end up linked, in order.
-    audit::link_pending(&app.state.db).await.unwrap();
+    app.state.audit.link_pending().await.unwrap();
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_pending").await, 0);
     assert_eq!(staged_targets(&app).await, ["0", "1", "2", "3", "4"]);
-    assert_eq!(audit::link_pending(&app.state.db).await.unwrap(), 0, "nothing is linked twice");
+    assert_eq!(app.state.audit.link_pending().await.unwrap(), 0, "nothing is linked twice");
 }
 
 #[actix_web::test]
@@ -77,7 +77,7 @@ async fn a_rolled_back_transaction_stages_nothing() {
     audit::staged_rows(vec![(&actor, event(1))]).execute(&mut tx).await.unwrap();
     tx.rollback().await.unwrap();
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_pending").await, 0);
-    assert_eq!(audit::link_pending(db).await.unwrap(), 0);
+    assert_eq!(tresor::audit::Audit::new(db.clone()).link_pending().await.unwrap(), 0);
 }
 
 /// A transaction holding one staged entry: tampering is tried in it, so the server's linker
@@ -105,11 +105,11 @@ async fn a_money_movement_is_in_the_audit_log_as_soon_as_it_is_answered() {
     assert_eq!(outcome.status, 201, "{}", outcome.body);
     // No waiting for the background linker: a reader links what is staged before it reads.
     let filter = AuditFilter { action: Some("ledger.deposit".into()), ..AuditFilter::default() };
-    let entries = page(&app.state.db, &filter, Direction::NewestBefore(None), 10).await.unwrap();
+    let entries = app.state.audit.page(&filter, Direction::NewestBefore(None), 10).await.unwrap();
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(entries[0].target_id.as_deref(), Some(account.id.to_string().as_str()));
     assert_eq!(entries[0].new.as_ref().unwrap()["amount"], 1_234);
-    let report = audit::verify(&app.state.db).await.unwrap();
+    let report = app.state.audit.verify().await.unwrap();
     assert!(report.ok, "{report:?}");
 }
 

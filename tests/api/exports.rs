@@ -76,7 +76,7 @@ async fn a_user_export_is_built_mailed_as_a_link_and_downloaded_once_built() {
     assert!(!sealed.contains(&signed.user.email), "the stored file is sealed");
     let downloads = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'export.downloaded'").await;
     assert_eq!(downloads, 1);
-    assert!(tresor::audit::verify(&app.state.db).await.unwrap().ok);
+    assert!(app.state.audit.verify().await.unwrap().ok);
 }
 
 #[actix_web::test]

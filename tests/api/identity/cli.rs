@@ -152,7 +152,7 @@ async fn keys_rotate_re_encrypts_personal_data_while_the_server_runs_and_old_tok
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1, "the recomputed blind index still finds the SSN");
     let again = app.cli(&["keys", "rotate"]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("re-encrypted 0 users"));
-    assert!(tresor::audit::verify(&app.state.db).await.unwrap().ok);
+    assert!(app.state.audit.verify().await.unwrap().ok);
 }
 
 /// Another process rotated the signing key and signs with it before this server's periodic

@@ -102,5 +102,5 @@ async fn expire_lockouts_ends_only_the_lockouts_that_are_due() {
     assert_eq!(tresor::identity::maintenance::expire_lockouts(&app.state.db, now).await.unwrap(), 0, "idempotent");
     assert_eq!(app.login(&due.email, &due.password).await.status(), 200);
     assert_eq!(app.login(&running.email, &running.password).await.status(), 401);
-    assert!(tresor::audit::verify(&app.state.db).await.unwrap().ok);
+    assert!(app.state.audit.verify().await.unwrap().ok);
 }

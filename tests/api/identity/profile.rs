@@ -110,7 +110,7 @@ async fn deletion_needs_the_password_ends_sessions_and_the_purge_keeps_the_audit
     let row: (Option<String>, Option<String>, Option<String>, String) =
         sqlx::query_as("SELECT email, ssn, address, full_name FROM users").fetch_one(db.reader()).await.unwrap();
     assert_eq!(row, (None, None, None, String::new()));
-    let chain = tresor::audit::verify(db).await.unwrap();
+    let chain = tresor::audit::Audit::new(db.clone()).verify().await.unwrap();
     assert!(chain.ok, "{chain:?}");
     let purged = app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.purged'").await;
     assert_eq!(purged, 1);
@@ -152,7 +152,8 @@ async fn the_export_holds_the_profile_with_personal_data_sessions_and_audit() {
     let signed = app.full_user().await;
     let me: Value = app.get_authed("/v1/users/me", &signed.access).await.json().await.unwrap();
     let id = uuid::Uuid::parse_str(me["id"].as_str().unwrap()).unwrap();
-    let export = tresor::identity::export::collect(&app.state.db, &app.state.keys, id).await.unwrap().unwrap();
+    let export =
+        tresor::identity::export::collect(&app.state.db, &app.state.audit, &app.state.keys, id).await.unwrap().unwrap();
     assert_eq!(export["profile"]["ssn"], "123-45-6789", "the owner's own export holds the full SSN");
     assert_eq!(export["profile"]["address"]["line1"], "742 Evergreen Terrace");
     assert_eq!(export["sessions"].as_array().unwrap().len(), 1);
@@ -160,7 +161,7 @@ async fn the_export_holds_the_profile_with_personal_data_sessions_and_audit() {
         export["audit"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert!(actions.contains(&"user.registered") && actions.contains(&"user.email_verified"), "{actions:?}");
     assert!(
-        tresor::identity::export::collect(&app.state.db, &app.state.keys, uuid::Uuid::now_v7())
+        tresor::identity::export::collect(&app.state.db, &app.state.audit, &app.state.keys, uuid::Uuid::now_v7())
             .await
             .unwrap()
             .is_none()

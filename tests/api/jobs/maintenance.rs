@@ -145,7 +145,7 @@ async fn the_expire_lockouts_job_ends_due_lockouts_with_an_audit_entry_and_keeps
     assert_eq!(unlocked().await, 1);
     handlers::expire_lockouts(&services).await.unwrap();
     assert_eq!(unlocked().await, 1, "running it again changes nothing");
-    assert!(tresor::audit::verify(&app.state.db).await.unwrap().ok);
+    assert!(app.state.audit.verify().await.unwrap().ok);
 }
 
 #[actix_web::test]
