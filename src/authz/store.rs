@@ -7,9 +7,8 @@ use sqlx::{Any, AnyConnection, Executor};
 use uuid::Uuid;
 
 use super::permission::Permission;
+use crate::db::decode::{self, opt_time};
 use crate::db::time;
-// Until `crate::db::decode` lands: the identity store's decoders are the crate's one place.
-use crate::identity::store::{opt_time, parse_id};
 
 /// A direct grant of one permission (docs/api.md: `POST /v1/admin/users/{id}/permissions`).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -39,11 +38,11 @@ impl GrantRow {
     fn into_grant(self) -> Result<Option<Grant>, sqlx::Error> {
         let Some(permission) = Permission::parse(&self.permission) else { return Ok(None) };
         Ok(Some(Grant {
-            id: parse_id(&self.id)?,
-            user_id: parse_id(&self.user_id)?,
+            id: decode::uuid(&self.id)?,
+            user_id: decode::uuid(&self.user_id)?,
             permission,
-            granted_by: self.granted_by.as_deref().map(parse_id).transpose()?,
-            granted_at: time::from_db(&self.granted_at)?,
+            granted_by: self.granted_by.as_deref().map(decode::uuid).transpose()?,
+            granted_at: decode::time(&self.granted_at)?,
             expires_at: opt_time(self.expires_at)?,
         }))
     }

@@ -14,9 +14,7 @@ use super::service::Staff;
 use super::store::records::{self, SecurityEventRow, UserColumn};
 use crate::audit::query::{AuditFilter, Direction, json_of};
 use crate::audit::{Actor, ChainReport, Entry};
-use crate::db::time;
-// Until `crate::db::decode` lands: the identity store's decoders are the crate's one place.
-use crate::identity::store::parse_id;
+use crate::db::decode;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SecurityEventView {
@@ -32,10 +30,10 @@ pub struct SecurityEventView {
 impl SecurityEventView {
     fn from_row(row: SecurityEventRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
-            id: parse_id(&row.id)?,
-            at: time::from_db(&row.at)?,
+            id: decode::uuid(&row.id)?,
+            at: decode::time(&row.at)?,
             kind: row.kind,
-            user_id: row.user_id.as_deref().map(parse_id).transpose()?,
+            user_id: row.user_id.as_deref().map(decode::uuid).transpose()?,
             ip: row.ip,
             detail: json_of(row.detail).unwrap_or_default(),
         })

@@ -11,13 +11,12 @@ use super::service::Staff;
 use super::store::users::{self as store, AdminUserRow, ListFilter};
 use crate::audit::Actor;
 use crate::authz::store::{Grant, live_grants};
+use crate::db::decode::{self, opt_time};
 use crate::db::time;
 use crate::identity::Role;
 use crate::identity::fields::{Email, FullName};
 use crate::identity::store::users;
 use crate::identity::users::ProvisionedUser;
-// Until `crate::db::decode` lands: the identity store's decoders are the crate's one place.
-use crate::identity::store::{opt_time, parse_id};
 
 /// A user as staff see it (no sealed personal data).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -46,7 +45,7 @@ impl AdminUser {
         let locked_until = opt_time(row.locked_until)?;
         let staff_locked_at = opt_time(row.staff_locked_at)?;
         Ok(Self {
-            id: parse_id(&row.id)?,
+            id: decode::uuid(&row.id)?,
             email: row.email,
             full_name: row.full_name,
             status: row.status,
@@ -56,7 +55,7 @@ impl AdminUser {
             locked: staff_locked_at.is_some() || locked_until.is_some_and(|t| t > Utc::now()),
             locked_until,
             staff_locked_at,
-            created_at: time::from_db(&row.created_at)?,
+            created_at: decode::time(&row.created_at)?,
             grants: None,
         })
     }

@@ -13,7 +13,6 @@ pub mod users;
 
 /// For callers outside identity (authz, MFA, staff) that decoded through here before
 /// `crate::db::decode` existed; new code uses that module.
-pub use crate::db::decode::{opt_time, uuid as parse_id};
 
 /// Whether an error is a unique-constraint violation (a concurrent insert won).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {

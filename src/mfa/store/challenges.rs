@@ -3,9 +3,8 @@
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
+use crate::db::decode;
 use crate::db::time;
-// Until `crate::db::decode` lands: the identity store's decoders are the crate's one place.
-use crate::identity::store::parse_id;
 
 /// A live sign-in waiting for its code, with the device it started on.
 #[derive(Clone, Debug)]
@@ -58,8 +57,8 @@ pub async fn reserve_attempt(conn: &mut AnyConnection, token_hash: &str, max: u3
     .await?;
     if let Some(row) = row {
         return Ok(Reserved::Attempt(Challenge {
-            id: parse_id(&row.id)?,
-            user_id: parse_id(&row.user_id)?,
+            id: decode::uuid(&row.id)?,
+            user_id: decode::uuid(&row.user_id)?,
             device_name: row.device_name,
             ip: row.ip,
             user_agent: row.user_agent,
