@@ -11,9 +11,6 @@ pub mod sealed;
 pub mod sessions;
 pub mod users;
 
-/// For callers outside identity (authz, MFA, staff) that decoded through here before
-/// `crate::db::decode` existed; new code uses that module.
-
 /// Whether an error is a unique-constraint violation (a concurrent insert won).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
