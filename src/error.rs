@@ -2,7 +2,7 @@
 //! [`Error::Rejected`] carrying a [`Problem`]: what kind of refusal it is ([`Kind`]), a stable
 //! slug that names it (part of the contract), and words for a person; anything unexpected is
 //! [`Error::Internal`], whose cause is logged and never shown. The domain knows nothing of
-//! HTTP: `src/http/problem.rs` renders a problem as `application/problem+json` (RFC 9457) and
+//! HTTP: `src/http/problems/` renders a problem as `application/problem+json` (RFC 9457) and
 //! an internal error as an opaque 500.
 
 use std::collections::BTreeMap;
