@@ -21,9 +21,19 @@ fn event(action: &'static str, id: Uuid, old: Option<serde_json::Value>, new: se
 
 impl Staff {
     /// Locks the user until staff unlock them (the lockout job never lifts this), and ends
-    /// every session at once.
+    /// every session at once. The last unlocked admin cannot be locked (nobody could then sign in
+    /// to unlock anyone), and nobody locks themselves.
     pub async fn lock(&self, actor: &Actor, id: Uuid, reason: Option<String>) -> Result<AdminUser, StaffError> {
         let mut tx = self.db.begin().await?;
+        // Every admin row is locked first, so two admins locking each other at once are decided
+        // one after the other and cannot both succeed.
+        let admins = store::lock_admins(&mut tx).await?;
+        if admins.contains(&id) && store::other_admins(&mut tx, id).await? == 0 {
+            return Err(StaffError::LastAdmin);
+        }
+        if actor.user_id == Some(id) {
+            return Err(StaffError::SelfLock);
+        }
         if !store::lock(&mut tx, id, actor.user_id, reason.as_deref()).await? {
             return Err(StaffError::UserNotFound);
         }
@@ -61,6 +71,7 @@ impl Staff {
         if store::status(&mut tx, id).await?.is_none_or(|s| s == users::DELETED) {
             return Err(StaffError::UserNotFound);
         }
+        store::lock_admins(&mut tx).await?;
         let old = users::roles(&mut *tx, id).await?;
         if old.contains(&Role::Admin) && !roles.contains(&Role::Admin) && store::other_admins(&mut tx, id).await? == 0 {
             return Err(StaffError::LastAdmin);

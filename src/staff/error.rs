@@ -10,9 +10,13 @@ pub enum StaffError {
     /// No such live grant of that user.
     #[error("the grant was not found")]
     GrantNotFound,
-    /// Demoting the last admin would leave nobody to manage roles.
+    /// Demoting or locking the last unlocked admin would leave nobody to manage roles or unlock
+    /// anyone.
     #[error("the last admin cannot lose the admin role")]
     LastAdmin,
+    /// A staff member tried to lock their own account.
+    #[error("you cannot lock your own account")]
+    SelfLock,
     /// Anything else (storage, identity's own refusals), answered as it is.
     #[error(transparent)]
     Other(#[from] Error),

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{Any, AnyConnection, Executor};
 use uuid::Uuid;
 
-use crate::db::{batch, time};
+use crate::db::{Dialect, batch, decode, time};
 use crate::identity::Role;
 
 /// A `users` row with what staff see (no sealed personal data).
@@ -167,16 +167,30 @@ pub async fn unlock(conn: &mut AnyConnection, id: Uuid) -> Result<bool, sqlx::Er
     Ok(done.rows_affected() > 0)
 }
 
-/// Admins other than `id` who are not deleted.
+/// Admins other than `id` who are neither deleted nor locked by staff (an automatic lockout
+/// ends by itself, so it does not count).
 #[tracing::instrument(skip_all, fields(user = %id))]
 pub async fn other_admins(conn: &mut AnyConnection, id: Uuid) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id \
-         WHERE r.role = 'admin' AND u.status <> 'deleted' AND r.user_id <> $1",
+         WHERE r.role = 'admin' AND u.status <> 'deleted' AND u.staff_locked_at IS NULL AND r.user_id <> $1",
     )
     .bind(id.to_string())
     .fetch_one(conn)
     .await
+}
+
+/// Locks the rows of every admin until commit, in id order (PostgreSQL; SQLite's write
+/// transaction already holds the lock), and returns their ids: a change that must leave one
+/// unlocked admin decides on counts nobody else can change meanwhile.
+#[tracing::instrument(skip_all)]
+pub async fn lock_admins(conn: &mut AnyConnection) -> Result<Vec<Uuid>, sqlx::Error> {
+    let sql = format!(
+        "SELECT id FROM users WHERE id IN (SELECT user_id FROM user_roles WHERE role = 'admin') ORDER BY id{}",
+        Dialect::of(conn).for_update()
+    );
+    let ids: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await?;
+    ids.iter().map(|id| decode::uuid(id)).collect()
 }
 
 /// Replaces the user's roles with `roles`.

@@ -216,3 +216,42 @@ async fn staff_read_events_notifications_stats_and_jobs() {
     assert_problem(app.get_authed("/v1/admin/audit-logs?from=yesterday", &admin.token).await, 400, "invalid-request")
         .await;
 }
+
+#[actix_web::test]
+async fn the_last_unlocked_admin_cannot_be_locked_and_nobody_locks_themselves() {
+    let app = spawn_app().await;
+    let ada = app.staff_with_mfa(&[Role::Admin]).await;
+    let bob = app.staff_with_mfa(&[Role::Admin]).await;
+    let support = app.staff_with_mfa(&[Role::Support]).await;
+    let lock = |id: &str| format!("/v1/admin/users/{id}/lock");
+    // Nobody locks themselves, even with another admin left.
+    assert_problem(app.post_authed(&lock(&ada.id), &ada.token, &json!({})).await, 409, "self-lock").await;
+    // Two admins locking each other at once: one wins, and one admin stays unlocked.
+    let (lock_bob, lock_ada, empty) = (lock(&bob.id), lock(&ada.id), json!({}));
+    let (a, b) =
+        tokio::join!(app.post_authed(&lock_bob, &ada.token, &empty), app.post_authed(&lock_ada, &bob.token, &empty));
+    let statuses = [a.status().as_u16(), b.status().as_u16()];
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| [200, 401, 409].contains(s)), "{statuses:?}");
+    let (winner, loser) = if statuses[0] == 200 { (&ada, &bob) } else { (&bob, &ada) };
+    // The one left is the last unlocked admin: neither staff nor they themselves can lock them.
+    assert_problem(app.post_authed(&lock(&winner.id), &support.token, &json!({})).await, 409, "last-admin").await;
+    assert_problem(app.post_authed(&lock(&winner.id), &winner.token, &json!({})).await, 409, "last-admin").await;
+    // Nor can they lose the role while the other admin is locked.
+    let own = format!("/v1/admin/users/{}/roles", winner.id);
+    let response = app.send_authed(Method::PUT, &own, &winner.token, Some(json!({"roles": ["support"]}))).await;
+    assert_problem(response, 409, "last-admin").await;
+    let unlocked: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users u JOIN user_roles r ON r.user_id = u.id \
+         WHERE r.role = 'admin' AND u.staff_locked_at IS NULL",
+    )
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(unlocked, 1);
+    assert_eq!(app.login(&winner.email, PASSWORD).await.status(), 200);
+    // Once the other is unlocked, either may be locked again.
+    let unlock = format!("/v1/admin/users/{}/unlock", loser.id);
+    assert_eq!(app.post_authed(&unlock, &support.token, &json!({})).await.status(), 200);
+    assert_eq!(app.post_authed(&lock(&winner.id), &support.token, &json!({})).await.status(), 200);
+}

@@ -25,7 +25,9 @@ pub struct LockRequest {
 /// job never lifts a staff lock.
 #[utoipa::path(operation_id = "admin_lock_user", tag = "staff", request_body(content = Option<LockRequest>, description = "optional"),
     responses((status = 200, body = AdminUser), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json")),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, description = "`last-admin`: the last unlocked admin; `self-lock`: your own account",
+            content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[post("/v1/admin/users/{id}/lock")]
 pub async fn lock(
