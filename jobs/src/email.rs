@@ -7,7 +7,7 @@ mod render;
 
 use serde::{Deserialize, Serialize};
 
-pub use mailer::{MailError, Mailer, MailerSettings, Outgoing};
+pub use mailer::{MailError, Mailer, MailerSettings, Outgoing, deliverable};
 pub use render::{RenderError, Rendered, contract, render};
 
 /// Every message the service can send. The name is stable: it is stored with queued mail.

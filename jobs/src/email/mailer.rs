@@ -55,6 +55,13 @@ enum Transport {
     Files(PathBuf),
 }
 
+/// Whether the mailer can address a message to `address`: the recipient is parsed exactly as
+/// [`Mailer::build`] parses it. `"a b"@example.com` is a valid address by RFC 5322, but not
+/// one this mailer can send to, so accepting it would make an account that never gets mail.
+pub fn deliverable(address: &str) -> bool {
+    address.parse::<Mailbox>().is_ok()
+}
+
 impl Mailer {
     pub fn new(settings: &MailerSettings) -> Result<Self, MailError> {
         let from: Mailbox =

@@ -1,32 +1,4 @@
-//! Email address, phone number, full name.
-
-use serde::Serialize;
-
-/// An email address as used to sign in: trimmed and lower-cased, so `Ada@Example.com` and
-/// `ada@example.com` are one account.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct Email(String);
-
-impl Email {
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let value = raw.trim().to_lowercase();
-        let invalid = || "must be a valid email address, e.g. ada@example.com".to_owned();
-        if value.len() > 254 || !email_address::EmailAddress::is_valid(&value) {
-            return Err(invalid());
-        }
-        let (_, domain) = value.rsplit_once('@').ok_or_else(invalid)?;
-        // A routable domain: labels with a dot between them, no IP literal.
-        if !domain.contains('.') || domain.starts_with('[') || domain.ends_with('.') {
-            return Err(invalid());
-        }
-        Ok(Self(value))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+//! Phone number, full name.
 
 /// A phone number in E.164 form: `+`, country code, number; 8 to 16 characters in all.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,15 +45,6 @@ impl FullName {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn emails_are_normalised_and_junk_refused() {
-        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "ada@[127.0.0.1]", "a b@example.com"] {
-            assert!(Email::parse(bad).is_err(), "{bad:?}");
-        }
-        assert!(Email::parse(&format!("{}@example.com", "a".repeat(250))).is_err());
-    }
 
     #[test]
     fn phones_must_be_e164() {

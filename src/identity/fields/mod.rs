@@ -3,10 +3,12 @@
 
 mod address;
 mod contact;
+mod email;
 mod personal;
 
 pub use address::{Address, PostalAddress};
-pub use contact::{Email, FullName, Phone};
+pub use contact::{FullName, Phone};
+pub use email::Email;
 pub use personal::{DateOfBirth, Ssn};
 
 use crate::error::FieldErrors;

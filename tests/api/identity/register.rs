@@ -39,6 +39,35 @@ async fn a_taken_email_gets_the_same_answer_and_its_owner_is_told_instead() {
 }
 
 #[actix_web::test]
+async fn look_alike_spellings_of_a_taken_email_are_the_same_account_or_refused() {
+    let app = spawn_app().await;
+    let tag = uuid::Uuid::new_v4().simple().to_string();
+    let email = format!("ada{tag}@example.com");
+    app.register_user(&email).await;
+    // Full width and upper case are the same mailbox after NFKC: the owner is told, no new account.
+    let wide: String = format!("ADA{tag}").chars().map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap()).collect();
+    let body = json!({"email": format!("{wide}@ｅｘａｍｐｌｅ.ｃｏｍ"), "password": PASSWORD, "full_name": "Eve"});
+    assert_eq!(app.register(&body).await.status(), 201);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1, "no second account");
+    assert_eq!(app.mail_to(&email, "registration_attempt").await.len(), 1);
+    // A Cyrillic look-alike, a look-alike domain and an address the mailer cannot reach are 400s.
+    for bad in [
+        format!("\u{430}da{tag}@example.com"),
+        format!("ada{tag}@\u{435}xample.com"),
+        format!("\"ada {tag}\"@example.com"),
+    ] {
+        let body = json!({"email": bad, "password": PASSWORD, "full_name": "Eve"});
+        let problem = assert_problem(app.register(&body).await, 400, "invalid-request").await;
+        assert!(problem["errors"]["email"].is_array(), "{bad}: {problem}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1, "nothing written");
+    // Signing in with the full-width spelling finds the one account.
+    let verify = app.link_token(&email, "verify_email").await;
+    assert_eq!(app.verify_email(&verify).await.status(), 204);
+    assert_eq!(app.login(&format!("{wide}@example.com"), PASSWORD).await.status(), 200);
+}
+
+#[actix_web::test]
 async fn every_invalid_field_is_named_in_one_400() {
     let app = spawn_app().await;
     let body = json!({
