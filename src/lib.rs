@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod mail;
 pub mod mfa;
 pub mod notifications;
+pub mod private_files;
 pub mod queue;
 pub mod ratelimit;
 pub mod redis;

@@ -8,6 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = tresor::cli::parse();
+    tresor::private_files::restrict_new_files();
     let config = match tresor::config::load() {
         Ok(config) => config,
         Err(error) => {
@@ -15,6 +16,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Err(error) = tresor::private_files::protect_dir(&config.data_dir) {
+        eprintln!("tresor: data_dir {}: {error}", config.data_dir.display());
+        return ExitCode::FAILURE;
+    }
     tresor::telemetry::init(config.log_format);
     actix_web::rt::System::new().block_on(tresor::commands::run(cli, config))
 }

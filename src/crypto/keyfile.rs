@@ -1,7 +1,8 @@
 //! The key-ring file format, `{"active": "<id>", "keys": [{"id", "created_at", "secret"}]}`
 //! (one file per ring in the keys folder), and the operator's changes to it: `tresor keys
 //! generate` appends a key, `tresor keys rotate` makes the newest one active. Files are
-//! replaced atomically (write, fsync, rename) and stay readable by their owner only.
+//! replaced atomically (write under a unique temporary name, fsync, rename), created only if
+//! absent (hard link, which never replaces), and stay readable by their owner only.
 
 use std::fs;
 use std::io::Write;
@@ -59,29 +60,50 @@ pub fn read(path: &Path) -> anyhow::Result<RingFile> {
     serde_json::from_str(&text).with_context(|| format!("key ring {} is not valid", path.display()))
 }
 
-/// Writes a ring, replacing any old file atomically.
-pub fn write(path: &Path, ring: &RingFile) -> anyhow::Result<()> {
+/// A temporary file beside `path` that no other process or call picks: two processes writing
+/// the same ring never write into, rename or delete each other's temporary file.
+fn temp_path(path: &Path) -> PathBuf {
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let _ = fs::remove_file(&tmp);
-    write_private(&tmp, &serde_json::to_vec_pretty(ring)?)?;
-    fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))
+    tmp.push(format!(".{}.{}.tmp", std::process::id(), hex::encode(random::bytes::<8>())));
+    PathBuf::from(tmp)
 }
 
-/// A new ring with one key, active.
-pub fn create(path: &Path) -> anyhow::Result<String> {
+/// Writes a ring, replacing any old file atomically.
+pub fn write(path: &Path, ring: &RingFile) -> anyhow::Result<()> {
+    let tmp = temp_path(path);
+    write_private(&tmp, &serde_json::to_vec_pretty(ring)?)?;
+    fs::rename(&tmp, path).map_err(|error| {
+        let _ = fs::remove_file(&tmp);
+        anyhow::Error::new(error).context(format!("replacing {}", path.display()))
+    })
+}
+
+/// A new ring with one key, active, written only if no ring is there yet: the complete file is
+/// written under a temporary name, then hard-linked to `path`, which fails if `path` exists —
+/// so of several processes creating the same ring at once exactly one wins, and nobody ever
+/// reads a half-written ring. Returns the new key's id, or `None` when another process's ring
+/// was there first (read that one).
+pub fn create(path: &Path) -> anyhow::Result<Option<String>> {
     let entry = new_entry();
     let id = entry.id.clone();
-    write(path, &RingFile { active: id.clone(), keys: vec![entry] })?;
-    Ok(id)
+    let tmp = temp_path(path);
+    write_private(&tmp, &serde_json::to_vec_pretty(&RingFile { active: id.clone(), keys: vec![entry] })?)?;
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(Some(id)),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+        Err(error) => Err(anyhow::Error::new(error).context(format!("creating {}", path.display()))),
+    }
 }
 
 /// Adds a key to a ring (creating the ring if missing, with the key active). Returns its id and
 /// whether it is active.
 pub fn generate(path: &Path) -> anyhow::Result<(String, bool)> {
-    if !path.exists() {
-        return Ok((create(path)?, true));
+    if !path.exists()
+        && let Some(id) = create(path)?
+    {
+        return Ok((id, true));
     }
     let mut ring = read(path)?;
     let entry = new_entry();

@@ -131,7 +131,11 @@ impl Keys {
                         path.display()
                     );
                 }
-                keyfile::create(&path)?;
+                // Another process starting at the same moment may create it first: then its
+                // ring is the one everybody reads.
+                if keyfile::create(&path)?.is_none() {
+                    continue;
+                }
                 tracing::warn!(path = %path.display(), "generated a new {name} key ring for development; back up the keys folder or data encrypted under it is lost");
             }
         }
@@ -161,6 +165,28 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
+
+    #[test]
+    fn loaders_racing_on_a_fresh_folder_all_read_the_winners_keys() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let loaders: Vec<_> = (0..4)
+                .map(|_| {
+                    let path = dir.path().to_owned();
+                    std::thread::spawn(move || Keys::load(&path, true).map(|k| k.encryption.active().0.to_string()))
+                })
+                .collect();
+            let ids: Vec<String> = loaders.into_iter().map(|l| l.join().unwrap().unwrap()).collect();
+            assert!(ids.windows(2).all(|w| w[0] == w[1]), "one key for everyone: {ids:?}");
+            let mut names: Vec<String> = fs_names(dir.path());
+            names.sort();
+            assert_eq!(names, ["encryption.json", "mac.json", "signing.json"], "no temporary file is left");
+        }
+    }
+
+    fn fs_names(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+    }
 
     #[test]
     fn development_generates_once_and_production_refuses_missing_rings() {
