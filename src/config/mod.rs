@@ -9,6 +9,7 @@ mod jobs;
 mod ledger;
 mod security;
 mod sources;
+mod validate;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -24,12 +25,16 @@ pub use ledger::{LedgerEngine, LedgerSettings};
 pub use security::{AuthzSettings, MfaSettings};
 pub use sources::{ConfigError, defaults, from_figment, load, sqlite_path};
 
-/// Which deployment this process is: decides defaults and how strict startup is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which deployment this process is (`TRESOR_ENV`): names the settings file read beside the
+/// defaults (`config/<name>.toml`) and decides how strict startup is. Any name works
+/// (`staging`, `qa`); only `production` turns on the production rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Environment {
     Development,
     Test,
     Production,
+    /// Any other deployment: its own settings file, the development rules.
+    Named(String),
 }
 
 impl Environment {
@@ -38,20 +43,32 @@ impl Environment {
             "" | "development" | "dev" => Ok(Self::Development),
             "test" => Ok(Self::Test),
             "production" | "prod" => Ok(Self::Production),
-            other => Err(ConfigError::new(format!("TRESOR_ENV={other:?} is not one of development, test, production"))),
+            other => {
+                // It names a file: letters, digits, `-` and `_` only, so it cannot leave the folder.
+                let valid =
+                    other.len() <= 64 && other.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if valid {
+                    Ok(Self::Named(other.to_owned()))
+                } else {
+                    Err(ConfigError::new(format!(
+                        "TRESOR_ENV={other:?} must be a name of at most 64 letters, digits, '-' and '_' (e.g. staging)"
+                    )))
+                }
+            }
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
             Self::Development => "development",
             Self::Test => "test",
             Self::Production => "production",
+            Self::Named(name) => name,
         }
     }
 
-    pub fn is_production(self) -> bool {
-        self == Self::Production
+    pub fn is_production(&self) -> bool {
+        *self == Self::Production
     }
 }
 
@@ -97,6 +114,10 @@ pub struct ServerSettings {
     pub json_limit_bytes: usize,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub cors_origins: Vec<String>,
+    /// Requests this process handles at once; one more is answered 503 `overloaded`.
+    pub max_in_flight: usize,
+    /// Seconds a request's body may take to arrive in full (408 `request-timeout` after).
+    pub body_timeout_secs: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -105,6 +126,8 @@ pub struct DatabaseSettings {
     pub url: SecretString,
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
+    /// PostgreSQL: milliseconds one statement may run before the server cancels it (0 = no limit).
+    pub statement_timeout_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]

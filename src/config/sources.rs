@@ -77,9 +77,24 @@ pub fn defaults() -> Figment {
 /// Extracts and resolves settings from any set of sources (the test harness builds its own
 /// instead of reading this process's environment).
 pub fn from_figment(env: Environment, figment: Figment) -> Result<Config, ConfigError> {
+    known_queues(&figment)?;
     let settings: Settings =
         figment.extract().map_err(|e| ConfigError::new(format!("configuration: {}", one_line(&e))))?;
     resolve(env, settings)
+}
+
+/// A misspelt queue (`TRESOR__JOBS__QUEUES__SEND_EMAL__CONCURRENCY`) is named as such, before
+/// extraction would report the fields its half-made section lacks.
+fn known_queues(figment: &Figment) -> Result<(), ConfigError> {
+    let Ok(queues) = figment.find_value("jobs.queues") else { return Ok(()) };
+    let Some(queues) = queues.as_dict() else { return Ok(()) };
+    match queues.keys().find(|name| !tresor_jobs::queues::ALL.contains(&name.as_str())) {
+        None => Ok(()),
+        Some(name) => Err(ConfigError::new(format!(
+            "jobs.queues.{name} is not a queue (known: {})",
+            tresor_jobs::queues::ALL.join(", ")
+        ))),
+    }
 }
 
 fn one_line(error: &figment::Error) -> String {
@@ -104,10 +119,10 @@ fn resolve(env: Environment, settings: Settings) -> Result<Config, ConfigError> 
     {
         return Err(ConfigError::new("REDIS_URL must start with redis:// or rediss://"));
     }
-    let log_format = match (settings.log.format, env) {
-        (LogFormat::Auto, Environment::Production) => LogFormat::Json,
-        (LogFormat::Auto, _) => LogFormat::Pretty,
-        (format, _) => format,
+    let log_format = match settings.log.format {
+        LogFormat::Auto if env.is_production() => LogFormat::Json,
+        LogFormat::Auto => LogFormat::Pretty,
+        format => format,
     };
     if env.is_production() && !public_url.starts_with("https://") {
         return Err(ConfigError::new(
@@ -115,9 +130,7 @@ fn resolve(env: Environment, settings: Settings) -> Result<Config, ConfigError> 
         ));
     }
     settings.jobs.validate(redis_url.is_some())?;
-    if settings.database.max_connections == 0 {
-        return Err(ConfigError::new("database.max_connections must be at least 1"));
-    }
+    super::validate::settings(&env, &settings)?;
     Ok(Config { env, data_dir, keys_dir, public_url, database_url, redis_url, log_format, settings })
 }
 

@@ -36,7 +36,12 @@ fn a_bad_setting_is_one_line_naming_it_and_exit_2() {
         ("TRESOR__SERVER__NO_SUCH_KEY", "1", "no_such_key"),
         ("PORT", "eighty", "PORT"),
         ("DATABASE_URL", "mysql://root:hunter2@localhost/x", "mysql"),
-        ("TRESOR_ENV", "staging", "TRESOR_ENV"),
+        ("TRESOR_ENV", "../etc", "TRESOR_ENV"),
+        ("TRESOR__LEDGER__MAX_TRANSACTION", "-5", "ledger.max_transaction"),
+        ("TRESOR__MFA__ISSUER", "a:b", "mfa.issuer"),
+        ("TRESOR__PASSWORDS__MIN_LENGTH", "200", "passwords.min_length"),
+        ("TRESOR__JOBS__QUEUES__SEND_EMAL__CONCURRENCY", "2", "jobs.queues.send_emal is not a queue"),
+        ("TRESOR__IDENTITY__ACCESS_TOKEN_MINUTES", "0", "identity.access_token_minutes"),
     ];
     for (name, value, named) in cases {
         let output = cli_command(dir.path(), "sqlite://unused.db").env(name, value).arg("migrate").output().unwrap();
@@ -46,6 +51,28 @@ fn a_bad_setting_is_one_line_naming_it_and_exit_2() {
         assert!(stderr.to_lowercase().contains(&named.to_lowercase()), "{name}: {stderr}");
         assert!(!stderr.contains("hunter2"), "a password never reaches the terminal: {stderr}");
     }
+}
+
+#[test]
+fn any_environment_name_works_and_only_production_has_production_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("s.db").display());
+    let weak = |env: &str| {
+        cli_command(dir.path(), &database)
+            .env("TRESOR_ENV", env)
+            .env("TRESOR_PUBLIC_URL", "https://bank.example")
+            .env("TRESOR__PASSWORDS__ARGON2_MEMORY_KIB", "8")
+            .arg("migrate")
+            .output()
+            .unwrap()
+    };
+    let staging = weak("staging");
+    assert_eq!(staging.status.code(), Some(0), "{}", stderr_of(&staging));
+    let production = weak("production");
+    assert_eq!(production.status.code(), Some(2));
+    let stderr = stderr_of(&production);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("passwords.argon2_memory_kib") && stderr.contains("OWASP"), "{stderr}");
 }
 
 #[test]
