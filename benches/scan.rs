@@ -39,7 +39,11 @@ fn bench(c: &mut Criterion) {
     let documents = runtime.block_on(async {
         let db = Db::connect(
             &config.database_url,
-            &PoolSettings { max_connections: 2, acquire_timeout: std::time::Duration::from_secs(5) },
+            &PoolSettings {
+                max_connections: 2,
+                acquire_timeout: std::time::Duration::from_secs(5),
+                statement_timeout: std::time::Duration::ZERO,
+            },
         )
         .await
         .unwrap();

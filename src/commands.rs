@@ -32,13 +32,17 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
     }
 }
 
+/// Serves until SIGTERM / SIGINT; then the HTTP server and the embedded job workers drain
+/// together (each within its shutdown timeout), inside the runtime.
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
     let app = Application::build(config).await?;
     let workers = crate::worker::embedded::start(&crate::worker::Handlers::of(&app.state()))?;
-    app.run_until_stopped().await?;
-    if let Some(workers) = workers {
-        workers.stop().await;
-    }
+    let drain = async move {
+        if let Some(workers) = workers {
+            workers.stop().await;
+        }
+    };
+    app.run_until(stop_signal(), drain).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

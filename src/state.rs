@@ -136,6 +136,7 @@ pub async fn connect(config: &Config) -> anyhow::Result<Db> {
     let settings = PoolSettings {
         max_connections: config.settings.database.max_connections,
         acquire_timeout: Duration::from_secs(config.settings.database.acquire_timeout_secs),
+        statement_timeout: Duration::from_millis(config.settings.database.statement_timeout_ms),
     };
     Db::connect(&config.database_url, &settings).await.context("connecting to the database")
 }

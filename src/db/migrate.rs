@@ -24,12 +24,17 @@ pub async fn migrate(db: &Db, sqlite_file: Option<PathBuf>) -> anyhow::Result<()
         Dialect::Sqlite => &SQLITE,
         Dialect::Postgres => &POSTGRES,
     };
-    let mut conn = db.writer().acquire().await.context("connecting to the database to migrate")?;
-    migrator.run(&mut *conn).await.context("applying database migrations")?;
+    // A connection of its own, closed when done: on PostgreSQL it drops the statement timeout
+    // (a migration may rewrite a large table) without handing that back to the pool.
+    let mut conn = db.writer().acquire().await.context("connecting to the database to migrate")?.detach();
+    if db.dialect() == Dialect::Postgres {
+        sqlx::query("SELECT set_config('statement_timeout', '0', false)").execute(&mut conn).await?;
+    }
+    migrator.run(&mut conn).await.context("applying database migrations")?;
     // The job queue's tables (apalis's own migrations, tracked in `_apalis_migrations`), under
     // the same lock, so the queue can live in this database and enqueues can join its
     // transactions whichever backend is configured.
-    tresor_jobs::store::migrator_for(&conn).run(&mut *conn).await.context("applying job queue migrations")?;
+    tresor_jobs::store::migrator_for(&conn).run(&mut conn).await.context("applying job queue migrations")?;
     tracing::info!(migrations = migrator.iter().count(), "database schema is current");
     Ok(())
 }

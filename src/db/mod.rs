@@ -52,6 +52,8 @@ impl Dialect {
 pub struct PoolSettings {
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// PostgreSQL: how long one statement may run before the server cancels it (zero: no limit).
+    pub statement_timeout: Duration,
 }
 
 /// The database: a writer pool and a reader pool. On SQLite the writer is one connection, so

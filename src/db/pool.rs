@@ -35,10 +35,24 @@ pub async fn sqlite(url: &str, settings: &PoolSettings) -> Result<(AnyPool, AnyP
     Ok((writer, reader))
 }
 
+/// Every PostgreSQL connection cancels a statement that runs longer than the statement timeout
+/// (`statement_timeout`, set for the session when the connection opens), so a pathological
+/// query or a lock wait cannot hold a connection — and the request waiting on it — for ever.
 pub async fn postgres(url: &str, settings: &PoolSettings) -> Result<AnyPool, sqlx::Error> {
+    let timeout_ms = settings.statement_timeout.as_millis().to_string();
     AnyPoolOptions::new()
         .max_connections(settings.max_connections)
         .acquire_timeout(settings.acquire_timeout)
+        .after_connect(move |conn, _| {
+            let timeout_ms = timeout_ms.clone();
+            Box::pin(async move {
+                sqlx::query("SELECT set_config('statement_timeout', $1, false)")
+                    .bind(timeout_ms)
+                    .execute(&mut *conn)
+                    .await
+                    .map(|_| ())
+            })
+        })
         .connect(url)
         .await
 }

@@ -8,9 +8,9 @@ use crate::audit::Audit;
 use crate::audit::query::{AuditFilter, Direction};
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::identity;
 use crate::ledger::history;
 use crate::ledger::store::accounts;
+use crate::{documents, identity, kyc};
 
 const PAGE: u32 = 500;
 
@@ -41,8 +41,9 @@ pub async fn build(db: &Db, audit: &Audit, keys: &Keys, export: &Export) -> anyh
     }
 }
 
-/// Everything held about the user: identity's sections, then each account with every
-/// transaction.
+/// Everything held about the user: identity's sections, every version of every document (its
+/// metadata: the files themselves are downloaded one by one), the KYC history, then each
+/// account with every transaction.
 async fn user(db: &Db, audit: &Audit, keys: &Keys, user_id: Uuid) -> anyhow::Result<Built> {
     let Some(mut document) = identity::export::collect(db, audit, keys, user_id).await? else {
         return Ok(Built::Never(Unbuildable::UserGone));
@@ -61,7 +62,11 @@ async fn user(db: &Db, audit: &Audit, keys: &Keys, user_id: Uuid) -> anyhow::Res
         }
         owned.push(json!({ "account": account, "transactions": transactions }));
     }
+    let documents = documents::store::versions::all_of_owner(db.reader(), user_id).await?;
+    let kyc = kyc::history::of_user(db.reader(), user_id).await?;
     if let Value::Object(sections) = &mut document {
+        sections.insert("documents".into(), serde_json::to_value(documents)?);
+        sections.insert("kyc_history".into(), Value::Array(kyc));
         sections.insert("accounts".into(), Value::Array(owned));
     }
     Ok(Built::File(serde_json::to_vec_pretty(&document)?))

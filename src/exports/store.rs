@@ -86,10 +86,16 @@ pub async fn find(pool: &AnyPool, id: Uuid) -> Result<Option<Export>, sqlx::Erro
     row.map(ExportRow::decode).transpose()
 }
 
-/// The sealed file of a ready export that has not expired at `now`.
+/// The sealed file of a ready export that has not expired at `now`, while the user it was made
+/// for is not deleted and has not ended every session since asking for it.
 #[tracing::instrument(skip_all)]
 pub async fn payload(pool: &AnyPool, id: Uuid, now: DateTime<Utc>) -> Result<Option<(Export, String)>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS}, payload FROM exports WHERE id = $1 AND status = 'ready' AND expires_at > $2");
+    let columns = COLUMNS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {columns}, e.payload FROM exports e JOIN users u ON u.id = e.user_id \
+         WHERE e.id = $1 AND e.status = 'ready' AND e.expires_at > $2 AND u.status <> 'deleted' \
+         AND (u.sessions_revoked_at IS NULL OR u.sessions_revoked_at < e.requested_at)"
+    );
     let row: Option<PayloadRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
         .bind(time::to_db(now))

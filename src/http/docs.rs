@@ -55,6 +55,26 @@ pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Marks operations that are kept only as aliases deprecated (`(path, method)`, the method in
+/// lower case). Rust's `#[deprecated]`, which utoipa also reads, would warn wherever actix
+/// registers the handler.
+pub fn deprecate(openapi: &mut utoipa::openapi::OpenApi, operations: &[(&str, &str)]) {
+    for (path, method) in operations {
+        let Some(item) = openapi.paths.paths.get_mut(*path) else { continue };
+        let operation = match *method {
+            "get" => &mut item.get,
+            "post" => &mut item.post,
+            "put" => &mut item.put,
+            "patch" => &mut item.patch,
+            "delete" => &mut item.delete,
+            _ => continue,
+        };
+        if let Some(operation) = operation {
+            operation.deprecated = Some(utoipa::openapi::Deprecated::True);
+        }
+    }
+}
+
 /// `/docs/` (the UI) and `/openapi.json` (the document it shows).
 pub fn routes(openapi: utoipa::openapi::OpenApi) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {

@@ -35,6 +35,13 @@ fn json_problem(error: &JsonPayloadError, limit: usize) -> Problem {
             Problem::bad_request(format!("the JSON body does not match this endpoint: {inner}"))
         }
         JsonPayloadError::Deserialize(inner) => Problem::bad_request(format!("the body is not valid JSON: {inner}")),
+        JsonPayloadError::Payload(PayloadError::Io(e)) if e.kind() == std::io::ErrorKind::TimedOut => {
+            crate::http::problems::with_status(
+                actix_web::http::StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                "the request body did not arrive in time",
+            )
+        }
         JsonPayloadError::Payload(PayloadError::Overflow) => {
             Problem::new(Kind::TooLarge, "payload-too-large", format!("the JSON body is larger than {limit} bytes"))
         }

@@ -128,14 +128,42 @@ pub struct ExportAccepted {
     export_id: Uuid,
 }
 
-/// Ask for an export of everything held about you; it is built in the background and mailed.
-#[utoipa::path(tag = "users", responses((status = 202, body = ExportAccepted), (status = 401, body = Problem)),
+/// Ask for an export of everything held about you (profile with the SSN's last four digits
+/// only, sessions, security events, audit entries, documents' metadata, KYC history, accounts
+/// and transactions); it is built in the background and mailed as a link. The link stops
+/// working when it expires (`[exports] ttl_hours`), when the account is deleted, and when every
+/// session is ended (sign-out everywhere, password reset or change) after the request.
+#[utoipa::path(tag = "users", responses((status = 202, body = ExportAccepted),
+        (status = 401, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/v1/users/me/export")]
+pub async fn export_me(state: web::Data<AppState>, user: AuthUser, peer: Peer) -> Result<HttpResponse, Error> {
+    let export_id = request_export(&state, &user, &peer).await?;
+    Ok(HttpResponse::Accepted().json(ExportAccepted { export_id }))
+}
+
+/// Deprecated alias of `POST /v1/users/me/export`, kept for one release (a request with an
+/// effect must not be a GET). Answers the same, with `Deprecation: true` and a `Link` to the
+/// POST.
+#[utoipa::path(tag = "users", operation_id = "export_me_deprecated_get",
+    responses((status = 202, body = ExportAccepted),
+        (status = 401, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 #[get("/v1/users/me/export")]
-pub async fn export_me(state: web::Data<AppState>, user: AuthUser, peer: Peer) -> Result<HttpResponse, Error> {
+pub async fn export_me_alias(state: web::Data<AppState>, user: AuthUser, peer: Peer) -> Result<HttpResponse, Error> {
+    let export_id = request_export(&state, &user, &peer).await?;
+    Ok(HttpResponse::Accepted()
+        .insert_header(("Deprecation", "true"))
+        .insert_header(("Link", r#"</v1/users/me/export>; rel="successor-version""#))
+        .json(ExportAccepted { export_id }))
+}
+
+/// Operations kept only as deprecated aliases: `(path, method)`, marked so in OpenAPI.
+pub const DEPRECATED: [(&str, &str); 1] = [("/v1/users/me/export", "get")];
+
+async fn request_export(state: &AppState, user: &AuthUser, peer: &Peer) -> Result<Uuid, Error> {
     // Only a live user may ask (a deleted one's sessions have ended, but a request may race).
     state.identity.live_user(user.user_id).await?;
     let request = ExportRequest { kind: ExportKind::User, user_id: user.user_id, format: Format::Json, filters: None };
-    let export_id = state.exports.request(request, &peer.device(None).actor(Some(user.user_id))).await?;
-    Ok(HttpResponse::Accepted().json(ExportAccepted { export_id }))
+    state.exports.request(request, &peer.device(None).actor(Some(user.user_id))).await
 }

@@ -32,7 +32,7 @@ pub mod sessions;
 pub mod transfers;
 mod upload_form;
 
-pub use server::{Application, build_app};
+pub use server::{Application, build_app, build_app_with};
 
 /// Parses an optional JSON body: empty means the defaults; anything else must be valid.
 pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, crate::error::Problem> {

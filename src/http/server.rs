@@ -7,6 +7,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Condition, from_fn};
+use actix_web::rt::task::JoinHandle;
 use actix_web::{App, HttpRequest, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
@@ -14,6 +15,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use super::docs::{self, ApiDoc};
+use super::middleware::admission::{Admission, admit};
 use super::middleware::{edge::edge, metrics, request_span::RequestSpan};
 use super::{
     accounts, admin, auth, authz, documents, exports, extract, files, health, jwks, kyc, me, mfa, ops, passwords,
@@ -35,6 +37,29 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let admission = web::Data::new(admission_of(&state));
+    build_app_with(state, admission)
+}
+
+/// The process's one admission state (requests in flight, body timeout), built from its settings.
+fn admission_of(state: &AppState) -> Admission {
+    let server = &state.config.settings.server;
+    Admission::new(server.max_in_flight, Duration::from_secs(server.body_timeout_secs))
+}
+
+/// [`build_app`] sharing `admission` with the other HTTP workers of the process.
+pub fn build_app_with(
+    state: web::Data<AppState>,
+    admission: web::Data<Admission>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     let server = &state.config.settings.server;
     let cors_origins = server.cors_origins.clone();
     let (app, mut openapi) = App::new()
@@ -45,6 +70,7 @@ pub fn build_app(
         .app_data(extract::path_config())
         .app_data(extract::query_config())
         .app_data(state.clone())
+        .app_data(admission)
         .service(health::live)
         .service(health::ready)
         .service(ops::metrics)
@@ -64,6 +90,7 @@ pub fn build_app(
         .service(me::delete_me)
         .service(me::change_password)
         .service(me::export_me)
+        .service(me::export_me_alias)
         .service(exports::download_export)
         .service(accounts::open)
         .service(accounts::list)
@@ -109,9 +136,11 @@ pub fn build_app(
         .service(admin::exports::export)
         .split_for_parts();
     docs::complete(&mut openapi);
+    docs::deprecate(&mut openapi, &me::DEPRECATED);
     app.configure(docs::routes(openapi))
         .default_service(web::to(unknown_route))
         .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
+        .wrap(from_fn(admit))
         .wrap(from_fn(metrics::record))
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(edge))
@@ -152,7 +181,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
-    linker: actix_web::rt::task::JoinHandle<()>,
+    linker: JoinHandle<()>,
+    reload: Option<JoinHandle<()>>,
 }
 
 impl Application {
@@ -170,20 +200,22 @@ impl Application {
             n => n,
         };
         let shutdown = Duration::from_secs(server_settings.shutdown_timeout_secs);
+        let admission = web::Data::new(admission_of(&state));
         let data = web::Data::new(state);
         let factory_data = data.clone();
-        let server = HttpServer::new(move || build_app(factory_data.clone()))
+        let server = HttpServer::new(move || build_app_with(factory_data.clone(), admission.clone()))
             .listen(listener)?
             .workers(workers)
             .shutdown_timeout(shutdown.as_secs())
+            // `run_until` handles SIGTERM / SIGINT: it stops the server and the job workers
+            // together, inside the runtime.
+            .disable_signals()
             .run();
         tracing::info!(%bind, port, workers, "listening");
         let reload = Duration::from_secs(data.config.settings.keys.reload_secs);
-        if !reload.is_zero() {
-            actix_web::rt::spawn(reload_keys(data.clone(), reload));
-        }
+        let reload = (!reload.is_zero()).then(|| actix_web::rt::spawn(reload_keys(data.clone(), reload)));
         let linker = actix_web::rt::spawn(data.audit.clone().run_linker(AUDIT_LINK_EVERY));
-        Ok(Self { port, server, state: data, linker })
+        Ok(Self { port, server, state: data, linker, reload })
     }
 
     pub fn port(&self) -> u16 {
@@ -194,16 +226,44 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until SIGTERM or SIGINT, then stops accepting and lets in-flight requests finish
-    /// (up to `server.shutdown_timeout_secs`).
-    /// Staged audit entries are linked once more after the last request, so a stopped server
-    /// leaves none waiting.
+    /// Serves until the server is stopped (tests: never; it ends with the test's runtime).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let served = self.server.await;
-        self.linker.abort();
-        if let Err(error) = self.state.audit.link_pending().await {
+        self.run_until(std::future::pending(), async {}).await
+    }
+
+    /// Serves until `stop` resolves (SIGTERM / SIGINT in `tresor serve`); then stops accepting,
+    /// lets in-flight requests finish (up to `server.shutdown_timeout_secs`) while `drain` runs
+    /// beside it (the embedded job workers finishing their jobs), links staged audit entries
+    /// once more, and closes the database pools. All of it happens inside the runtime, so no
+    /// connection, pool or task is dropped after the runtime has stopped.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()>,
+        drain: impl Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        let Self { server, state, linker, reload, .. } = self;
+        let handle = server.handle();
+        let mut server = std::pin::pin!(server);
+        let served = tokio::select! {
+            served = &mut server => {
+                drain.await;
+                served
+            }
+            () = stop => {
+                tracing::info!("stopping: finishing in-flight requests and jobs");
+                // The server future carries the stop out: it is polled while the handle waits.
+                let ((), served, ()) = tokio::join!(handle.stop(true), server, drain);
+                served
+            }
+        };
+        for task in [Some(linker), reload].into_iter().flatten() {
+            task.abort();
+            let _ = task.await;
+        }
+        if let Err(error) = state.audit.link_pending().await {
             tracing::warn!(error = %error, "linking staged audit entries at shutdown failed; the next start links them");
         }
+        state.db.close().await;
         served
     }
 }

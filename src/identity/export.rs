@@ -1,11 +1,13 @@
-//! What a user's data export holds (`GET /v1/users/me/export` queues the request; the export
+//! What a user's data export holds (`POST /v1/users/me/export` queues the request; the export
 //! job builds the file from this and mails the link): the profile with personal data opened,
-//! sessions, security events and the audit entries about or by the user. Later capabilities
-//! (documents, accounts) add their own sections beside these.
+//! sessions, security events and the audit entries about or by the user (the SSN only as its
+//! last four digits, like the profile). The exports capability adds documents, the KYC history
+//! and accounts beside these.
 
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::fields::Ssn;
 use super::pii::{self, Column};
 use super::store;
 use crate::audit::Audit;
@@ -29,7 +31,11 @@ pub async fn collect(db: &Db, audit: &Audit, keys: &Keys, user_id: Uuid) -> anyh
         "full_name": user.full_name,
         "phone": open(Column::Phone, &user.phone)?,
         "date_of_birth": open(Column::DateOfBirth, &user.date_of_birth)?,
-        "ssn": open(Column::Ssn, &user.ssn)?,
+        // Like the profile: the full SSN never leaves the server, not even to its owner.
+        "ssn_last4": open(Column::Ssn, &user.ssn)?
+            .map(|s| Ssn::parse(&s).map(|s| s.last4().to_owned()))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("stored SSN does not parse: {e}"))?,
         "address": address,
         "status": user.status,
         "kyc_status": user.kyc_status,

@@ -5,6 +5,7 @@
 mod effects;
 mod error;
 mod flow;
+pub mod history;
 mod queue;
 mod service;
 mod store;

@@ -56,6 +56,31 @@ pub async fn latest(conn: &mut AnyConnection, user_id: Uuid) -> Result<Option<La
     row.map(LatestRow::decode).transpose()
 }
 
+/// One submission and its review, if any, as a user's data export lists it (the reviewer is
+/// staff's data and is left out).
+#[derive(Debug, serde::Serialize, sqlx::FromRow)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    pub submitted_at: String,
+    /// JSON array of the document versions submitted.
+    pub document_version_ids: String,
+    pub decision: Option<String>,
+    pub reason: Option<String>,
+    pub reviewed_at: Option<String>,
+}
+
+/// Every submission of the user, oldest first, with its review.
+#[tracing::instrument(skip_all)]
+pub async fn history(pool: &AnyPool, user_id: Uuid) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT s.seq, s.submitted_at, s.document_version_ids, r.decision, r.reason, r.reviewed_at \
+         FROM kyc_submissions s LEFT JOIN kyc_reviews r ON r.submission_id = s.id WHERE s.user_id = $1 ORDER BY s.seq",
+    )
+    .bind(user_id.to_string())
+    .fetch_all(pool)
+    .await
+}
+
 /// The latest version of one of the user's identity documents.
 #[derive(sqlx::FromRow)]
 pub struct IdentityDocument {

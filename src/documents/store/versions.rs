@@ -128,6 +128,17 @@ pub async fn latest(pool: &AnyPool, access: &Access) -> Result<Vec<DocumentVersi
     rows.into_iter().map(VersionRow::decode).collect()
 }
 
+/// Every version of every document of `owner`, by document then version (a user's data export).
+#[tracing::instrument(skip_all)]
+pub async fn all_of_owner(pool: &AnyPool, owner: Uuid) -> Result<Vec<DocumentVersion>, sqlx::Error> {
+    let rows: Vec<VersionRow> =
+        sqlx::query_as(select_versions!("WHERE d.owner_id = $1 ORDER BY d.created_at, d.id, v.version"))
+            .bind(owner.to_string())
+            .fetch_all(pool)
+            .await?;
+    rows.into_iter().map(VersionRow::decode).collect()
+}
+
 /// Every version of one document, newest first; empty when it is missing or not the caller's.
 #[tracing::instrument(skip_all, fields(%document_id))]
 pub async fn versions(pool: &AnyPool, access: &Access, document_id: Uuid) -> Result<Vec<DocumentVersion>, sqlx::Error> {

@@ -32,6 +32,9 @@ pub async fn edge(
     match next.call(req).await {
         Ok(response) => {
             let mut response = render_as_problem(response.map_into_boxed_body()).await;
+            if let Some(Error::Rejected(problem)) = response.response().error().and_then(|e| e.as_error::<Error>()) {
+                refused(problem);
+            }
             secure(response.headers_mut(), &id, docs);
             Ok(response)
         }
@@ -45,8 +48,22 @@ pub async fn edge(
                 }
                 None => problem_for(error.as_response_error().status_code(), &method, &path, ""),
             };
+            refused(&problem);
             Err(Secured { problem, id, docs }.into())
         }
+    }
+}
+
+/// Counts a refusal by status and slug (`http_problems_total`; slugs are constants of the code,
+/// so the label set stays small) and logs a client's mistake at debug only, by slug: a 4xx is
+/// not a server warning, and a flood of bad requests must not flood the log. The problem's
+/// detail and any cause stay out of it (server errors are logged with their cause where they
+/// are turned into the opaque 500).
+fn refused(problem: &Problem) {
+    let status = problem.status.to_string();
+    metrics::counter!("http_problems_total", "status" => status, "slug" => problem.slug().to_owned()).increment(1);
+    if (400..500).contains(&problem.status) {
+        tracing::debug!(status = problem.status, slug = problem.slug(), "request refused");
     }
 }
 
@@ -121,6 +138,7 @@ async fn render_as_problem(response: ServiceResponse<BoxBody>) -> ServiceRespons
         .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
         .unwrap_or_default();
     let problem = problem_for(status, request.method(), request.path(), &text);
+    refused(&problem);
     let mut rendered: HttpResponse = crate::http::problems::response(&problem);
     for (name, value) in kept {
         rendered.headers_mut().insert(name, value);

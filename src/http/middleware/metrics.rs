@@ -28,8 +28,12 @@ pub async fn record(
     let span = tracing::Span::current();
     span.record("status", status.as_u16());
     span.record("latency_ms", latency_ms);
+    // A refused request is the client's business: at debug, so what a client sending bad
+    // requests makes the server write at the default level is nothing.
     if status.is_server_error() {
         tracing::error!("request finished");
+    } else if status.is_client_error() {
+        tracing::debug!("request finished");
     } else {
         tracing::info!("request finished");
     }

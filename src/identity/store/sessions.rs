@@ -94,23 +94,30 @@ pub async fn revoke_one(
     Ok(done.rows_affected() == 1)
 }
 
-/// Revokes every live session of `user_id` except `keep`; returns the revoked ids.
+/// Revokes every live session of `user_id` except `keep`, and records the moment on the user
+/// (`sessions_revoked_at`: links asked for before it stop working); returns the revoked ids.
 pub async fn revoke_all(
     conn: &mut AnyConnection,
     user_id: Uuid,
     keep: Option<Uuid>,
     reason: &str,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
+    let now = time::to_db(time::now());
     let ids: Vec<String> = sqlx::query_scalar(
         "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 \
          WHERE user_id = $3 AND revoked_at IS NULL AND id <> $4 RETURNING id",
     )
-    .bind(time::to_db(time::now()))
+    .bind(&now)
     .bind(reason)
     .bind(user_id.to_string())
     .bind(keep.map(|k| k.to_string()).unwrap_or_default())
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
+    sqlx::query("UPDATE users SET sessions_revoked_at = $1 WHERE id = $2")
+        .bind(&now)
+        .bind(user_id.to_string())
+        .execute(&mut *conn)
+        .await?;
     ids.iter().map(|id| decode::uuid(id)).collect()
 }
 

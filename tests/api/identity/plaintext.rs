@@ -132,7 +132,11 @@ async fn no_secret_is_found_in_the_database_files_or_the_logs() {
         assert!(Instant::now() < deadline, "server did not start");
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
-    let settings = tresor::db::PoolSettings { max_connections: 2, acquire_timeout: Duration::from_secs(5) };
+    let settings = tresor::db::PoolSettings {
+        max_connections: 2,
+        acquire_timeout: Duration::from_secs(5),
+        statement_timeout: Duration::ZERO,
+    };
     let db = Db::connect(&database.url.clone().into(), &settings).await.unwrap();
     let keys = Keys::load(&dir.path().join("keys"), false).unwrap();
     let server = Server { base, client, db, keys };

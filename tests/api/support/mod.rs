@@ -9,7 +9,8 @@
 //! - `documents`: real files made on the spot (images, PDFs, EICAR), uploads and downloads
 //!   through the documents service, and through the endpoints with a job worker;
 //! - `ledger`: callers, accounts and deposits through the ledger's service, reading its refusals
-//!   and balances, checking the books, stepped-up sessions, approved customers.
+//!   and balances, checking the books, stepped-up sessions, approved customers;
+//! - `process`: `tresor serve` / `worker` as processes of their own, stopped with SIGTERM.
 
 mod app;
 mod assertions;
@@ -21,6 +22,7 @@ pub mod identity;
 pub mod jobs;
 pub mod ledger;
 pub mod mfa;
+pub mod process;
 
 pub use self::app::{TestApp, binary, cli_command, spawn_app, spawn_app_with};
 pub use self::assertions::{assert_problem, assert_security_headers};
