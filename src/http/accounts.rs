@@ -19,6 +19,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "checking", "currency": "EUR"}))]
 pub struct OpenAccount {
     pub kind: AccountKind,
     pub currency: Currency,
@@ -110,7 +111,7 @@ pub async fn get(
     tag = "money",
     security(("bearer" = [])),
     request_body = MoneyBody,
-    params(("Idempotency-Key" = String, Header, description = "1 to 255 characters; one per intended effect")),
+    params(("Idempotency-Key" = String, Header, min_length = 1, max_length = 255, description = "1 to 255 characters; one per intended effect")),
     responses(
         (status = 201, description = "the transaction", body = Transaction),
         (status = 400, description = "bad amount, or no Idempotency-Key", body = Problem, content_type = "application/problem+json"),
@@ -136,7 +137,7 @@ pub async fn deposit(
     tag = "money",
     security(("bearer" = [])),
     request_body = MoneyBody,
-    params(("Idempotency-Key" = String, Header, description = "1 to 255 characters; one per intended effect")),
+    params(("Idempotency-Key" = String, Header, min_length = 1, max_length = 255, description = "1 to 255 characters; one per intended effect")),
     responses(
         (status = 201, description = "the transaction", body = Transaction),
         (status = 400, description = "bad amount, or no Idempotency-Key", body = Problem, content_type = "application/problem+json"),

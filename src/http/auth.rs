@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple", "device_name": "Ada's phone"}))]
 pub struct LoginRequest {
     email: String,
     #[schema(value_type = String)]
@@ -67,6 +68,7 @@ pub async fn login(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "<refresh_token from the sign-in>"}))]
 pub struct RefreshRequest {
     refresh_token: String,
 }
@@ -98,6 +100,7 @@ pub async fn refresh(
 
 #[derive(Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"all_sessions": true}))]
 pub struct LogoutRequest {
     /// End every session of the user, not only this one.
     #[serde(default)]

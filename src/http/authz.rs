@@ -10,6 +10,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"permission": "kyc:review"}))]
 pub struct CheckRequest {
     /// `resource:action`, e.g. `kyc:review`.
     permission: String,

@@ -8,6 +8,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::Problem;
 
+mod standard;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -32,13 +34,14 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Gives every response without words its status's reason phrase: OpenAPI 3.1 requires a
-/// description on each response, and a handler that only names a status should not make the
-/// whole document invalid.
+/// Adds the responses every operation has by construction ([`standard`]), then gives every
+/// response without words its status's reason phrase: OpenAPI 3.1 requires a description on
+/// each response, and a handler that only names a status should not make the whole document
+/// invalid.
 pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
+    standard::add(openapi);
     for item in openapi.paths.paths.values_mut() {
-        let operations = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
-        for operation in operations.into_iter().flatten() {
+        for operation in standard::operations(item) {
             for (status, response) in operation.responses.responses.iter_mut() {
                 if let utoipa::openapi::RefOr::T(response) = response
                     && response.description.is_empty()

@@ -41,6 +41,7 @@ pub struct UploadRequest {
 /// Which version to link; the latest when absent.
 #[derive(Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"version": 1}))]
 pub struct LinkRequest {
     pub version: Option<i64>,
 }

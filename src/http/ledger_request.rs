@@ -13,6 +13,7 @@ use crate::ledger::service::{Caller, MoneyRequest};
 /// `{amount, description?}` for deposits and withdrawals.
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount": 2500, "description": "cash at the counter"}))]
 pub struct MoneyBody {
     pub amount: Amount,
     /// Up to 140 characters, shown in the history.

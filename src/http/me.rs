@@ -29,6 +29,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"phone": "+14155550123", "address": "1 Main St, Springfield"}))]
 pub struct ProfileUpdate {
     #[serde(default)]
     full_name: Option<String>,
@@ -38,7 +39,7 @@ pub struct ProfileUpdate {
     phone: Option<Option<String>>,
     /// One line or `{line1, line2?, city, region?, postal_code, country}`; `null` removes it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::identity::fields::Address>)]
     address: Option<Option<serde_json::Value>>,
 }
 
@@ -71,6 +72,7 @@ pub async fn update_me(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "correct horse battery staple"}))]
 pub struct DeleteRequest {
     #[schema(value_type = String)]
     password: SecretString,
@@ -95,6 +97,7 @@ pub async fn delete_me(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "correct horse battery staple", "new_password": "tr0ubadour and a lighthouse"}))]
 pub struct PasswordChange {
     #[schema(value_type = String)]
     current_password: SecretString,

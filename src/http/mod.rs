@@ -15,6 +15,7 @@ pub mod guards;
 pub mod health;
 pub mod idempotency;
 pub mod jwks;
+pub mod known_routes;
 pub mod kyc;
 pub mod ledger_request;
 pub mod ledger_response;

@@ -12,6 +12,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@example.com"}))]
 pub struct ForgotRequest {
     email: String,
 }
@@ -40,6 +41,7 @@ pub async fn forgot(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "<token from the reset email>", "new_password": "tr0ubadour and a lighthouse"}))]
 pub struct ResetRequest {
     token: String,
     #[schema(value_type = String)]
@@ -66,6 +68,7 @@ pub async fn reset(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "<token from the invitation email>", "password": "correct horse battery staple"}))]
 pub struct InviteAcceptRequest {
     token: String,
     #[schema(value_type = String)]

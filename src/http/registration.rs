@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery staple", "full_name": "Ada Lovelace", "phone": "+14155550123", "date_of_birth": "1990-12-10", "ssn": "123-45-6789", "address": {"line1": "1 Main St", "city": "Springfield", "postal_code": "62701", "country": "US"}}))]
 pub struct RegisterRequest {
     email: String,
     #[schema(value_type = String, min_length = 12, max_length = 128)]
@@ -26,7 +27,7 @@ pub struct RegisterRequest {
     /// `AAA-GG-SSSS`.
     ssn: Option<String>,
     /// A single line, or `{line1, line2?, city, region?, postal_code, country}`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::identity::fields::Address>)]
     address: Option<serde_json::Value>,
 }
 
@@ -95,6 +96,7 @@ pub async fn register(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"token": "<token from the verification email>"}))]
 pub struct TokenRequest {
     /// The token from the emailed link.
     token: String,

@@ -6,22 +6,25 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{Condition, from_fn};
 use actix_web::rt::task::JoinHandle;
-use actix_web::{App, HttpRequest, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use super::docs::{self, ApiDoc};
+use super::known_routes::KnownRoutes;
 use super::middleware::admission::{Admission, admit};
 use super::middleware::{edge::edge, metrics, request_span::RequestSpan};
 use super::{
     accounts, admin, auth, authz, documents, exports, extract, files, health, jwks, kyc, me, mfa, ops, passwords,
-    registration, sessions, transfers,
+    problems, registration, sessions, transfers,
 };
-use crate::error::{Error, Kind, Problem};
+use crate::error::{Kind, Problem};
 use crate::state::AppState;
 
 /// Builds the application: routes, extractor configuration and middleware. The server and the
@@ -137,7 +140,9 @@ pub fn build_app_with(
         .split_for_parts();
     docs::complete(&mut openapi);
     docs::deprecate(&mut openapi, &me::DEPRECATED);
-    app.configure(docs::routes(openapi))
+    let known_routes = web::Data::new(KnownRoutes::from_openapi(&openapi));
+    app.app_data(known_routes)
+        .configure(docs::routes(openapi))
         .default_service(web::to(unknown_route))
         .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
         .wrap(from_fn(admit))
@@ -146,8 +151,21 @@ pub fn build_app_with(
         .wrap(from_fn(edge))
 }
 
-async fn unknown_route(req: HttpRequest) -> Result<&'static str, Error> {
-    Err(Problem::new(Kind::NotFound, "not-found", format!("no resource at {} {}", req.method(), req.path())).into())
+/// No route took the request: `405` with `Allow` when the path is known under other methods,
+/// otherwise `404`.
+async fn unknown_route(req: HttpRequest, known: web::Data<KnownRoutes>) -> HttpResponse {
+    let allowed = known.allowed(req.path());
+    if allowed.is_empty() {
+        let detail = format!("no resource at {} {}", req.method(), req.path());
+        return problems::response(&Problem::new(Kind::NotFound, "not-found", detail));
+    }
+    let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+    let detail = format!("{} does not answer {}; it answers {allow}", req.path(), req.method());
+    let mut response = problems::response(&Problem::new(Kind::MethodNotAllowed, "method-not-allowed", detail));
+    if let Ok(value) = HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }
 
 fn cors(origins: &[String]) -> Cors {

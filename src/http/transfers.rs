@@ -17,6 +17,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"from_account_id": "0190b5a2-6c1e-7a3c-9a4e-2f1d3c4b5a69", "to_account_number": "1234-5678-9012", "amount": 1250, "description": "rent"}))]
 pub struct TransferBody {
     pub from_account_id: Uuid,
     /// 12 digits; spaces and dashes are ignored. The check digits catch typos (422).
@@ -33,7 +34,7 @@ pub struct TransferBody {
     tag = "money",
     security(("bearer" = [])),
     request_body = TransferBody,
-    params(("Idempotency-Key" = String, Header, description = "1 to 255 characters; one per intended effect")),
+    params(("Idempotency-Key" = String, Header, min_length = 1, max_length = 255, description = "1 to 255 characters; one per intended effect")),
     responses(
         (status = 201, description = "the transaction, as the source account sees it", body = Transaction),
         (status = 400, description = "bad amount, or no Idempotency-Key", body = Problem, content_type = "application/problem+json"),

@@ -60,6 +60,7 @@ impl utoipa::PartialSchema for Amount {
             .schema_type(utoipa::openapi::schema::Type::Integer)
             .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Int64)))
             .minimum(Some(1))
+            .maximum(Some(i64::MAX))
             .description(Some("Minor units (cents), a positive integer"))
             .into()
     }

@@ -10,12 +10,28 @@ async fn an_unknown_route_is_a_404_problem() {
 }
 
 #[actix_web::test]
-async fn a_wrong_method_on_a_known_path_is_a_4xx_problem() {
+async fn a_wrong_method_on_a_known_path_is_a_405_problem_saying_what_is_allowed() {
     let app = spawn_app().await;
     let response = app.client.delete(app.url("/health/ready")).send().await.unwrap();
-    let status = response.status().as_u16();
-    assert!(status == 404 || status == 405, "{status}");
-    assert_eq!(response.headers()["content-type"], "application/problem+json");
+    assert_eq!(response.headers()["allow"], "GET");
+    assert_problem(response, 405, "method-not-allowed").await;
+
+    // A templated path answering several methods lists them all; an id that does not exist
+    // still matches the template (405 says nothing about the resource).
+    let path = format!("/v1/accounts/{}", uuid::Uuid::new_v4());
+    let response = app.client.put(app.url(&path)).send().await.unwrap();
+    assert_eq!(response.headers()["allow"], "GET");
+    assert_problem(response, 405, "method-not-allowed").await;
+    let response = app.client.put(app.url("/v1/users/me")).send().await.unwrap();
+    let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+    for method in ["GET", "PATCH", "DELETE"] {
+        assert!(allow.contains(method), "{allow}");
+    }
+    assert_problem(response, 405, "method-not-allowed").await;
+
+    // An unknown path stays a 404.
+    let response = app.client.put(app.url("/v1/nothing-here")).send().await.unwrap();
+    assert_problem(response, 404, "not-found").await;
 }
 
 #[actix_web::test]

@@ -17,6 +17,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"format": "csv", "filters": {"action": "user.locked"}}))]
 pub struct AuditExportRequest {
     format: Format,
     /// The same filters as `GET /v1/admin/audit-logs`; omitted means every entry.

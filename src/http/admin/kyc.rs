@@ -18,6 +18,7 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// 1 to 200, default 50: the oldest submissions first.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -30,6 +31,7 @@ pub struct KycQueue {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"decision": "reject", "reason": "the document is unreadable"}))]
 pub struct ReviewRequest {
     pub decision: Decision,
     /// Required to reject; the customer reads it (at most 1000 characters).

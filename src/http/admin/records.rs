@@ -33,6 +33,7 @@ pub struct AuditQuery {
     from: Option<DateTime<Utc>>,
     /// RFC 3339, exclusive.
     to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
@@ -83,6 +84,7 @@ pub struct SecurityEventQuery {
     /// e.g. `login_failed`, `account_locked`, `refresh_token_reuse`, `rate_limited`, `mfa_failed`.
     kind: Option<String>,
     user_id: Option<Uuid>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }

@@ -37,6 +37,7 @@ pub struct BackupCodes {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "492039"}))]
 pub struct CodeRequest {
     /// Six digits from the authenticator.
     pub(super) code: String,
@@ -44,6 +45,7 @@ pub struct CodeRequest {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "correct horse battery staple", "code": "492039"}))]
 pub struct DisableRequest {
     #[schema(value_type = String)]
     pub(super) password: SecretString,
@@ -54,6 +56,7 @@ pub struct DisableRequest {
 /// `{code}` or `{backup_code}`, exactly one.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "492039"}))]
 pub struct ProofRequest {
     pub(super) code: Option<String>,
     pub(super) backup_code: Option<String>,
@@ -61,6 +64,7 @@ pub struct ProofRequest {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"mfa_token": "<mfa_token from POST /v1/auth/login>", "code": "492039"}))]
 pub struct MfaLoginRequest {
     /// From `POST /v1/auth/login`'s `{mfa_required: true, mfa_token}`.
     pub(super) mfa_token: String,

@@ -3,9 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 /// A postal address: one free-form line or structured parts, returned as it was given.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum Address {
+    /// One free-form line, e.g. `1 Main St, Springfield`.
     Text(String),
     Structured(PostalAddress),
 }

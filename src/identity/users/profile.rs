@@ -25,7 +25,7 @@ pub struct Profile {
     pub phone: Option<String>,
     pub date_of_birth: Option<String>,
     /// As given: one line, or `{line1, line2?, city, region?, postal_code, country}`.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::identity::fields::Address>)]
     pub address: Option<serde_json::Value>,
     pub ssn_last4: Option<String>,
     pub roles: Vec<Role>,

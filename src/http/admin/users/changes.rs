@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 #[derive(Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "suspected account takeover"}))]
 pub struct LockRequest {
     /// Why, for the record (at most 500 characters).
     reason: Option<String>,
@@ -60,6 +61,7 @@ pub async fn unlock(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"roles": ["support", "auditor"]}))]
 pub struct RolesRequest {
     /// `customer`, `support`, `kyc_officer`, `auditor`, `admin`; empty = customer.
     roles: Vec<String>,
@@ -85,6 +87,7 @@ pub async fn set_roles(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"permission": "audit:read", "expires_at": "2027-01-31T00:00:00Z"}))]
 pub struct GrantRequest {
     /// `resource:action`, e.g. `audit:read`.
     permission: String,

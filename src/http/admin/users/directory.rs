@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "ada@example.com", "full_name": "Ada Lovelace", "roles": ["support"]}))]
 pub struct CreateUser {
     email: String,
     full_name: String,
@@ -57,6 +58,7 @@ pub struct ListQuery {
     kyc_status: Option<String>,
     role: Option<String>,
     locked: Option<bool>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     cursor: Option<String>,
 }
