@@ -37,7 +37,8 @@ pub fn build_app(
 > {
     let server = &state.config.settings.server;
     let cors_origins = server.cors_origins.clone();
-    let (app, mut openapi) = App::new()
+    let public_metrics = state.config.metrics_bind().is_none();
+    let app = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(extract::json_config(server.json_limit_bytes))
@@ -46,8 +47,10 @@ pub fn build_app(
         .app_data(extract::query_config())
         .app_data(state.clone())
         .service(health::live)
-        .service(health::ready)
-        .service(ops::metrics)
+        .service(health::ready);
+    // With `[metrics] bind` set, /metrics is served on that private address only (ops::serve_metrics).
+    let app = if public_metrics { app.service(ops::metrics) } else { app };
+    let (app, mut openapi) = app
         .service(registration::register)
         .service(registration::verify_email)
         .service(auth::login)
@@ -153,6 +156,8 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     linker: actix_web::rt::task::JoinHandle<()>,
+    /// The private `/metrics` server, when `[metrics] bind` is set.
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -183,11 +188,20 @@ impl Application {
             actix_web::rt::spawn(reload_keys(data.clone(), reload));
         }
         let linker = actix_web::rt::spawn(data.audit.clone().run_linker(AUDIT_LINK_EVERY));
-        Ok(Self { port, server, state: data, linker })
+        let metrics = match data.config.metrics_bind() {
+            Some(bind) => Some(ops::serve_metrics(bind, data.clone())?),
+            None => None,
+        };
+        Ok(Self { port, server, state: data, linker, metrics })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the private `/metrics` server, when `[metrics] bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -199,7 +213,15 @@ impl Application {
     /// Staged audit entries are linked once more after the last request, so a stopped server
     /// leaves none waiting.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            (handle, actix_web::rt::spawn(server))
+        });
         let served = self.server.await;
+        if let Some((handle, running)) = metrics {
+            handle.stop(true).await;
+            let _ = running.await;
+        }
         self.linker.abort();
         if let Err(error) = self.state.audit.link_pending().await {
             tracing::warn!(error = %error, "linking staged audit entries at shutdown failed; the next start links them");

@@ -19,5 +19,6 @@ mod mail;
 mod mfa;
 mod notifications;
 mod openapi;
+mod ops;
 mod paging;
 mod support;
