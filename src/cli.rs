@@ -32,6 +32,60 @@ pub enum Command {
     /// Key rings: add keys, rotate to them and re-encrypt data under the new ones.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The job queues: depth, recent failures and dead jobs; put dead jobs back.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Copy the SQLite database to a new file while the service runs (a consistent online
+    /// backup); on PostgreSQL, says how to back it up instead.
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Each queue's waiting, running and dead jobs, then the recent failures, newest first.
+    List {
+        /// Most failures shown.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: u16,
+    },
+    /// Put a dead job back on its queue (attempts reset, due now), or every dead job with `--dead`.
+    Retry(RetryArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["id", "dead"])))]
+pub struct RetryArgs {
+    /// The dead job's id, as `tresor jobs list` shows it.
+    #[arg(value_parser = parse_job_id)]
+    pub id: Option<JobId>,
+    /// Every dead job of every queue.
+    #[arg(long)]
+    pub dead: bool,
+}
+
+/// A job id: a ULID, 26 letters and digits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobId(String);
+
+impl JobId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn parse_job_id(raw: &str) -> Result<JobId, String> {
+    if raw.len() == 26 && raw.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(JobId(raw.to_ascii_uppercase()))
+    } else {
+        Err("must be a job id (26 letters and digits, as `tresor jobs list` shows)".to_owned())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write; it must not exist yet, and its folder must.
+    #[arg(long)]
+    pub to: std::path::PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,11 +1,13 @@
 //! What each CLI command does once configuration is loaded.
 
 mod admin;
+mod backup;
+mod jobs;
 mod keys;
 
 use std::process::ExitCode;
 
-use crate::cli::{AdminCommand, AuditCommand, Cli, Command, KeysCommand, LedgerCommand, WorkerArgs};
+use crate::cli::{AdminCommand, AuditCommand, Cli, Command, JobsCommand, KeysCommand, LedgerCommand, WorkerArgs};
 use crate::config::Config;
 use crate::http::Application;
 use crate::state::{connect, sqlite_file};
@@ -21,6 +23,9 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         Command::Admin(AdminCommand::Create(args)) => admin::create(config, args).await,
         Command::Keys(KeysCommand::Generate { ring }) => keys::generate(&config, ring),
         Command::Keys(KeysCommand::Rotate { ring, batch_size }) => keys::rotate(config, ring, batch_size).await,
+        Command::Jobs(JobsCommand::List { limit }) => jobs::list(config, limit).await,
+        Command::Jobs(JobsCommand::Retry(args)) => jobs::retry(config, args).await,
+        Command::Backup(args) => backup::run(config, args).await,
     };
     match outcome {
         Ok(code) => code,

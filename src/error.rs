@@ -149,6 +149,11 @@ impl From<tresor_jobs::store::StoreError> for Error {
     fn from(error: tresor_jobs::store::StoreError) -> Self {
         match error {
             tresor_jobs::store::StoreError::Database(error) => error.into(),
+            // The queue's Redis does not answer (restarting, unreachable): a state, not a bug.
+            tresor_jobs::store::StoreError::Redis(cause) => {
+                tracing::warn!(error = %cause, "job queue unavailable");
+                Self::Rejected(unavailable("the job queue is unavailable; try again shortly"))
+            }
             other => Self::Internal(other.into()),
         }
     }
@@ -158,13 +163,60 @@ impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
         match error {
             // The pool is exhausted or the database is unreachable: a state, not a bug.
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+            error if is_connectivity(&error) => {
                 tracing::warn!(error = %error, "database unavailable");
                 Self::Rejected(unavailable("the database is busy or unavailable; try again shortly"))
             }
             other => Self::Internal(anyhow::Error::new(other)),
         }
     }
+}
+
+/// Whether a database error says the database cannot be reached right now — a busy pool, a
+/// broken or refused connection, a server shutting down or starting up (SQLSTATE classes 08 and
+/// 57P) — rather than that a statement is wrong. Those answer 503 with `Retry-After`.
+pub fn is_connectivity(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+        _ => false,
+    }
+}
+
+/// Which dependency an unexpected error says is down, if any: walks its causes for a database
+/// error that [`is_connectivity`], a Redis connection failure, or a refused or broken socket.
+/// The HTTP layer answers such errors 503 with `Retry-After` instead of 500.
+pub fn unavailable_dependency(cause: &anyhow::Error) -> Option<&'static str> {
+    cause.chain().find_map(|source| {
+        if let Some(error) = source.downcast_ref::<sqlx::Error>() {
+            return is_connectivity(error).then_some("database");
+        }
+        if let Some(error) = source.downcast_ref::<redis::RedisError>() {
+            let down = error.is_io_error()
+                || error.is_connection_dropped()
+                || error.is_connection_refusal()
+                || error.is_timeout()
+                || error.is_unrecoverable_error();
+            return down.then_some("redis");
+        }
+        if let Some(tresor_jobs::store::StoreError::Redis(_)) = source.downcast_ref::<tresor_jobs::store::StoreError>()
+        {
+            return Some("redis");
+        }
+        let io = source.downcast_ref::<std::io::Error>()?;
+        use std::io::ErrorKind::{
+            BrokenPipe, ConnectionAborted, ConnectionRefused, ConnectionReset, NotConnected, TimedOut,
+        };
+        matches!(
+            io.kind(),
+            ConnectionRefused | ConnectionReset | ConnectionAborted | BrokenPipe | NotConnected | TimedOut
+        )
+        .then_some("a dependency")
+    })
 }
 
 pub fn unavailable(detail: &str) -> Problem {

@@ -25,4 +25,5 @@ pub mod security_events;
 pub mod staff;
 pub mod state;
 pub mod telemetry;
+pub mod tls;
 pub mod worker;

@@ -58,7 +58,9 @@ pub fn store(config: &Config, db: &Db) -> anyhow::Result<Store> {
         }
         Backend::Redis => {
             let url = config.redis_url.as_ref().context("jobs.backend = \"redis\" needs REDIS_URL")?;
-            Store::redis(url.expose_secret(), settings).context("REDIS_URL is invalid")
+            crate::tls::install_crypto_provider();
+            Store::redis_with_root(url.expose_secret(), config.redis_ca.clone(), settings)
+                .context("REDIS_URL is invalid")
         }
     }
 }

@@ -24,8 +24,23 @@ impl std::fmt::Debug for RedisHandle {
 }
 
 impl RedisHandle {
-    pub fn open(url: &SecretString) -> RedisResult<Self> {
-        Ok(Self { client: Client::open(url.expose_secret())?, manager: Arc::new(OnceCell::new()) })
+    /// `root_cert`: the PEM root a `rediss://` server is checked against (`[redis] ca_file`);
+    /// `None` = the system's roots.
+    pub fn open(url: &SecretString, root_cert: Option<Vec<u8>>) -> RedisResult<Self> {
+        crate::tls::install_crypto_provider();
+        let url = url.expose_secret();
+        let client = match root_cert {
+            Some(root_cert) if url.starts_with("rediss://") => {
+                Client::build_with_tls(url, redis::TlsCertificates { client_tls: None, root_cert: Some(root_cert) })?
+            }
+            _ => Client::open(url)?,
+        };
+        Ok(Self { client, manager: Arc::new(OnceCell::new()) })
+    }
+
+    /// As configured: `REDIS_URL` and `[redis] ca_file`; `None` without `REDIS_URL`.
+    pub fn of(config: &crate::config::Config) -> RedisResult<Option<Self>> {
+        config.redis_url.as_ref().map(|url| Self::open(url, config.redis_ca.clone())).transpose()
     }
 
     /// A multiplexed connection that reconnects by itself after Redis comes back.

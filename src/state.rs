@@ -58,7 +58,7 @@ impl AppState {
         let keys = Keys::load(&config.keys_dir, !config.env.is_production())?;
         let db = connect(&config).await?;
         db::migrate(&db, sqlite_file(&config)).await?;
-        let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
+        let redis = RedisHandle::of(&config).context("REDIS_URL is invalid")?;
         let jobs = crate::queue::store(&config, &db)?;
         let keys = Arc::new(keys);
         let step_up = Arc::new(crate::authz::StepUpRule::new(db.clone(), config.settings.mfa.step_up_minutes));
@@ -133,6 +133,7 @@ pub fn exports(config: &Config, db: &Db, keys: &Arc<Keys>, jobs: &tresor_jobs::S
 }
 
 pub async fn connect(config: &Config) -> anyhow::Result<Db> {
+    crate::tls::install_crypto_provider();
     let settings = PoolSettings {
         max_connections: config.settings.database.max_connections,
         acquire_timeout: Duration::from_secs(config.settings.database.acquire_timeout_secs),

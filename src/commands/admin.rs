@@ -30,7 +30,7 @@ pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<ExitCode
     let keys = Arc::new(Keys::load(&config.keys_dir, !config.env.is_production())?);
     let db = connect(&config).await?;
     crate::db::migrate(&db, sqlite_file(&config)).await?;
-    let redis = config.redis_url.as_ref().map(RedisHandle::open).transpose().context("REDIS_URL is invalid")?;
+    let redis = RedisHandle::of(&config).context("REDIS_URL is invalid")?;
     let jobs = crate::queue::store(&config, &db)?;
     let (_sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis)?;
     let user = ProvisionedUser {

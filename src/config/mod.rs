@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-pub use documents::{DocumentSettings, ScanSettings};
+pub use documents::{DocumentBackend, DocumentSettings, S3Settings, ScanSettings};
 pub use exports::ExportSettings;
 pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
 pub use jobs::{JobBackend, JobsSettings, QueueConfig, SchedulesConfig};
@@ -92,6 +92,7 @@ pub struct Settings {
     pub exports: ExportSettings,
     pub mfa: MfaSettings,
     pub authz: AuthzSettings,
+    pub metrics: MetricsSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +121,28 @@ pub struct ServerSettings {
     pub body_timeout_secs: u64,
 }
 
+/// The `[metrics]` section: where `/metrics` is served.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A private address (`127.0.0.1:9100`) that serves `/metrics` alone; empty = the public
+    /// port serves it.
+    pub bind: String,
+}
+
+impl MetricsSettings {
+    /// The private address, when one is set.
+    pub fn private_bind(&self) -> Result<Option<SocketAddr>, ConfigError> {
+        match self.bind.trim() {
+            "" => Ok(None),
+            raw => raw
+                .parse()
+                .map(Some)
+                .map_err(|_| ConfigError::new(format!("metrics.bind = {raw:?} is not an address like 127.0.0.1:9100"))),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
@@ -136,6 +159,9 @@ pub struct RedisSettings {
     pub url: SecretString,
     /// Prefix of every key tresor writes, so several deployments can share one Redis.
     pub prefix: String,
+    /// A PEM file with the root certificate a `rediss://` server is checked against (a private
+    /// CA); empty = the system's roots.
+    pub ca_file: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,6 +195,8 @@ pub struct Config {
     pub public_url: String,
     pub database_url: SecretString,
     pub redis_url: Option<SecretString>,
+    /// The root certificate (PEM) `rediss://` is checked against, from `[redis] ca_file`.
+    pub redis_ca: Option<Vec<u8>>,
     pub log_format: LogFormat,
     pub settings: Settings,
 }
@@ -176,6 +204,11 @@ pub struct Config {
 impl Config {
     pub fn bind(&self) -> SocketAddr {
         self.settings.server.bind
+    }
+
+    /// Where `/metrics` is served apart from the API (`[metrics] bind`), if anywhere.
+    pub fn metrics_bind(&self) -> Option<SocketAddr> {
+        self.settings.metrics.private_bind().ok().flatten()
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -119,6 +119,12 @@ fn resolve(env: Environment, settings: Settings) -> Result<Config, ConfigError> 
     {
         return Err(ConfigError::new("REDIS_URL must start with redis:// or rediss://"));
     }
+    let redis_ca = match non_empty(&settings.redis.ca_file) {
+        None => None,
+        Some(file) => {
+            Some(read_pem(file).map_err(|problem| ConfigError::new(format!("redis.ca_file {file:?}: {problem}")))?)
+        }
+    };
     let log_format = match settings.log.format {
         LogFormat::Auto if env.is_production() => LogFormat::Json,
         LogFormat::Auto => LogFormat::Pretty,
@@ -131,7 +137,29 @@ fn resolve(env: Environment, settings: Settings) -> Result<Config, ConfigError> 
     }
     settings.jobs.validate(redis_url.is_some())?;
     super::validate::settings(&env, &settings)?;
-    Ok(Config { env, data_dir, keys_dir, public_url, database_url, redis_url, log_format, settings })
+    settings.metrics.private_bind()?;
+    check_documents(&env, &settings.documents)?;
+    if settings.database.max_connections == 0 {
+        return Err(ConfigError::new("database.max_connections must be at least 1"));
+    }
+    Ok(Config { env, data_dir, keys_dir, public_url, database_url, redis_url, redis_ca, log_format, settings })
+}
+
+fn check_documents(env: &Environment, documents: &super::DocumentSettings) -> Result<(), ConfigError> {
+    if documents.store != super::DocumentBackend::S3 {
+        return Ok(());
+    }
+    let s3 = &documents.s3;
+    if s3.bucket.trim().is_empty() {
+        return Err(ConfigError::new("documents.s3.bucket must be set when documents.store = \"s3\""));
+    }
+    if s3.allow_http && env.is_production() {
+        return Err(ConfigError::new("documents.s3.allow_http must be false in production (use an https:// endpoint)"));
+    }
+    if s3.timeout_secs == 0 {
+        return Err(ConfigError::new("documents.s3.timeout_secs must be at least 1"));
+    }
+    Ok(())
 }
 
 fn check_database_url(url: &str) -> Result<(), ConfigError> {
@@ -142,6 +170,16 @@ fn check_database_url(url: &str) -> Result<(), ConfigError> {
         // Only the scheme is echoed: the rest may hold a password.
         let scheme = url.split(':').next().unwrap_or_default();
         Err(ConfigError::new(format!("DATABASE_URL scheme {scheme:?} is not supported (use sqlite:// or postgres://)")))
+    }
+}
+
+/// A PEM file holding at least one certificate.
+fn read_pem(file: &str) -> Result<Vec<u8>, String> {
+    let pem = std::fs::read(file).map_err(|e| format!("cannot be read ({e})"))?;
+    if pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        Ok(pem)
+    } else {
+        Err("holds no PEM certificate".to_owned())
     }
 }
 

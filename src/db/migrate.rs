@@ -10,8 +10,17 @@ use sqlx::migrate::Migrator;
 
 use super::{Db, Dialect};
 
-static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
+/// The engine's migrations. Migrations applied by a later release that this binary does not
+/// know are left alone rather than refused, so the previous release can be deployed again (a
+/// rollback) on a database the next one migrated; docs/operations.md says when that is safe.
+fn migrator(dialect: Dialect) -> Migrator {
+    let mut migrator = match dialect {
+        Dialect::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        Dialect::Postgres => sqlx::migrate!("./migrations/postgres"),
+    };
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 /// Applies every migration not yet applied. Idempotent.
 #[tracing::instrument(skip_all, fields(dialect = ?db.dialect()))]
@@ -20,10 +29,7 @@ pub async fn migrate(db: &Db, sqlite_file: Option<PathBuf>) -> anyhow::Result<()
         (Dialect::Sqlite, Some(path)) => Some(lock_beside(path).await?),
         _ => None,
     };
-    let migrator = match db.dialect() {
-        Dialect::Sqlite => &SQLITE,
-        Dialect::Postgres => &POSTGRES,
-    };
+    let migrator = migrator(db.dialect());
     // A connection of its own, closed when done: on PostgreSQL it drops the statement timeout
     // (a migration may rewrite a large table) without handing that back to the pool.
     let mut conn = db.writer().acquire().await.context("connecting to the database to migrate")?.detach();

@@ -17,6 +17,7 @@ pub mod local;
 pub mod model;
 pub mod read;
 pub mod rewrap;
+pub mod s3;
 pub mod scan;
 mod share;
 pub mod sniff;
@@ -30,7 +31,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use uuid::Uuid;
 
-use crate::config::{Config, DocumentSettings, ScanSettings};
+use crate::config::{Config, DocumentBackend, DocumentSettings, ScanSettings};
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::{Error, Problem};
@@ -38,6 +39,7 @@ pub use access::Access;
 pub use blob::DocumentStore;
 pub use local::LocalStore;
 pub use model::{DocumentType, DocumentVersion, FileKind, ScanStatus};
+pub use s3::S3Store;
 pub use scan::{ScanError, ScanOutcome, scan_document};
 pub use share::{LinkError, SignedLink};
 pub use upload::{NewUpload, UploadError};
@@ -65,17 +67,25 @@ impl std::fmt::Debug for Documents {
 }
 
 impl Documents {
-    /// The service over the local store (`[documents] dir`, default `<data_dir>/documents`).
+    /// The service over the configured store: the local folder (`[documents] dir`, default
+    /// `<data_dir>/documents`) or the S3 bucket (`[documents.s3]`).
     pub fn open(config: &Config, db: Db, keys: Arc<Keys>, jobs: tresor_jobs::Store) -> anyhow::Result<Self> {
         let settings = config.settings.documents.clone();
-        let dir = match settings.dir.trim() {
-            "" => config.data_dir.join("documents"),
-            dir => std::path::PathBuf::from(dir),
+        let files: Arc<dyn DocumentStore> = match settings.store {
+            DocumentBackend::Local => {
+                let dir = match settings.dir.trim() {
+                    "" => config.data_dir.join("documents"),
+                    dir => std::path::PathBuf::from(dir),
+                };
+                Arc::new(
+                    LocalStore::open(&dir).with_context(|| format!("opening the document folder {}", dir.display()))?,
+                )
+            }
+            DocumentBackend::S3 => Arc::new(S3Store::open(&settings.s3)?),
         };
-        let store = LocalStore::open(&dir).with_context(|| format!("opening the document folder {}", dir.display()))?;
         Ok(Self {
             db,
-            files: Arc::new(store),
+            files,
             keys,
             settings,
             scan_settings: config.settings.scan.clone(),

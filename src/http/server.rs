@@ -65,7 +65,8 @@ pub fn build_app_with(
 > {
     let server = &state.config.settings.server;
     let cors_origins = server.cors_origins.clone();
-    let (app, mut openapi) = App::new()
+    let public_metrics = state.config.metrics_bind().is_none();
+    let app = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .app_data(extract::json_config(server.json_limit_bytes))
@@ -75,8 +76,10 @@ pub fn build_app_with(
         .app_data(state.clone())
         .app_data(admission)
         .service(health::live)
-        .service(health::ready)
-        .service(ops::metrics)
+        .service(health::ready);
+    // With `[metrics] bind` set, /metrics is served on that private address only (ops::serve_metrics).
+    let app = if public_metrics { app.service(ops::metrics) } else { app };
+    let (app, mut openapi) = app
         .service(registration::register)
         .service(registration::verify_email)
         .service(auth::login)
@@ -201,6 +204,8 @@ pub struct Application {
     state: web::Data<AppState>,
     linker: JoinHandle<()>,
     reload: Option<JoinHandle<()>>,
+    /// The private `/metrics` server, when `[metrics] bind` is set.
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -233,11 +238,20 @@ impl Application {
         let reload = Duration::from_secs(data.config.settings.keys.reload_secs);
         let reload = (!reload.is_zero()).then(|| actix_web::rt::spawn(reload_keys(data.clone(), reload)));
         let linker = actix_web::rt::spawn(data.audit.clone().run_linker(AUDIT_LINK_EVERY));
-        Ok(Self { port, server, state: data, linker, reload })
+        let metrics = match data.config.metrics_bind() {
+            Some(bind) => Some(ops::serve_metrics(bind, data.clone())?),
+            None => None,
+        };
+        Ok(Self { port, server, state: data, linker, reload, metrics })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the private `/metrics` server, when `[metrics] bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -259,7 +273,11 @@ impl Application {
         stop: impl Future<Output = ()>,
         drain: impl Future<Output = ()>,
     ) -> std::io::Result<()> {
-        let Self { server, state, linker, reload, .. } = self;
+        let Self { server, state, linker, reload, metrics, .. } = self;
+        let metrics = metrics.map(|(_, server)| {
+            let handle = server.handle();
+            (handle, actix_web::rt::spawn(server))
+        });
         let handle = server.handle();
         let mut server = std::pin::pin!(server);
         let served = tokio::select! {
@@ -274,6 +292,10 @@ impl Application {
                 served
             }
         };
+        if let Some((handle, running)) = metrics {
+            handle.stop(true).await;
+            let _ = running.await;
+        }
         for task in [Some(linker), reload].into_iter().flatten() {
             task.abort();
             let _ = task.await;

@@ -21,5 +21,6 @@ mod mfa;
 mod notifications;
 mod openapi;
 mod operations;
+mod ops;
 mod paging;
 mod support;

@@ -102,7 +102,13 @@ impl Store {
     /// The queue in Redis. The connection is opened lazily, so a Redis that is down at start
     /// makes enqueues fail (and be swept later) rather than the process refuse to start.
     pub fn redis(url: &str, settings: JobSettings) -> Result<Self, StoreError> {
-        let redis = Box::new(redis_store::RedisQueue::open(url, &settings)?);
+        Self::redis_with_root(url, None, settings)
+    }
+
+    /// The queue in Redis, a `rediss://` server being checked against `root_cert` (PEM; a
+    /// private CA) instead of the system's roots when given.
+    pub fn redis_with_root(url: &str, root_cert: Option<Vec<u8>>, settings: JobSettings) -> Result<Self, StoreError> {
+        let redis = Box::new(redis_store::RedisQueue::open(url, root_cert, &settings)?);
         Ok(Self { inner: Arc::new(Inner::Redis { redis, settings }) })
     }
 
@@ -196,6 +202,19 @@ impl Store {
             Inner::Redis { redis, .. } => {
                 let queues: Vec<&'static str> = self.settings().queues.keys().copied().collect();
                 redis.prune_done(&queues, before).await
+            }
+        }
+    }
+
+    /// Puts dead jobs back on their queues with their attempts reset, to run again now: the one
+    /// with `id`, or every dead job when `id` is `None` (`tresor jobs retry`). Returns how many;
+    /// 0 when `id` names no dead job.
+    pub async fn retry_dead(&self, id: Option<&str>) -> Result<u64, StoreError> {
+        match &*self.inner {
+            Inner::Sql { db, .. } => Ok(sql::retry_dead(db, id).await?),
+            Inner::Redis { redis, .. } => {
+                let queues: Vec<&'static str> = self.settings().queues.keys().copied().collect();
+                redis.retry_dead(&queues, id).await
             }
         }
     }

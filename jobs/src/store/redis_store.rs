@@ -25,9 +25,17 @@ fn redis_error(error: impl std::fmt::Display) -> StoreError {
 }
 
 impl RedisQueue {
-    pub(crate) fn open(url: &str, settings: &JobSettings) -> Result<Self, StoreError> {
+    /// `root_cert`: the PEM root a `rediss://` server is checked against (else the system's).
+    pub(crate) fn open(url: &str, root_cert: Option<Vec<u8>>, settings: &JobSettings) -> Result<Self, StoreError> {
+        let client = match root_cert {
+            Some(root_cert) if url.starts_with("rediss://") => {
+                let certs = redis::TlsCertificates { client_tls: None, root_cert: Some(root_cert) };
+                redis::Client::build_with_tls(url, certs)
+            }
+            _ => redis::Client::open(url),
+        };
         Ok(Self {
-            client: redis::Client::open(url).map_err(redis_error)?,
+            client: client.map_err(redis_error)?,
             manager: OnceCell::new(),
             namespace: settings.namespace.clone(),
             idempotency_ttl: settings.idempotency_ttl,
@@ -133,6 +141,30 @@ impl RedisQueue {
             }
         }
         Ok(failures)
+    }
+
+    /// Puts dead jobs back on their queue with their attempts reset: the one with `id`, or
+    /// every dead job when `id` is `None`. Returns how many.
+    pub(crate) async fn retry_dead(&self, queues: &[&'static str], id: Option<&str>) -> Result<u64, StoreError> {
+        let script = redis::Script::new(include_str!("retry_dead.lua"));
+        let mut conn = self.connection().await?;
+        let mut retried = 0_u64;
+        for queue in queues {
+            let config = self.config(queue);
+            let mut invocation = script.prepare_invoke();
+            invocation
+                .key(config.dead_jobs_set())
+                .key(config.active_jobs_list())
+                .key(config.signal_list())
+                .key(config.job_meta_hash())
+                .key(config.job_data_hash());
+            if let Some(id) = id {
+                invocation.arg(id);
+            }
+            let count: u64 = invocation.invoke_async(&mut conn).await.map_err(redis_error)?;
+            retried += count;
+        }
+        Ok(retried)
     }
 
     /// Deletes finished jobs that ended before `before` (Unix seconds) from every queue: ids,

@@ -42,6 +42,8 @@ pub fn migrator(dialect: SqlDialect) -> Migrator {
         SqlDialect::Postgres => apalis_postgres::PostgresStorage::<()>::migrations(),
     };
     migrator.dangerous_set_table_name(Cow::Borrowed("_apalis_migrations"));
+    // A later release's queue migrations do not stop this one from starting (a rollback).
+    migrator.set_ignore_missing(true);
     migrator
 }
 
@@ -153,4 +155,30 @@ pub(super) async fn prune_finished(db: &SqlDatabase, before: i64) -> Result<u64,
         SqlDialect::Postgres => "DELETE FROM apalis.jobs WHERE status = 'Done' AND done_at < to_timestamp($1)",
     };
     Ok(sqlx::query(sql).bind(before).execute(&db.writer).await?.rows_affected())
+}
+
+/// Dead: killed, or failed with no attempts left (as in the overview).
+const DEAD: &str = "(status = 'Killed' OR (status = 'Failed' AND attempts >= max_attempts))";
+
+/// Puts dead jobs back with their attempts reset, due now: the one with `id`, or every dead job
+/// when `id` is `None`. Returns how many.
+pub(super) async fn retry_dead(db: &SqlDatabase, id: Option<&str>) -> Result<u64, sqlx::Error> {
+    let head = match db.dialect {
+        SqlDialect::Sqlite => {
+            "UPDATE Jobs SET status = 'Pending', attempts = 0, run_at = strftime('%s', 'now'), lock_by = NULL, \
+             lock_at = NULL, done_at = NULL WHERE "
+        }
+        SqlDialect::Postgres => {
+            "UPDATE apalis.jobs SET status = 'Pending', attempts = 0, run_at = now(), lock_by = NULL, \
+             lock_at = NULL, done_at = NULL WHERE "
+        }
+    };
+    let result = match id {
+        Some(id) => {
+            let sql = format!("{head}{DEAD} AND id = $1");
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.to_owned()).execute(&db.writer).await?
+        }
+        None => sqlx::query(sqlx::AssertSqlSafe(format!("{head}{DEAD}"))).execute(&db.writer).await?,
+    };
+    Ok(result.rows_affected())
 }

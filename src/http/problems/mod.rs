@@ -14,7 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::error::{Error, Problem, internal};
+use crate::error::{Error, Problem, internal, unavailable, unavailable_dependency};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -52,6 +52,7 @@ impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Rejected(problem) => status_of(problem),
+            Self::Internal(cause) if unavailable_dependency(cause).is_some() => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,10 +60,17 @@ impl ResponseError for Error {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::Rejected(problem) => response(problem),
-            Self::Internal(cause) => {
-                tracing::error!(error = ?cause, "request failed");
-                response(&internal())
-            }
+            Self::Internal(cause) => match unavailable_dependency(cause) {
+                // A dependency restarting or unreachable: the client retries, nothing is broken here.
+                Some(dependency) => {
+                    tracing::warn!(error = %format!("{cause:#}"), dependency, "request failed: dependency unavailable");
+                    response(&unavailable(&format!("the {dependency} is unavailable; try again shortly")))
+                }
+                None => {
+                    tracing::error!(error = ?cause, "request failed");
+                    response(&internal())
+                }
+            },
         }
     }
 }

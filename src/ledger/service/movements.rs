@@ -172,6 +172,10 @@ fn ledger_error(error: LedgerError) -> Error {
         }
         LedgerError::Database(error) => match Arc::try_unwrap(error) {
             Ok(error) => error.into(),
+            Err(shared) if crate::error::is_connectivity(&shared) => {
+                tracing::warn!(error = %shared, "database unavailable");
+                crate::error::unavailable("the database is busy or unavailable; try again shortly").into()
+            }
             Err(shared) => Error::Internal(anyhow::anyhow!("ledger database error: {shared}")),
         },
     }

@@ -148,7 +148,7 @@ async fn scanning_is_idempotent_and_audited_once() {
     assert_eq!(pending, vec![version.version_id], "the sweeper sees the unscanned version");
     let (first, second) = tokio::join!(scan(&app, &version), scan(&app, &version));
     assert_eq!(first, second);
-    let files = files_under(&app.data_dir.path().join("documents"));
+    let files = files_under(&app.documents_dir());
     assert_eq!(files.len(), 2, "the original and one clean copy; a losing racer removes its own: {files:?}");
     assert_eq!(scan(&app, &version).await, first);
     let audits: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'document.scan'")

@@ -17,7 +17,7 @@ async fn the_storage_folder_holds_none_of_the_uploaded_bytes_in_plaintext() {
         let version = uploaded(&app, owner, DocumentType::Other, bytes).await;
         scan(&app, &version).await;
     }
-    let files = files_under(&app.data_dir.path().join("documents"));
+    let files = files_under(&app.documents_dir());
     assert!(files.len() >= 4, "originals and the cleaned image: {files:?}");
     for file in files {
         let stored = std::fs::read(&file).unwrap();

@@ -8,7 +8,7 @@ use crate::support::documents::{self, actor, app, body, docs, scan, token, uploa
 
 /// The one stored file of a version (its original), found by its key prefix.
 fn stored_file(app: &crate::support::TestApp, version: Uuid) -> std::path::PathBuf {
-    app.data_dir.path().join("documents").join(format!("{version}.original"))
+    app.documents_dir().join(format!("{version}.original"))
 }
 
 #[actix_web::test]

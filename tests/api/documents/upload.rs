@@ -44,7 +44,7 @@ async fn files_that_are_not_png_jpeg_or_pdf_are_refused_with_415_naming_what_was
         assert_eq!(slug(error.into()), (415, "unsupported-media-type".to_owned()));
     }
     assert!(docs(&app).list(&Access::Owner(owner)).await.unwrap().is_empty(), "nothing was stored");
-    assert_eq!(files_under(&app.data_dir.path().join("documents")).len(), 0);
+    assert_eq!(files_under(&app.documents_dir()).len(), 0);
 }
 
 #[actix_web::test]
@@ -67,7 +67,7 @@ async fn a_file_over_10_mib_is_refused_with_413_without_reading_the_rest() {
     assert!(read <= 10_485_760 + 2 * 70_000, "read {read} bytes of 100 MiB");
     assert_eq!(slug(error.into()), (413, "payload-too-large".to_owned()));
     assert!(docs(&app).list(&Access::Owner(owner)).await.unwrap().is_empty());
-    assert_eq!(files_under(&app.data_dir.path().join("documents")).len(), 0, "no partial file is left behind");
+    assert_eq!(files_under(&app.documents_dir()).len(), 0, "no partial file is left behind");
 }
 
 #[actix_web::test]

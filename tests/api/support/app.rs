@@ -10,7 +10,7 @@ use tresor::config::{Config, Environment, defaults, from_figment};
 use tresor::http::Application;
 use tresor::state::AppState;
 
-use super::database::{TestDatabase, redis_url};
+use super::database::{TestDatabase, redis_ca_file, redis_url};
 
 pub struct TestApp {
     pub address: String,
@@ -18,6 +18,8 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub database: TestDatabase,
     pub data_dir: tempfile::TempDir,
+    /// The private `/metrics` server's address, when `[metrics] bind` is set.
+    pub metrics_address: Option<String>,
 }
 
 /// Settings for a test: fresh data folder, port 0, one HTTP worker; `tune` may change more.
@@ -51,6 +53,15 @@ pub fn test_config(
             .merge(Serialized::default("redis.prefix", format!("tresor-test-{}", uuid::Uuid::new_v4().simple()))),
         None => figment,
     };
+    // With TEST_DOCUMENTS_STORE=s3, documents go to the S3 test server, under a prefix per app.
+    let figment = match super::s3::server().filter(|_| super::s3::documents_on_s3()) {
+        Some(s3) => s3.configure(figment, &format!("test-{}", uuid::Uuid::new_v4().simple())),
+        None => figment,
+    };
+    let figment = match redis_ca_file() {
+        Some(file) => figment.merge(Serialized::default("redis.ca_file", file)),
+        None => figment,
+    };
     from_figment(Environment::Test, tune(figment)).expect("test configuration is valid")
 }
 
@@ -64,13 +75,24 @@ pub async fn spawn_app_with(tune: impl FnOnce(figment::Figment) -> figment::Figm
     let config = test_config(data_dir.path(), &database.url, tune);
     let app = Application::build(config).await.expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
     let state = app.state();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    TestApp { address, client, state, database, data_dir }
+    TestApp { address, client, state, database, data_dir, metrics_address }
 }
 
 impl TestApp {
+    /// The folder holding this app's encrypted document files: the local store's, or the S3
+    /// test server's folder for the app's prefix.
+    pub fn documents_dir(&self) -> PathBuf {
+        let documents = &self.state.config.settings.documents;
+        match (documents.store, super::s3::server()) {
+            (tresor::config::DocumentBackend::S3, Some(s3)) => s3.folder(&documents.s3.prefix),
+            _ => self.data_dir.path().join("documents"),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -110,6 +132,9 @@ pub fn cli_command(data_dir: &std::path::Path, database_url: &str) -> std::proce
         .env("DATABASE_URL", database_url)
         .env("RUST_LOG", "warn")
         .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if let Some(file) = redis_ca_file() {
+        command.env("TRESOR__REDIS__CA_FILE", file);
+    }
     command
 }
 

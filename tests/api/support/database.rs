@@ -62,3 +62,9 @@ fn with_database(base: &str, name: &str) -> String {
 pub fn redis_url() -> Option<String> {
     std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty())
 }
+
+/// The root certificate (PEM file) a `rediss://` `TEST_REDIS_URL` is checked against, from
+/// `TEST_REDIS_CA_FILE` (the TLS run of `.ci/run` sets both).
+pub fn redis_ca_file() -> Option<String> {
+    std::env::var("TEST_REDIS_CA_FILE").ok().filter(|f| !f.is_empty())
+}

@@ -54,7 +54,10 @@ pub fn store(app: &TestApp, settings: JobSettings) -> Store {
             let sql = SqlDatabase::new(&app.database.url, db.writer().clone(), db.reader().clone());
             Store::sql(sql, settings)
         }
-        Backend::Redis => Store::redis(&redis_url().unwrap(), settings).unwrap(),
+        Backend::Redis => {
+            let root = crate::support::redis_ca_file().map(|file| std::fs::read(file).expect("TEST_REDIS_CA_FILE"));
+            Store::redis_with_root(&redis_url().unwrap(), root, settings).unwrap()
+        }
     }
 }
 

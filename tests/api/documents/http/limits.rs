@@ -88,7 +88,7 @@ async fn a_streamed_upload_over_10_mib_is_413_without_reading_the_rest() {
     let _ = writer.await;
     let sent = sent.load(Ordering::SeqCst);
     assert!(sent < OFFERED / 2, "the server answered after {sent} bytes of {OFFERED} offered");
-    let files = files_under(&app.data_dir.path().join("documents"));
+    let files = files_under(&app.documents_dir());
     assert!(files.is_empty(), "no partial file is left behind: {files:?}");
 }
 

@@ -116,7 +116,7 @@ async fn wrong_multipart_shapes_are_400_naming_the_problem_and_store_nothing() {
     }
     let list: Value = app.get_authed("/v1/documents", &user.access).await.json().await.unwrap();
     assert_eq!(list["items"], json!([]), "nothing was stored");
-    let files = files_under(&app.data_dir.path().join("documents"));
+    let files = files_under(&app.documents_dir());
     assert!(files.is_empty(), "no file left behind: {files:?}");
 
     let anonymous = app.client.post(app.url("/v1/documents")).multipart(form("passport", None, "x.pdf", &pdf));
