@@ -1,6 +1,7 @@
 //! `tresor keys generate` and `tresor keys rotate`. Rotating re-seals what each capability
 //! keeps under the encryption and MAC rings: users' personal data (identity), queued emails
-//! (the mail outbox) and TOTP secrets (MFA).
+//! (the mail outbox), TOTP secrets (MFA), the data keys of stored documents (documents) and
+//! the files of finished exports (exports).
 
 use std::process::ExitCode;
 
@@ -38,8 +39,8 @@ pub async fn rotate(config: Config, ring: Option<Ring>, batch: i64) -> anyhow::R
     let report = reencrypt(&database, &keys, batch).await?;
     database.close().await;
     println!(
-        "re-encrypted {} users' personal data, {} queued emails and {} TOTP secrets under the active keys",
-        report.users, report.emails, report.totp_secrets
+        "re-encrypted {} users' personal data, {} queued emails, {} TOTP secrets, {} document data keys and {} export files under the active keys",
+        report.users, report.emails, report.totp_secrets, report.document_keys, report.exports
     );
     if report.remaining > 0 {
         println!(
@@ -58,6 +59,10 @@ struct RekeyReport {
     emails: u64,
     /// TOTP secrets re-sealed.
     totp_secrets: u64,
+    /// Sealed data keys of document versions and their clean copies re-wrapped.
+    document_keys: u64,
+    /// Files of finished exports re-sealed.
+    exports: u64,
     /// Rows still under an older key; running `tresor keys rotate` again finishes them.
     remaining: u64,
 }
@@ -72,5 +77,18 @@ async fn reencrypt(db: &Db, keys: &Keys, batch: i64) -> anyhow::Result<RekeyRepo
     })
     .await?;
     let totp_secrets = crate::mfa::store::reseal_secrets(db, &keys.encryption, batch).await?;
-    Ok(RekeyReport { users: personal.users, emails, totp_secrets, remaining: personal.remaining })
+    let document_keys = crate::documents::rewrap::rewrap_data_keys(db, keys).await?;
+    let files = SealedColumn { table: "exports", id: "id", value: "payload" };
+    let exports = reseal_column(db, files, &prefix, batch, |id, payload| {
+        crate::exports::reseal(&keys.encryption, &crate::db::decode::uuid(id)?, payload)
+    })
+    .await?;
+    Ok(RekeyReport {
+        users: personal.users,
+        emails,
+        totp_secrets,
+        document_keys,
+        exports,
+        remaining: personal.remaining,
+    })
 }

@@ -3,6 +3,8 @@
 //! (exit 2) rather than misbehaving later. Production adds its own rules (OWASP's argon2id
 //! minimum); any other environment name gets the general ones only.
 
+use secrecy::ExposeSecret;
+
 use super::{ConfigError, Environment, Settings};
 
 /// The argon2id parameter sets OWASP's Password Storage Cheat Sheet lists as equivalent
@@ -36,6 +38,16 @@ pub fn settings(env: &Environment, s: &Settings) -> Result<(), ConfigError> {
         "a mailbox, e.g. \"tresor <no-reply@bank.example>\"",
     )?;
     between(s.mail.smtp_timeout_secs, 1, 3600, "mail.smtp_timeout_secs")?;
+    // Only the scheme is looked at, and nothing of the URL is echoed: it may hold a password.
+    let smtp = s.mail.smtp_url.expose_secret().trim();
+    require(
+        smtp.is_empty() || smtp.starts_with("smtp://") || smtp.starts_with("smtps://"),
+        "mail.smtp_url (SMTP_URL)",
+        "empty or an smtp:// or smtps:// URL",
+    )?;
+    let ca = s.mail.smtp_ca_file.trim();
+    require(ca.is_empty() || std::path::Path::new(ca).is_file(), "mail.smtp_ca_file", "empty or a readable PEM file")?;
+    between(s.keys.reload_secs, 0, 86_400, "keys.reload_secs")?;
     jobs(s)?;
     ledger(s)?;
     between(s.exports.ttl_hours, 1, 8760, "exports.ttl_hours")?;
@@ -116,6 +128,7 @@ fn identity(s: &Settings) -> Result<(), ConfigError> {
         "identity.lockout_max_hours",
         "at least identity.lockout_minutes",
     )?;
+    between(id.token_cache_entries, 0, 10_000_000, "identity.token_cache_entries")?;
     between(id.session_cache_millis, 0, 3_600_000, "identity.session_cache_millis")
 }
 
@@ -208,6 +221,8 @@ mod tests {
         assert!(message.contains("mfa.issuer") && message.contains(':'), "{message}");
         let message = refused(Environment::Development, "mail.from", "nobody");
         assert!(message.contains("mail.from"), "{message}");
+        let message = refused(Environment::Development, "mail.smtp_url", "http://user:hunter2@mail.example");
+        assert!(message.contains("mail.smtp_url") && !message.contains("hunter2"), "{message}");
     }
 
     #[test]

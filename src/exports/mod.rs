@@ -14,4 +14,4 @@ mod store;
 
 pub use maintenance::{ExpiredExports, ExportSweeper};
 pub use model::{Export, ExportKind, ExportStatus, Format};
-pub use service::{Download, Exports, Request, StaffExport};
+pub use service::{Download, Exports, Request, StaffExport, reseal};

@@ -55,6 +55,12 @@ pub(super) fn associated(id: Uuid) -> String {
     aead::associated_data("exports", "payload", &id.to_string())
 }
 
+/// An export's sealed file, sealed again under the ring's active key (key rotation).
+pub fn reseal(ring: &crate::crypto::KeyRing, id: &Uuid, sealed: &str) -> anyhow::Result<String> {
+    let plain = aead::open(ring, sealed, &associated(*id))?;
+    Ok(aead::seal(ring, &plain, &associated(*id)))
+}
+
 impl Exports {
     pub fn new(
         db: Db,

@@ -28,12 +28,14 @@ pub async fn record(
     let span = tracing::Span::current();
     span.record("status", status.as_u16());
     span.record("latency_ms", latency_ms);
-    // A refused request is the client's business: at debug, so what a client sending bad
-    // requests makes the server write at the default level is nothing.
-    if status.is_server_error() {
-        tracing::error!("request finished");
-    } else if status.is_client_error() {
+    // A refused request is the client's business, and a 503 (the in-flight cap, a dependency
+    // that is down: counted, and its cause logged where it is found) says nothing new per
+    // request: both at debug, so what a client sending bad or too many requests makes the
+    // server write at the default level is nothing.
+    if status.is_client_error() || status == actix_web::http::StatusCode::SERVICE_UNAVAILABLE {
         tracing::debug!("request finished");
+    } else if status.is_server_error() {
+        tracing::error!("request finished");
     } else {
         tracing::info!("request finished");
     }

@@ -61,3 +61,40 @@ async fn rewrapped_documents_still_open_after_the_old_key_is_retired() {
         "sealed under the retired key: the old ring is still needed"
     );
 }
+
+/// `tresor keys rotate` re-wraps every document data key and re-seals every finished export's
+/// file under the new active key, as it says it does.
+#[actix_web::test]
+async fn keys_rotate_re_wraps_document_keys_and_re_seals_export_files() {
+    let app = app().await;
+    let user = app.signed_in().await;
+    let owner: Uuid = user.user.id.parse().unwrap();
+    let png = uploaded(&app, owner, DocumentType::Passport, &documents::png(&document_image(900, 600))).await;
+    scan(&app, &png).await;
+    let export = crate::exports::basics::request_export(&app, &user).await;
+    app.state.exports.build(export).await.unwrap();
+
+    for args in [["keys", "generate", "--ring", "encryption"], ["keys", "rotate", "--ring", "encryption"]] {
+        let out = app.cli(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        if args[1] == "rotate" {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(stdout.contains("2 document data keys and 1 export files"), "{stdout}");
+        }
+    }
+    let keys = Keys::load(&app.state.config.keys_dir, false).unwrap();
+    let active = keys.encryption.active().0.to_owned();
+    let sealed: Vec<String> = sqlx::query_scalar(
+        "SELECT data_key FROM document_versions UNION ALL SELECT clean_data_key FROM document_scans \
+         UNION ALL SELECT payload FROM exports",
+    )
+    .fetch_all(app.state.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(sealed.len(), 3);
+    for value in &sealed {
+        assert_eq!(tresor::crypto::aead::key_id(value), Some(active.as_str()), "{value:.40}");
+    }
+    let again = app.cli(&["keys", "rotate", "--ring", "encryption"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("0 document data keys and 0 export files"));
+}

@@ -147,14 +147,15 @@ async fn cleanup_removes_expired_tokens_and_long_ended_sessions() {
 }
 
 #[actix_web::test]
-async fn the_export_holds_the_profile_with_personal_data_sessions_and_audit() {
+async fn the_export_holds_the_profile_with_masked_ssn_personal_data_sessions_and_audit() {
     let app = spawn_app().await;
     let signed = app.full_user().await;
     let me: Value = app.get_authed("/v1/users/me", &signed.access).await.json().await.unwrap();
     let id = uuid::Uuid::parse_str(me["id"].as_str().unwrap()).unwrap();
     let export =
         tresor::identity::export::collect(&app.state.db, &app.state.audit, &app.state.keys, id).await.unwrap().unwrap();
-    assert_eq!(export["profile"]["ssn"], "123-45-6789", "the owner's own export holds the full SSN");
+    assert_eq!(export["profile"]["ssn_last4"], "6789", "like the profile, the export masks the SSN");
+    assert!(export["profile"].get("ssn").is_none() && !export.to_string().contains("123-45"), "{export}");
     assert_eq!(export["profile"]["address"]["line1"], "742 Evergreen Terrace");
     assert_eq!(export["sessions"].as_array().unwrap().len(), 1);
     let actions: Vec<&str> =
