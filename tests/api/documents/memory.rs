@@ -13,7 +13,10 @@ use std::process::Command;
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 
+use std::time::Duration;
+
 use crate::support::documents::{app_with_worker, png_chunk};
+use crate::support::jobs::eventually;
 
 const CHILD: &str = "TRESOR_TEST_SCAN_BURST_CHILD";
 const MIB: u64 = 1 << 20;
@@ -64,7 +67,14 @@ async fn scan_burst_child() {
     let created = futures::future::join_all(uploads).await;
     let mut verdicts = Vec::new();
     for document in &created {
-        let scanned = app.scanned(&user.access, document["id"].as_str().unwrap()).await;
+        let id = document["id"].as_str().unwrap();
+        let mut scanned = serde_json::Value::Null;
+        // Four 60-megapixel scans, one at a time, on a shared machine: minutes, not seconds.
+        eventually(Duration::from_secs(600), "the scan verdict", async || {
+            scanned = app.document(&user.access, id).await.json().await.unwrap();
+            scanned["status"] != "pending_scan"
+        })
+        .await;
         verdicts.push(format!("{}:{}", scanned["name"].as_str().unwrap(), scanned["status"].as_str().unwrap()));
         let reason = scanned["rejection_reason"].as_str().unwrap_or_default();
         assert!(
