@@ -54,13 +54,13 @@ fn child(step: &str, path: &str) {
 fn stages(jpeg: &[u8], settings: &tresor::config::ScanSettings) -> String {
     use tresor::documents::scan::{blur, picture};
     let t = Instant::now();
-    let image = picture::decode(jpeg, FileKind::Jpeg, settings).unwrap();
+    let (image, plan) = picture::decode(jpeg, FileKind::Jpeg, settings, true).unwrap();
     let decode = t.elapsed();
     let t = Instant::now();
     let score = blur::score(&image);
     let blur = t.elapsed();
     let t = Instant::now();
-    let clean = picture::reencode(&image, FileKind::Jpeg).unwrap();
+    let clean = picture::reencode(image, FileKind::Jpeg, plan.output_cap).unwrap();
     let encode = t.elapsed();
     format!(
         "decode {:.0} ms, blur score {score:.0} in {:.0} ms, re-encode {:.0} ms ({} bytes)",

@@ -54,15 +54,24 @@ pub struct ScanSettings {
     pub max_image_height: u32,
     /// Most pixels (width × height) an image may declare.
     pub max_image_pixels: u64,
-    /// Most memory the decoder may allocate, in bytes.
+    /// Most memory one image scan may hold, in bytes: decoded pixels, every copy a later step
+    /// makes and the re-encoded file, counted from the header before decoding.
     pub max_decode_alloc_bytes: u64,
     /// Identity documents must be at least this large (long side × short side, in pixels).
     pub min_long_side: u32,
     pub min_short_side: u32,
     /// Identity photos whose variance of the Laplacian is below this are too blurry to read.
     pub blur_threshold: f64,
-    /// Most bytes one compressed stream or text chunk may expand to while being inspected.
+    /// Most bytes one file's compressed streams or text chunks may expand to, together, while
+    /// being inspected.
     pub max_inflated_bytes: u64,
+    /// Largest PDF the scanner inspects; a larger one is refused as uninspectable.
+    pub pdf_max_bytes: u64,
+    /// Longest the PDF object parser may take, in milliseconds, before the file is refused.
+    pub pdf_parse_timeout_ms: u64,
+    /// Most scans one process runs at once (each holds up to `max_decode_alloc_bytes`); the
+    /// others wait their turn.
+    pub concurrency: u32,
     /// clamd's socket: a unix path (`/run/clamav/clamd.ctl`) or `host:port`; empty = not asked.
     pub clamd: String,
     /// Seconds to wait for clamd before the scan fails (and is retried).

@@ -53,6 +53,8 @@ pub struct Documents {
     pub keys: Arc<Keys>,
     pub settings: DocumentSettings,
     pub scan_settings: ScanSettings,
+    /// Turns to scan: at most `[scan] concurrency` scans of this process hold their memory at once.
+    pub scan_permits: Arc<tokio::sync::Semaphore>,
     /// Base of signed links (`TRESOR_PUBLIC_URL`).
     pub public_url: String,
     /// Where each upload's `scan_document` job goes (in the upload's transaction when the queue
@@ -89,6 +91,7 @@ impl Documents {
             keys,
             settings,
             scan_settings: config.settings.scan.clone(),
+            scan_permits: Arc::new(tokio::sync::Semaphore::new(config.settings.scan.concurrency.max(1) as usize)),
             public_url: config.public_url.clone(),
             jobs,
         })
@@ -133,6 +136,7 @@ impl Documents {
 
     /// Scans one version (the scan job's body).
     pub async fn scan(&self, version_id: Uuid) -> Result<ScanOutcome, ScanError> {
+        let _turn = self.scan_permits.acquire().await.map_err(|e| ScanError::Failed(e.into()))?;
         scan_document(self.files.as_ref(), &self.db, &self.keys, &self.scan_settings, version_id).await
     }
 }

@@ -9,6 +9,7 @@
 mod pools;
 mod registry;
 mod run;
+mod wake;
 
 use apalis_core::backend::ext::BackendExt;
 use apalis_core::error::BoxDynError;
@@ -99,11 +100,17 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
         })
         .on_event(|worker, event| tracing::trace!(worker = worker.name(), event = ?event, "worker event"));
     let pools = pools::Pools::open(store, &settings).await?;
+    // PostgreSQL says when a job is inserted: workers look at once instead of at the next tick.
+    let nudges = match &pools {
+        pools::Pools::Postgres(pool) => wake::listen(pool.clone(), queues),
+        _ => Default::default(),
+    };
     for queue in queues.iter().copied() {
         let handler = registry.get(queue).ok_or_else(|| WorkerError::UnknownQueue(queue.to_owned(), String::new()))?;
         let qs: QueueSettings =
             settings.queue(queue).cloned().ok_or_else(|| WorkerError::UnknownQueue(queue.to_owned(), String::new()))?;
         let (poll, beat, missed) = (settings.poll_interval, settings.heartbeat_interval, settings.missed_heartbeats);
+        let nudge = nudges.get(queue).cloned();
         // Each storage has its own config type with the same builder methods.
         macro_rules! tuned {
             ($config:expr) => {
@@ -121,7 +128,7 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
                     instance,
                     apalis_sqlite::SqliteStorage::<Value>::new(&pool)
                         .with_config(config.clone())
-                        .poll_with_interval(poll)
+                        .poll_with_strategy(wake::Wake::new(poll, nudge.clone()))
                 )
             }
             pools::Pools::Postgres(pool) => {
@@ -134,7 +141,7 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
                     instance,
                     apalis_postgres::PostgresStorage::<Value>::new(&pool)
                         .with_config(config.clone())
-                        .poll_with_interval(poll)
+                        .poll_with_strategy(wake::Wake::new(poll, nudge.clone()))
                 )
             }
             pools::Pools::Redis(conn, config_of) => {
@@ -147,7 +154,7 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
                     instance,
                     apalis_redis::RedisStorage::<Value>::new(conn.clone())
                         .with_config(config.clone())
-                        .poll_with_interval(poll)
+                        .poll_with_strategy(wake::Wake::new(poll, nudge.clone()))
                 )
             }
         };

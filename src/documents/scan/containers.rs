@@ -23,6 +23,8 @@ const PNG_SIGNATURE: usize = 8;
 pub fn png_parts(bytes: &[u8], limit: u64) -> Result<Vec<Part>, ContainerError> {
     let mut parts = Vec::new();
     let mut at = PNG_SIGNATURE;
+    // `limit` bounds the chunks together: every inflated part is held until the signature scan.
+    let mut left = limit;
     loop {
         let header = bytes.get(at..at + 8).ok_or_else(|| damaged("PNG ends before its IEND chunk"))?;
         let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
@@ -35,11 +37,16 @@ pub fn png_parts(bytes: &[u8], limit: u64) -> Result<Vec<Part>, ContainerError> 
             "zTXt" | "iCCP" => {
                 let (keyword, rest) = split_nul(data);
                 // One compression-method byte, then zlib data.
-                let text = inflate_part(rest.get(1..).unwrap_or_default(), limit, &kind)?;
+                let text = inflate_part(rest.get(1..).unwrap_or_default(), left, &kind)?;
+                left -= text.len() as u64;
                 parts.push(Part { label: format!("PNG {kind} chunk"), bytes: keyword.to_vec() });
                 parts.push(Part { label: format!("PNG {kind} chunk (inflated)"), bytes: text });
             }
-            "iTXt" => parts.push(itxt(data, limit)?),
+            "iTXt" => {
+                let part = itxt(data, left)?;
+                left = left.saturating_sub(part.bytes.len() as u64);
+                parts.push(part);
+            }
             _ => {}
         }
     }
@@ -61,7 +68,9 @@ fn itxt(data: &[u8], limit: u64) -> Result<Part, ContainerError> {
 fn inflate_part(data: &[u8], limit: u64, kind: &str) -> Result<Vec<u8>, ContainerError> {
     inflate(data, limit).map_err(|e| match e {
         InflateError::Invalid => damaged(&format!("PNG {kind} chunk does not inflate")),
-        InflateError::TooLarge => ContainerError::TooLarge(format!("PNG {kind} chunk expands beyond {limit} bytes")),
+        InflateError::TooLarge => {
+            ContainerError::TooLarge(format!("PNG {kind} chunk expands beyond the {limit} bytes left to inflate"))
+        }
     })
 }
 

@@ -31,16 +31,23 @@ fn check(
     let limit = settings.max_inflated_bytes;
     match kind {
         FileKind::Pdf => {
-            let streams = pdf::check(bytes, limit).map_err(pdf_rejection)?;
-            for stream in streams {
+            let limits = pdf::PdfLimits {
+                inflate: limit,
+                max_bytes: settings.pdf_max_bytes,
+                parse_timeout: std::time::Duration::from_millis(settings.pdf_parse_timeout_ms),
+            };
+            let checked = pdf::check(bytes, limits).map_err(pdf_rejection)?;
+            for stream in checked.streams {
                 refuse_signatures(&stream.label, &stream.bytes)?;
             }
-            return Ok(Passed { kind, cleaned: None, width: None, height: None, blur: None });
+            let cleaned = Some(checked.rendition);
+            return Ok(Passed { kind, cleaned, width: None, height: None, blur: None });
         }
         FileKind::Png => parts(png_parts(bytes, limit))?,
         FileKind::Jpeg => parts(jpeg_parts(bytes))?,
     }
-    let image = picture::decode(bytes, kind, settings).map_err(|p| match p {
+    let blur = document_type.is_identity();
+    let (image, plan) = picture::decode(bytes, kind, settings, blur).map_err(|p| match p {
         PictureProblem::TooLarge(what) => Rejection::new(Reason::ImageTooLarge, what),
         PictureProblem::Damaged(what) => Rejection::new(Reason::DamagedImage, what),
     })?;
@@ -63,7 +70,8 @@ fn check(
         }
         sharpness = Some(score);
     }
-    let cleaned = picture::reencode(&image, kind).map_err(|e| Rejection::new(Reason::DamagedImage, e))?;
+    let cleaned =
+        picture::reencode(image, kind, plan.output_cap).map_err(|e| Rejection::new(Reason::ImageTooLarge, e))?;
     Ok(Passed { kind, cleaned: Some(cleaned), width: Some(width), height: Some(height), blur: sharpness })
 }
 
@@ -89,5 +97,6 @@ fn pdf_rejection(problem: pdf::PdfProblem) -> Rejection {
         pdf::PdfProblem::Encrypted => Rejection::new(Reason::PdfEncrypted, "/Encrypt in the trailer"),
         pdf::PdfProblem::Active(name) => Rejection::new(Reason::PdfActiveContent, format!("{name} present")),
         pdf::PdfProblem::Uninspectable(what) => Rejection::new(Reason::PdfUninspectable, what),
+        pdf::PdfProblem::Polyglot(what) => Rejection::new(Reason::PdfPolyglot, what),
     }
 }

@@ -3,11 +3,14 @@
 //! retried or duplicated job) returns that verdict.
 
 pub mod blur;
+pub mod budget;
 pub mod clamd;
 pub mod containers;
 pub mod inflate;
 pub mod inspect;
 pub mod pdf;
+pub mod pdf_objects;
+pub mod pdf_problem;
 pub mod pdf_syntax;
 pub mod picture;
 mod record;

@@ -18,6 +18,9 @@ fn settings() -> ScanSettings {
         min_short_side: 32,
         blur_threshold: 10.0,
         max_inflated_bytes: 1 << 20,
+        pdf_max_bytes: 10 << 20,
+        pdf_parse_timeout_ms: 5000,
+        concurrency: 1,
         clamd: String::new(),
         clamd_timeout_secs: 1,
     }

@@ -13,6 +13,7 @@ pub enum Reason {
     PdfActiveContent,
     PdfEncrypted,
     PdfUninspectable,
+    PdfPolyglot,
 }
 
 impl Reason {
@@ -30,9 +31,12 @@ impl Reason {
             Self::TooBlurry => "image is too blurry to read; take a sharper photo in good light",
             Self::InvalidPdf => "file is not a valid PDF",
             Self::PdfActiveContent => {
-                "the PDF contains scripts, launch actions, embedded files or rich media; print it to a plain PDF and upload that"
+                "the PDF contains scripts, launch actions, embedded files or rich media, or actions that reach outside it (web links, other files, forms sent away); print it to a plain PDF and upload that"
             }
             Self::PdfEncrypted => "the PDF is encrypted or password-protected; upload an unprotected copy",
+            Self::PdfPolyglot => {
+                "the PDF also carries another kind of file (data before its header, after its end or woven in); print it to a plain PDF and upload that"
+            }
             Self::PdfUninspectable => {
                 "the PDF uses an encoding the scanner cannot inspect; print it to a plain PDF and upload that"
             }
@@ -57,7 +61,7 @@ impl Rejection {
 #[derive(Debug)]
 pub struct Passed {
     pub kind: FileKind,
-    /// The re-encoded, metadata-free image; `None` when the original is served as it is (PDF).
+    /// The re-encoded, metadata-free image or the rewritten PDF; `None` serves the original.
     pub cleaned: Option<Vec<u8>>,
     pub width: Option<u32>,
     pub height: Option<u32>,

@@ -4,6 +4,7 @@
 mod clamd;
 mod http;
 mod links;
+mod memory;
 mod pdf;
 mod rotation;
 mod scan;
