@@ -4,7 +4,13 @@
 # it listens. Sourced by .ci/run; usable by hand (`source .ci/own_services.sh; ensure_tls_postgres`).
 
 OWN_DIR=${TRESOR_OWN_SERVICES_DIR:-/tmp/tresor-own-services}
-PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)}
+# PostgreSQL's server binaries (found when first needed: .ci/run may install PostgreSQL later).
+pg_bin() {
+    if [ -z "${PG_BIN:-}" ]; then
+        PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+    fi
+    export PG_BIN
+}
 
 # A test CA and a server certificate for localhost / 127.0.0.1 signed by it, plus an unrelated CA
 # (the "wrong CA" a client must refuse).
@@ -36,6 +42,7 @@ ensure_test_ca() {
 ensure_own_postgres() {
     local name=$1 port=$2 tls=${3:-}
     local data=$OWN_DIR/pg-$name
+    pg_bin
     if [ -z "$PG_BIN" ] || [ ! -x "$PG_BIN/initdb" ]; then
         echo "PostgreSQL's server binaries are missing (install postgresql)" >&2
         return 1

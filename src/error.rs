@@ -188,7 +188,8 @@ pub fn is_connectivity(error: &sqlx::Error) -> bool {
 }
 
 /// Which dependency an unexpected error says is down, if any: walks its causes for a database
-/// error that [`is_connectivity`], a Redis connection failure, or a refused or broken socket.
+/// error that [`is_connectivity`], a Redis connection failure, the document bucket not
+/// answering, or a refused or broken socket.
 /// The HTTP layer answers such errors 503 with `Retry-After` instead of 500.
 pub fn unavailable_dependency(cause: &anyhow::Error) -> Option<&'static str> {
     cause.chain().find_map(|source| {
@@ -208,6 +209,13 @@ pub fn unavailable_dependency(cause: &anyhow::Error) -> Option<&'static str> {
             return Some("redis");
         }
         let io = source.downcast_ref::<std::io::Error>()?;
+        // The document bucket failing after its retries (unreachable, 5xx) is a dependency down
+        // too; a refused permission or a missing object is not.
+        if let Some(object_store::Error::Generic { .. }) =
+            io.get_ref().and_then(|e| e.downcast_ref::<object_store::Error>())
+        {
+            return Some("document store");
+        }
         use std::io::ErrorKind::{
             BrokenPipe, ConnectionAborted, ConnectionRefused, ConnectionReset, NotConnected, TimedOut,
         };

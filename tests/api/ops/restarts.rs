@@ -208,10 +208,10 @@ async fn sign_ins_and_mail(
 async fn ready_becomes(client: &reqwest::Client, base: &str, status: u16, within: Duration) -> (Duration, Value) {
     let started = Instant::now();
     loop {
-        if let Ok(response) = client.get(format!("{base}/health/ready")).send().await {
-            if response.status().as_u16() == status {
-                return (started.elapsed(), response.json().await.unwrap_or(Value::Null));
-            }
+        if let Ok(response) = client.get(format!("{base}/health/ready")).send().await
+            && response.status().as_u16() == status
+        {
+            return (started.elapsed(), response.json().await.unwrap_or(Value::Null));
         }
         assert!(started.elapsed() < within, "/health/ready did not answer {status} within {within:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -95,3 +95,28 @@ fn an_s3_store_without_a_bucket_is_one_line_and_exit_2() {
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("documents.s3.bucket"), "{stderr}");
 }
+
+#[actix_web::test]
+async fn an_upload_while_the_bucket_does_not_answer_is_503_with_retry_after() {
+    let Some(s3) = s3::required_server("an_upload_while_the_bucket_does_not_answer_is_503") else { return };
+    let closed = crate::support::jobs::free_port();
+    let app = spawn_app_with(|f| {
+        s3.configure(f, "unreachable")
+            .merge(figment::providers::Serialized::default(
+                "documents.s3.endpoint",
+                format!("http://127.0.0.1:{closed}"),
+            ))
+            .merge(figment::providers::Serialized::default("documents.s3.timeout_secs", 3))
+    })
+    .await;
+    let user = app.signed_in().await;
+    let jpeg = documents::jpeg(&document_image(1200, 800));
+    let started = std::time::Instant::now();
+    let response = app.upload_form(&user.access, form("passport", None, "p.jpg", &jpeg)).await;
+    assert!(started.elapsed() < Duration::from_secs(10), "the upload does not hang: {:?}", started.elapsed());
+    assert!(response.headers().contains_key("retry-after"));
+    let body = crate::support::assert_problem(response, 503, "service-unavailable").await;
+    assert!(body["detail"].as_str().unwrap().contains("document store"), "{body}");
+    let list: Value = app.get_authed("/v1/documents", &user.access).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 0, "no document row without its file");
+}
