@@ -1,7 +1,9 @@
 //! tresor: a secure retail-banking backend.
 
+pub mod approvals;
 pub mod audit;
 pub mod authz;
+pub mod cases;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -19,6 +21,7 @@ pub mod mfa;
 pub mod notifications;
 pub mod queue;
 pub mod ratelimit;
+pub mod reason;
 pub mod redis;
 pub mod security_events;
 pub mod staff;

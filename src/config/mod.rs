@@ -2,6 +2,7 @@
 //! hosting conventions (`PORT`, `DATABASE_URL`, ...), then `TRESOR__SECTION__KEY` variables.
 //! Every section denies unknown keys, so a typo is a startup error rather than a silent default.
 
+mod approvals;
 mod documents;
 mod exports;
 mod identity;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use approvals::ApprovalSettings;
 pub use documents::{DocumentSettings, ScanSettings};
 pub use exports::ExportSettings;
 pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
@@ -75,6 +77,7 @@ pub struct Settings {
     pub exports: ExportSettings,
     pub mfa: MfaSettings,
     pub authz: AuthzSettings,
+    pub approvals: ApprovalSettings,
 }
 
 #[derive(Debug, Deserialize)]

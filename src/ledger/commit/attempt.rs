@@ -7,7 +7,7 @@ use super::{Job, LedgerStore};
 use crate::ledger::command::{Command, Movement};
 use crate::ledger::plan::{self, Plan, Snapshot, Stale};
 use crate::ledger::retry::Retry;
-use crate::ledger::store::{balances, counterparties, idempotency, snapshots};
+use crate::ledger::store::{balances, counterparties, idempotency, reversals, snapshots};
 use crate::ledger::{flags, write};
 use tresor_actors::Committed;
 use uuid::Uuid;
@@ -39,13 +39,23 @@ impl LedgerStore {
             commands.iter().filter_map(|c| c.idempotency.as_ref()).map(|k| k.scope.as_str()).collect();
         let saved = idempotency::saved(&mut *tx, &scopes).await?;
         let counters = counterparties::read(&mut tx, &destinations(&commands)).await?;
+        let (originals, approvals) = reversals::named(commands.iter().copied());
+        let reversal_state = reversals::state(&mut tx, &originals, &approvals).await?;
         let now = Utc::now().timestamp();
         // Per job: its plan, or `None` when its cached balance was too low to decide on.
         let mut plans = Vec::with_capacity(jobs.len());
         for (job, snapshot) in jobs.iter().zip(&snapshots) {
             let from_cache = job.cached.is_some();
             plans.push(
-                match plan::decide(snapshot, &job.batch, &saved, &counters.statuses, &self.limits, from_cache) {
+                match plan::decide(
+                    snapshot,
+                    &job.batch,
+                    &saved,
+                    &counters.statuses,
+                    &reversal_state,
+                    &self.limits,
+                    from_cache,
+                ) {
                     Ok(Plan { steps, outgoing_today }) => {
                         let mut velocity = snapshot.velocity.clone();
                         let applied = |index: usize| matches!(steps[index], plan::Step::Apply);
