@@ -3,6 +3,7 @@
 pub mod approvals;
 pub mod audit;
 pub mod authz;
+pub mod business_metrics;
 pub mod cases;
 pub mod cli;
 pub mod commands;

@@ -128,6 +128,25 @@ impl AppState {
         self.sessions.reload_keys()
     }
 
+    /// The back office's queue levels for `/metrics` (a level that cannot be read is left out
+    /// and logged: scraping never fails for it).
+    pub async fn queue_levels(&self) -> crate::business_metrics::QueueLevels {
+        let mut levels = crate::business_metrics::QueueLevels::default();
+        match self.cases.open_count().await {
+            Ok(open) => levels.cases_open = open,
+            Err(error) => tracing::warn!(error = %error, "metrics: open cases unreadable"),
+        }
+        match self.approvals.pending().await {
+            Ok(pending) => levels.approvals_pending = pending,
+            Err(error) => tracing::warn!(error = %error, "metrics: pending approvals unreadable"),
+        }
+        match self.kyc.queue_level().await {
+            Ok((waiting, age)) => (levels.kyc_queue, levels.kyc_oldest_age_secs) = (waiting, age),
+            Err(error) => tracing::warn!(error = %error, "metrics: KYC queue unreadable"),
+        }
+        levels
+    }
+
     /// `None` when Redis is not configured.
     pub async fn redis_ping(&self) -> Option<redis::RedisResult<()>> {
         match &self.redis {

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{ApprovalKind, ApprovalRequest, ApprovalStatus, store};
 use crate::audit::{self, Actor, Event};
+use crate::business_metrics::APPROVALS_DECIDED;
 use crate::config::ApprovalSettings;
 use crate::db::Db;
 use crate::error::{Error, Kind, Problem};
@@ -116,13 +117,14 @@ impl Approvals {
                 self.mfa.after_reset(&done).await?;
             }
         }
+        metrics::counter!(APPROVALS_DECIDED, "kind" => request.kind.as_str(), "decision" => "approved").increment(1);
         self.get(id).await
     }
 
     /// Rejects request `id` (403 `same-approver`, 409 `approval-decided`).
     pub async fn reject(&self, actor: &Actor, id: Uuid, note: Option<&Reason>) -> Result<ApprovalRequest, Error> {
         let decider = staff_id(actor)?;
-        self.decidable(id, decider).await?;
+        let request = self.decidable(id, decider).await?;
         let note = note.map(Reason::as_str);
         let mut tx = self.db.begin().await?;
         if !store::decide(&mut tx, id, ApprovalStatus::Rejected, decider, note).await? {
@@ -131,6 +133,7 @@ impl Approvals {
         let new = json!({"status": "rejected", "decided_by": decider, "note": note});
         audit::record(&mut tx, actor, event("approval.rejected", id, Some(json!({"status": "pending"})), new)).await?;
         tx.commit().await?;
+        metrics::counter!(APPROVALS_DECIDED, "kind" => request.kind.as_str(), "decision" => "rejected").increment(1);
         self.get(id).await
     }
 

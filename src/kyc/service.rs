@@ -81,6 +81,13 @@ impl Kyc {
         })
     }
 
+    /// Submissions awaiting review and how long the oldest has waited, in seconds (metrics).
+    pub async fn queue_level(&self) -> Result<(i64, i64), KycError> {
+        let (waiting, oldest) = store::queue_level(self.db.reader()).await?;
+        let age = oldest.map_or(0, |at| (chrono::Utc::now() - at).num_seconds().max(0));
+        Ok((waiting, age))
+    }
+
     /// Where the user stands (`GET /v1/kyc`).
     pub async fn state(&self, user_id: Uuid) -> Result<KycState, KycError> {
         let mut conn = self.db.reader().acquire().await?;

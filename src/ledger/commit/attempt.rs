@@ -80,8 +80,8 @@ impl LedgerStore {
         tx.commit().await?;
 
         let mut results = Vec::with_capacity(jobs.len());
-        for (snapshot, plan) in snapshots.into_iter().zip(plans) {
-            let Some((_, outgoing_today, velocity, _)) = plan else {
+        for ((snapshot, plan), job) in snapshots.into_iter().zip(plans).zip(jobs) {
+            let Some((steps, outgoing_today, velocity, _)) = plan else {
                 results.push(None);
                 continue;
             };
@@ -89,6 +89,7 @@ impl LedgerStore {
                 results.push(None);
                 continue;
             };
+            count_committed(job, &steps);
             let snapshot = Snapshot {
                 balance: written.balance.unwrap_or(snapshot.balance),
                 version: written.version.unwrap_or(snapshot.version),
@@ -100,6 +101,25 @@ impl LedgerStore {
             results.push(Some(Committed { snapshot: Some(snapshot), outcomes }));
         }
         Ok(results)
+    }
+}
+
+/// Business metrics of a committed batch: transfers (count, volume, size) and reversals, per
+/// currency.
+fn count_committed(job: &Job, steps: &[plan::Step]) {
+    use crate::business_metrics::{REVERSALS, TRANSFER_AMOUNT, TRANSFER_VOLUME, TRANSFERS};
+    for (command, step) in job.batch.iter().zip(steps) {
+        if !matches!(step, plan::Step::Apply) {
+            continue;
+        }
+        let (currency, amount) = (command.currency.code(), command.amount.minor_units());
+        if command.reverses.is_some() {
+            metrics::counter!(REVERSALS, "currency" => currency).increment(1);
+        } else if command.movement == Movement::Transfer {
+            metrics::counter!(TRANSFERS, "currency" => currency).increment(1);
+            metrics::counter!(TRANSFER_VOLUME, "currency" => currency).increment(amount.unsigned_abs());
+            metrics::histogram!(TRANSFER_AMOUNT, "currency" => currency).record(amount as f64);
+        }
     }
 }
 

@@ -30,6 +30,6 @@ pub async fn open(conn: &mut AnyConnection, case: &NewCase<'_>) -> Result<(), sq
     .bind(time::to_db(time::now()))
     .execute(conn)
     .await?;
-    metrics::counter!("cases_opened_total", "kind" => case.kind).increment(1);
+    metrics::counter!(crate::business_metrics::CASES_OPENED, "kind" => case.kind).increment(1);
     Ok(())
 }

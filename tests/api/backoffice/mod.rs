@@ -5,4 +5,5 @@ mod accounts;
 mod approvals;
 mod cases;
 mod concurrency;
+mod metrics;
 mod reversals;

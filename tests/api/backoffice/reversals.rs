@@ -154,3 +154,31 @@ async fn reversals_at_or_below_the_threshold_post_at_once_for_deposits_withdrawa
     assert_eq!(status, 202, "above the threshold needs four eyes");
     assert_books_balance(&app).await;
 }
+
+#[actix_web::test]
+async fn ledger_verify_names_a_reversal_that_does_not_undo_its_original() {
+    let app = spawn_app().await;
+    let alice = app.customer().await;
+    let a = app.funded(&alice, "USD", 0).await;
+    let first = entry_id(&deposit(&app, &alice.caller, &a, 100).await.body);
+    let second = entry_id(&deposit(&app, &alice.caller, &a, 100).await.body);
+    assert_books_balance(&app).await;
+    // A forged link: a deposit does not undo another deposit.
+    sqlx::query("INSERT INTO reversals (entry_id, reverses, created_at) VALUES ($1, $2, $3)")
+        .bind(second.to_string())
+        .bind(first.to_string())
+        .bind(tresor::db::time::to_db(tresor::db::time::now()))
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    let cli = app.cli(&["ledger", "verify"]);
+    assert_eq!(cli.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&cli.stdout).contains("does not net its original"),
+        "{}",
+        String::from_utf8_lossy(&cli.stdout)
+    );
+    let changed =
+        sqlx::query("UPDATE reversals SET reverses = $1").bind(second.to_string()).execute(app.state.db.writer()).await;
+    assert!(changed.is_err(), "reversals are insert-only");
+}
