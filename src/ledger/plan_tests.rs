@@ -129,3 +129,42 @@ fn idempotency_keys_replay_dedupe_and_refuse_reuse_with_another_request() {
     assert_eq!(slugs, ["replay", "idempotency-key-reused", "apply", "same-as", "idempotency-key-reused"]);
     assert!(matches!(plan.steps[3], Step::SameAs(2)));
 }
+
+fn reversal(movement: Movement, amount: i64, original: u128, approval: Option<u128>) -> Command {
+    let approval = approval.map(|id| crate::ledger::command::Approval {
+        id: Uuid::from_u128(id),
+        decided_by: Uuid::from_u128(7),
+        note: None,
+    });
+    Command {
+        reverses: Some(crate::ledger::command::Reverses { original: Uuid::from_u128(original), approval }),
+        ..command(movement, amount, None)
+    }
+}
+
+#[test]
+fn reversals_post_once_per_original_and_approval_and_ignore_limits_and_freezes() {
+    let counters = HashMap::from([(DESTINATION, AccountStatus::Open)]);
+    let state = ReversalState {
+        reversed: [Uuid::from_u128(100)].into(),
+        pending_approvals: [Uuid::from_u128(200), Uuid::from_u128(201)].into(),
+    };
+    let mut frozen = snapshot(5_000);
+    frozen.status = AccountStatus::Frozen;
+    let commands = [
+        reversal(Movement::Transfer, 2_000, 101, Some(200)),
+        reversal(Movement::Transfer, 10, 101, Some(201)),
+        reversal(Movement::Withdrawal, 10, 100, None),
+        reversal(Movement::Withdrawal, 10, 102, Some(202)),
+        reversal(Movement::Withdrawal, 10, 103, Some(200)),
+        command(Movement::Withdrawal, 10, None),
+    ];
+    let plan = decide(&frozen, &commands, &HashMap::new(), &counters, &state, &limits(), false).unwrap();
+    let slugs: Vec<&str> = plan.steps.iter().map(slug).collect();
+    assert_eq!(
+        slugs,
+        ["apply", "already-reversed", "already-reversed", "approval-decided", "approval-decided", "account-frozen"],
+        "above max_transaction and from a frozen account, once per original and per approval"
+    );
+    assert_eq!(plan.outgoing_today, frozen.outgoing_today, "a reversal is not the customer's outgoing money");
+}

@@ -6,4 +6,5 @@ mod approvals;
 mod cases;
 mod concurrency;
 mod metrics;
+mod openapi;
 mod reversals;
