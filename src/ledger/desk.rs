@@ -1,6 +1,6 @@
 //! Accounts for staff: any customer's account found by number or owner email, read with its
 //! owner and history, and its status changed — frozen, unfrozen, closed — with a reason,
-//! audited (old → new) and the owner emailed, in one transaction.
+//! audited (old → new) and the owner emailed, in one transaction (closing: `closing`).
 //!
 //! A status change takes the account's row lock and bumps its `version`: every account actor
 //! (in any process) that cached the account fails its next debit's fence and reads it again,
@@ -9,23 +9,17 @@
 //! balance moves it with the ledger's own write path (fence, postings, staged audit) in the
 //! same transaction as the status change.
 
-use chrono::Utc;
 use serde_json::json;
 use tresor_jobs::email::{Email, Template};
 use uuid::Uuid;
 
 use super::account::AccountStatus;
-use super::command::{Command, Movement};
 use super::history::{self, Page, Range};
-use super::money::Amount;
-use super::number::AccountNumber;
-use super::plan::Step;
 use super::problems::{conflict, unprocessable};
 use super::service::Ledger;
 pub use super::staff_view::{AccountFilter, Owner, StaffAccount};
-use super::store::{self, desk as store_desk};
+use super::store::desk as store_desk;
 use super::transaction::Transaction;
-use super::write;
 use crate::audit::{self, Actor, Event};
 use crate::error::{Error, Problem};
 use crate::mail;
@@ -124,78 +118,6 @@ impl Ledger {
         self.any_account(id).await
     }
 
-    /// Closes an account for good. A non-zero balance moves to `transfer_to` — an open or frozen
-    /// account of the same owner and currency — in the same transaction (422 `balance-not-zero`
-    /// without one).
-    pub async fn close(
-        &self,
-        actor: &Actor,
-        id: Uuid,
-        reason: &Reason,
-        transfer_to: Option<&AccountNumber>,
-    ) -> Result<StaffAccount, Error> {
-        let target = match transfer_to {
-            None => None,
-            Some(number) => Some(self.directory.by_number(&self.db, number).await?.ok_or_else(|| {
-                Error::from(unprocessable("account-not-found", format!("no account has the number {number}")))
-            })?),
-        };
-        let mut tx = self.db.begin().await?;
-        let mut ids = vec![id];
-        ids.extend(target.as_ref().map(|t| t.id));
-        store::balances::lock(&mut tx, &ids).await?;
-        let (current, version) = store_desk::locked(&mut tx, id).await?.ok_or_else(|| Problem::not_found("account"))?;
-        if current.account.status == AccountStatus::Closed {
-            return Err(closed().into());
-        }
-        let balance = current.account.balance;
-        let mut moved = None;
-        if balance > 0 {
-            let Some(target) = target else {
-                return Err(unprocessable(
-                    "balance-not-zero",
-                    format!("the account holds {balance}: name transfer_to_account_number, an account of the same owner and currency"),
-                )
-                .into());
-            };
-            let (to, _) = store_desk::locked(&mut tx, target.id).await?.ok_or_else(|| Problem::not_found("account"))?;
-            check_close_target(&current, &to)?;
-            let command = Command {
-                movement: Movement::Transfer,
-                amount: Amount::new(balance).map_err(|e| Error::Internal(anyhow::anyhow!(e)))?,
-                currency: current.account.currency,
-                counter_account: to.account.id,
-                counter_number: Some(to.account.number.to_string()),
-                description: Some(format!("closing balance of account {}", current.account.number)),
-                initiated_by: actor.user_id.unwrap_or(Uuid::nil()),
-                idempotency: None,
-                actor: actor.clone(),
-                reverses: None,
-            };
-            let snapshot = store::snapshots::load(&mut tx, id, Utc::now().date_naive()).await?;
-            let (batch, steps) = (std::slice::from_ref(&command), [Step::Apply]);
-            let decided = write::Decided { account: id, snapshot: &snapshot, batch, steps: &steps, flags: &[] };
-            let written = write::apply(&mut tx, &self.store.keys.encryption, &Default::default(), &[decided])
-                .await
-                .map_err(|_| busy())?;
-            let Some(Some(written)) = written.into_iter().next() else { return Err(busy()) };
-            let entry = written.responses.first().and_then(|o| serde_json::from_str::<serde_json::Value>(&o.body).ok());
-            moved =
-                Some(json!({"to": to.account.number, "amount": balance, "entry_id": entry.map(|e| e["id"].clone())}));
-        }
-        let version = store_desk::locked(&mut tx, id).await?.map_or(version, |(_, v)| v);
-        if !store_desk::set_status(&mut tx, id, version, AccountStatus::Closed).await? {
-            return Err(busy());
-        }
-        let new = json!({"status": "closed", "reason": reason.as_str(), "balance": 0, "moved": moved});
-        let mut event = status_event("account.closed", id, current.account.status, new);
-        event.old = Some(json!({"status": current.account.status.as_str(), "balance": balance}));
-        audit::record(&mut tx, actor, event).await?;
-        self.email_owner(&mut tx, &current, AccountStatus::Closed).await?;
-        tx.commit().await?;
-        self.any_account(id).await
-    }
-
     /// An account and one of its transactions, unaudited: for a capability that audits the
     /// read it makes of them (a case).
     pub async fn account_and_transaction(
@@ -211,11 +133,11 @@ impl Ledger {
         Ok((found, transaction))
     }
 
-    async fn any_account(&self, id: Uuid) -> Result<StaffAccount, Error> {
+    pub(super) async fn any_account(&self, id: Uuid) -> Result<StaffAccount, Error> {
         store_desk::one(self.db.reader(), id).await?.ok_or_else(|| Problem::not_found("account").into())
     }
 
-    async fn email_owner(
+    pub(super) async fn email_owner(
         &self,
         conn: &mut sqlx::AnyConnection,
         account: &StaffAccount,
@@ -240,31 +162,7 @@ impl Ledger {
     }
 }
 
-fn check_close_target(from: &StaffAccount, to: &StaffAccount) -> Result<(), Error> {
-    if to.account.id == from.account.id {
-        return Err(unprocessable("same-account", "an account cannot pass its balance to itself".into()).into());
-    }
-    if to.account.user_id != from.account.user_id {
-        return Err(unprocessable(
-            "not-same-owner",
-            "transfer_to_account_number must name an account of the same owner".into(),
-        )
-        .into());
-    }
-    if to.account.currency != from.account.currency {
-        return Err(unprocessable(
-            "currency-mismatch",
-            format!("the account holds {} but the target holds {}", from.account.currency, to.account.currency),
-        )
-        .into());
-    }
-    if to.account.status == AccountStatus::Closed {
-        return Err(unprocessable("account-closed", "the target account is closed".into()).into());
-    }
-    Ok(())
-}
-
-fn status_event(action: &'static str, id: Uuid, from: AccountStatus, new: serde_json::Value) -> Event {
+pub(super) fn status_event(action: &'static str, id: Uuid, from: AccountStatus, new: serde_json::Value) -> Event {
     Event {
         action,
         target_type: "account",
@@ -274,10 +172,10 @@ fn status_event(action: &'static str, id: Uuid, from: AccountStatus, new: serde_
     }
 }
 
-fn closed() -> Problem {
+pub(super) fn closed() -> Problem {
     unprocessable("account-closed", "this account is closed".into())
 }
 
-fn busy() -> Error {
+pub(super) fn busy() -> Error {
     crate::error::unavailable("the account changed meanwhile; retry").into()
 }

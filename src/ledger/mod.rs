@@ -5,6 +5,7 @@
 //! holds every statement). `directory` caches what never changes about an account.
 
 pub mod account;
+mod closing;
 pub mod command;
 pub mod commit;
 pub mod desk;
