@@ -1,7 +1,10 @@
 //! tresor: a secure retail-banking backend.
 
+pub mod approvals;
 pub mod audit;
 pub mod authz;
+pub mod business_metrics;
+pub mod cases;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -20,6 +23,7 @@ pub mod notifications;
 pub mod private_files;
 pub mod queue;
 pub mod ratelimit;
+pub mod reason;
 pub mod redis;
 pub mod security_events;
 pub mod staff;

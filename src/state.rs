@@ -6,8 +6,10 @@ use std::time::Duration;
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 
+use crate::approvals::Approvals;
 use crate::audit::Audit;
 use crate::authz::Authz;
+use crate::cases::Cases;
 use crate::config::{Config, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
@@ -30,7 +32,7 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// The job queue (`[jobs] backend`): enqueue with `jobs.enqueue_in(&mut tx, &job)`.
     pub jobs: tresor_jobs::Store,
-    pub ledger: Ledger,
+    pub ledger: Arc<Ledger>,
     /// The step-up rule (`[mfa] step_up_minutes`), for the `StepUp` guard and the ledger.
     pub step_up: Arc<crate::authz::StepUpRule>,
     /// Users: registration, recovery, profile (`crate::identity::users`).
@@ -50,6 +52,10 @@ pub struct AppState {
     pub audit: Audit,
     /// The notifications staff read (written in each event's transaction with `notifications::notify`).
     pub notifications: Notifications,
+    /// Four-eyes requests: reversals and MFA resets (`crate::approvals`).
+    pub approvals: Arc<Approvals>,
+    /// Flagged transfers and other alerts staff work (`crate::cases`).
+    pub cases: Arc<Cases>,
 }
 
 impl AppState {
@@ -62,7 +68,7 @@ impl AppState {
         let jobs = crate::queue::store(&config, &db)?;
         let keys = Arc::new(keys);
         let step_up = Arc::new(crate::authz::StepUpRule::new(db.clone(), config.settings.mfa.step_up_minutes));
-        let ledger = Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone(), step_up.clone());
+        let ledger = Arc::new(Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone(), step_up.clone()));
         let (sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis.clone())?;
         let limiter = RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix);
         let rate_limits = Arc::new(RateLimits::new(limiter, redis.clone(), db.clone(), keys.clone()));
@@ -70,7 +76,7 @@ impl AppState {
         let audit = Audit::new(db.clone());
         let notifications = Notifications::new(db.clone());
         let exports = Arc::new(exports(&config, &db, &keys, &jobs));
-        let kyc = Arc::new(Kyc::new(db.clone(), keys.clone(), jobs.clone(), documents.clone()));
+        let kyc = Arc::new(Kyc::new(db.clone(), keys.clone(), jobs.clone(), documents.clone(), identity.clone()));
         let authz = Arc::new(Authz::new(
             db.clone(),
             redis.clone(),
@@ -86,6 +92,9 @@ impl AppState {
             identity.clone(),
             sessions.clone(),
         ));
+        let approvals =
+            Arc::new(Approvals::new(db.clone(), ledger.clone(), mfa.clone(), config.settings.approvals.clone()));
+        let cases = Arc::new(Cases::new(db.clone(), ledger.clone(), approvals.clone(), authz.clone()));
         let records = Records { audit: audit.clone(), notifications: notifications.clone() };
         let staff =
             Arc::new(Staff::new(db.clone(), jobs.clone(), authz.clone(), identity.clone(), sessions.clone(), records));
@@ -109,12 +118,33 @@ impl AppState {
             staff,
             audit,
             notifications,
+            approvals,
+            cases,
         })
     }
 
     /// Takes in key-ring changes made on disk (`tresor keys generate|rotate`).
     pub fn reload_keys(&self) -> anyhow::Result<()> {
         self.sessions.reload_keys()
+    }
+
+    /// The back office's queue levels for `/metrics` (a level that cannot be read is left out
+    /// and logged: scraping never fails for it).
+    pub async fn queue_levels(&self) -> crate::business_metrics::QueueLevels {
+        let mut levels = crate::business_metrics::QueueLevels::default();
+        match self.cases.open_count().await {
+            Ok(open) => levels.cases_open = open,
+            Err(error) => tracing::warn!(error = %error, "metrics: open cases unreadable"),
+        }
+        match self.approvals.pending().await {
+            Ok(pending) => levels.approvals_pending = pending,
+            Err(error) => tracing::warn!(error = %error, "metrics: pending approvals unreadable"),
+        }
+        match self.kyc.queue_level().await {
+            Ok((waiting, age)) => (levels.kyc_queue, levels.kyc_oldest_age_secs) = (waiting, age),
+            Err(error) => tracing::warn!(error = %error, "metrics: KYC queue unreadable"),
+        }
+        levels
     }
 
     /// `None` when Redis is not configured.

@@ -29,6 +29,12 @@ pub fn metrics_recorder() -> PrometheusHandle {
             let builder = PrometheusBuilder::new();
             let builder = builder
                 .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), &LATENCY_BUCKETS)
+                .and_then(|b| {
+                    b.set_buckets_for_metric(
+                        Matcher::Full(crate::business_metrics::TRANSFER_AMOUNT.into()),
+                        &crate::business_metrics::AMOUNT_BUCKETS,
+                    )
+                })
                 .unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
@@ -36,6 +42,7 @@ pub fn metrics_recorder() -> PrometheusHandle {
                 tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
             }
             metrics_process::Collector::default().describe();
+            crate::business_metrics::describe();
             handle
         })
         .clone()

@@ -29,10 +29,12 @@ pub enum Template {
     KycRejected,
     TransferReceived,
     ExportReady,
+    AccountStatusChanged,
+    MfaReset,
 }
 
 impl Template {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 17] = [
         Self::VerifyEmail,
         Self::RegistrationAttempt,
         Self::Invite,
@@ -48,6 +50,8 @@ impl Template {
         Self::KycRejected,
         Self::TransferReceived,
         Self::ExportReady,
+        Self::AccountStatusChanged,
+        Self::MfaReset,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +71,8 @@ impl Template {
             Self::KycRejected => "kyc_rejected",
             Self::TransferReceived => "transfer_received",
             Self::ExportReady => "export_ready",
+            Self::AccountStatusChanged => "account_status_changed",
+            Self::MfaReset => "mfa_reset",
         }
     }
 

@@ -25,10 +25,26 @@ pub enum Permission {
     AuditExport,
     #[serde(rename = "jobs:read")]
     JobsRead,
+    #[serde(rename = "accounts:read")]
+    AccountsRead,
+    #[serde(rename = "accounts:manage")]
+    AccountsManage,
+    #[serde(rename = "transactions:reverse")]
+    TransactionsReverse,
+    #[serde(rename = "cases:manage")]
+    CasesManage,
+    #[serde(rename = "pii:read")]
+    PiiRead,
+    #[serde(rename = "approvals:decide")]
+    ApprovalsDecide,
+    #[serde(rename = "webhooks:manage")]
+    WebhooksManage,
+    #[serde(rename = "mfa:reset")]
+    MfaReset,
 }
 
 impl Permission {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 16] = [
         Self::UsersCreate,
         Self::UsersRead,
         Self::UsersLock,
@@ -37,6 +53,14 @@ impl Permission {
         Self::AuditRead,
         Self::AuditExport,
         Self::JobsRead,
+        Self::AccountsRead,
+        Self::AccountsManage,
+        Self::TransactionsReverse,
+        Self::CasesManage,
+        Self::PiiRead,
+        Self::ApprovalsDecide,
+        Self::WebhooksManage,
+        Self::MfaReset,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +73,14 @@ impl Permission {
             Self::AuditRead => "audit:read",
             Self::AuditExport => "audit:export",
             Self::JobsRead => "jobs:read",
+            Self::AccountsRead => "accounts:read",
+            Self::AccountsManage => "accounts:manage",
+            Self::TransactionsReverse => "transactions:reverse",
+            Self::CasesManage => "cases:manage",
+            Self::PiiRead => "pii:read",
+            Self::ApprovalsDecide => "approvals:decide",
+            Self::WebhooksManage => "webhooks:manage",
+            Self::MfaReset => "mfa:reset",
         }
     }
 
@@ -68,12 +100,13 @@ pub fn bundle(role: Role) -> &'static [Permission] {
     use Permission::*;
     match role {
         Role::Customer => &[],
-        // Read users, unlock (and lock) accounts.
-        Role::Support => &[UsersRead, UsersLock],
-        // Review KYC.
-        Role::KycOfficer => &[KycReview],
-        // Read-only: audit logs, security events, exports.
-        Role::Auditor => &[AuditRead, AuditExport],
+        // Read users, unlock (and lock) accounts; read customers' accounts, work cases, ask for
+        // MFA resets (which someone with `approvals:decide` approves).
+        Role::Support => &[UsersRead, UsersLock, AccountsRead, CasesManage, MfaReset],
+        // Review KYC, with the identity the customer declared.
+        Role::KycOfficer => &[KycReview, PiiRead],
+        // Read-only: audit logs, security events, exports, customers' accounts.
+        Role::Auditor => &[AuditRead, AuditExport, AccountsRead],
         // Everything, including managing roles.
         Role::Admin => &Permission::ALL,
     }
@@ -106,5 +139,10 @@ mod tests {
         assert!(!roles_allow(&[Role::Auditor], Permission::UsersRead));
         assert!(Permission::ALL.iter().all(|p| roles_allow(&[Role::Admin], *p)));
         assert!(roles_allow(&[Role::Customer, Role::Auditor], Permission::AuditRead));
+        assert!(roles_allow(&[Role::Support], Permission::MfaReset));
+        assert!(!roles_allow(&[Role::Support], Permission::ApprovalsDecide));
+        assert!(roles_allow(&[Role::KycOfficer], Permission::PiiRead));
+        assert!(roles_allow(&[Role::Auditor], Permission::AccountsRead));
+        assert!(!roles_allow(&[Role::Auditor], Permission::AccountsManage));
     }
 }

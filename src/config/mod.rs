@@ -2,6 +2,7 @@
 //! hosting conventions (`PORT`, `DATABASE_URL`, ...), then `TRESOR__SECTION__KEY` variables.
 //! Every section denies unknown keys, so a typo is a startup error rather than a silent default.
 
+mod approvals;
 mod documents;
 mod exports;
 mod identity;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use approvals::ApprovalSettings;
 pub use documents::{DocumentBackend, DocumentSettings, S3Settings, ScanSettings};
 pub use exports::ExportSettings;
 pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
@@ -93,6 +95,7 @@ pub struct Settings {
     pub mfa: MfaSettings,
     pub authz: AuthzSettings,
     pub metrics: MetricsSettings,
+    pub approvals: ApprovalSettings,
 }
 
 #[derive(Debug, Deserialize)]

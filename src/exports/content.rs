@@ -53,7 +53,7 @@ async fn user(db: &Db, audit: &Audit, keys: &Keys, user_id: Uuid) -> anyhow::Res
         let mut transactions = Vec::new();
         let mut cursor = None;
         loop {
-            let page = history::page(db, account.id, PAGE, cursor).await?;
+            let page = history::page(db, account.id, PAGE, cursor, &Default::default()).await?;
             transactions.extend(page.items);
             match page.next_cursor.and_then(|c| c.parse::<i64>().ok()) {
                 Some(next) => cursor = Some(next),

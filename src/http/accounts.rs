@@ -13,6 +13,7 @@ use super::peer::Peer;
 use crate::error::{Error, Problem};
 use crate::ledger::account::{Account, AccountKind};
 use crate::ledger::command::Movement;
+use crate::ledger::history::Range;
 use crate::ledger::money::Currency;
 use crate::ledger::transaction::Transaction;
 use crate::state::AppState;
@@ -30,6 +31,20 @@ pub struct AccountList {
     pub items: Vec<Account>,
     /// The `cursor` of the next page; null on the last.
     pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// RFC 3339 time or date (YYYY-MM-DD): transactions at or after it.
+    pub from: Option<String>,
+    /// RFC 3339 time (inclusive) or date (that whole day).
+    pub to: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -182,10 +197,10 @@ async fn move_cash(
     operation_id = "list_transactions",
     tag = "money",
     security(("bearer" = [])),
-    params(PageQuery),
+    params(("id" = Uuid, Path, description = "the account"), HistoryQuery),
     responses(
         (status = 200, description = "a page of transactions", body = TransactionPage),
-        (status = 400, description = "bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "bad `from`, `to` (named in `errors`), `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "no such account of the caller's", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -195,11 +210,12 @@ pub async fn transactions(
     user: AuthUser,
     peer: Peer,
     id: web::Path<Uuid>,
-    query: web::Query<PageQuery>,
+    query: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, Error> {
+    let range = Range::parse(query.from.as_deref(), query.to.as_deref())?;
     let limit = paging::limit(query.limit)?;
     let cursor = paging::cursor::<i64>(query.cursor.as_deref())?;
-    let page = state.ledger.history(&caller(&user, &peer), *id, limit, cursor).await?;
+    let page = state.ledger.history(&caller(&user, &peer), *id, limit, cursor, &range).await?;
     Ok(HttpResponse::Ok().json(TransactionPage { items: page.items, next_cursor: page.next_cursor }))
 }
 

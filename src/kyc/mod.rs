@@ -15,7 +15,7 @@ use serde::Serialize;
 
 pub use error::KycError;
 pub use queue::QueueEntry;
-pub use service::Kyc;
+pub use service::{DeclaredIdentity, Kyc};
 
 /// docs/api.md `kyc_status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

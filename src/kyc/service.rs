@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::json;
 use tresor_jobs::Store;
 use uuid::Uuid;
@@ -14,7 +15,8 @@ use super::{Decision, KycState, effects, flow, store};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::Keys;
 use crate::db::Db;
-use crate::documents::{Access, Documents};
+use crate::documents::{Access, DocumentVersion, Documents};
+use crate::identity::Identity;
 
 pub struct Kyc {
     db: Db,
@@ -22,11 +24,68 @@ pub struct Kyc {
     jobs: Store,
     /// The queue shows each waiting user's documents.
     documents: Documents,
+    /// The identity a customer declared, for reviewers (`declared_identity`).
+    identity: Arc<Identity>,
+}
+
+/// What a customer declared about themselves, beside their KYC documents, for a reviewer with
+/// `pii:read` (`GET /v1/admin/users/{id}/identity`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeclaredIdentity {
+    pub user_id: Uuid,
+    pub full_name: String,
+    pub date_of_birth: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub address: Option<serde_json::Value>,
+    pub ssn_last4: Option<String>,
+    pub phone: Option<String>,
+    pub kyc_status: String,
+    pub documents: Vec<DocumentVersion>,
 }
 
 impl Kyc {
-    pub fn new(db: Db, keys: Arc<Keys>, jobs: Store, documents: Documents) -> Self {
-        Self { db, keys, jobs, documents }
+    pub fn new(db: Db, keys: Arc<Keys>, jobs: Store, documents: Documents, identity: Arc<Identity>) -> Self {
+        Self { db, keys, jobs, documents, identity }
+    }
+
+    /// The identity `user_id` declared, with their documents; recorded in the audit chain as a
+    /// read of personal data by `staff` (404 for an unknown or deleted user).
+    pub async fn declared_identity(
+        &self,
+        staff: &Actor,
+        user_id: Uuid,
+    ) -> Result<DeclaredIdentity, crate::error::Error> {
+        let profile = self.identity.profile(user_id).await?;
+        let documents = self.documents.list(&Access::Owner(user_id)).await?;
+        let event = Event {
+            action: "pii.read",
+            target_type: "user",
+            target_id: Some(user_id.to_string()),
+            old: None,
+            new: Some(
+                json!({"fields": ["full_name", "date_of_birth", "address", "ssn_last4", "phone"], "purpose": "kyc_review"}),
+            ),
+        };
+        let mut tx = self.db.begin().await?;
+        audit::record(&mut tx, staff, event).await?;
+        tx.commit().await?;
+        Ok(DeclaredIdentity {
+            user_id,
+            full_name: profile.full_name,
+            date_of_birth: profile.date_of_birth,
+            address: profile.address,
+            ssn_last4: profile.ssn_last4,
+            phone: profile.phone,
+            kyc_status: profile.kyc_status,
+            documents,
+        })
+    }
+
+    /// Submissions awaiting review and how long the oldest has waited, in seconds (metrics).
+    pub async fn queue_level(&self) -> Result<(i64, i64), KycError> {
+        let (waiting, oldest) = store::queue_level(self.db.reader()).await?;
+        let age = oldest.map_or(0, |at| (chrono::Utc::now() - at).num_seconds().max(0));
+        Ok((waiting, age))
     }
 
     /// Where the user stands (`GET /v1/kyc`).

@@ -178,3 +178,21 @@ pub async fn queue(pool: &AnyPool, limit: i64) -> Result<Vec<(Uuid, DateTime<Utc
     .await?;
     rows.iter().map(|r| Ok((decode::uuid(&r.user_id)?, decode::time(&r.submitted_at)?))).collect()
 }
+
+#[derive(sqlx::FromRow)]
+struct LevelRow {
+    waiting: i64,
+    oldest: Option<String>,
+}
+
+/// Submissions awaiting review, and when the oldest was submitted.
+#[tracing::instrument(skip_all)]
+pub async fn queue_level(pool: &AnyPool) -> Result<(i64, Option<DateTime<Utc>>), sqlx::Error> {
+    let row: LevelRow = sqlx::query_as(
+        "SELECT COUNT(*) AS waiting, MIN(s.submitted_at) AS oldest FROM kyc_submissions s \
+         LEFT JOIN kyc_reviews r ON r.submission_id = s.id WHERE r.submission_id IS NULL",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((row.waiting, decode::opt_time(row.oldest)?))
+}

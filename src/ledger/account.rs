@@ -33,6 +33,14 @@ pub enum AccountStatus {
 }
 
 impl AccountStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Frozen => "frozen",
+            Self::Closed => "closed",
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Self, sqlx::Error> {
         match raw {
             "open" => Ok(Self::Open),
@@ -51,7 +59,7 @@ pub struct Account {
     pub kind: AccountKind,
     pub currency: Currency,
     pub balance: i64,
-    /// What can be spent now. Equal to `balance`: tresor places no holds.
+    /// What can be spent now. Equal to `balance`: tresor places no holds yet.
     pub available_balance: i64,
     pub status: AccountStatus,
     pub created_at: DateTime<Utc>,

@@ -37,6 +37,25 @@ pub struct Command {
     pub initiated_by: Uuid,
     pub idempotency: Option<Idempotency>,
     pub actor: Actor,
+    /// Set when this command is the compensating entry of an earlier one: it then moves the
+    /// original's money back (`movement` says how, seen from this actor's account).
+    pub reverses: Option<Reverses>,
+}
+
+/// What a reversal command undoes, and the four-eyes request that approves it (decided in the
+/// same transaction as the entry is written).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reverses {
+    pub original: Uuid,
+    pub approval: Option<Approval>,
+}
+
+/// An approval decided by the reversal's own transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approval {
+    pub id: Uuid,
+    pub decided_by: Uuid,
+    pub note: Option<String>,
 }
 
 impl Command {

@@ -14,6 +14,14 @@ pub enum Flag {
 }
 
 impl Flag {
+    /// The kind of the case a flag opens.
+    pub fn case_kind(self) -> &'static str {
+        match self {
+            Self::Large => "large_transfer",
+            Self::Velocity => "velocity",
+        }
+    }
+
     pub fn reason(self) -> &'static str {
         match self {
             Self::Large => "above the review threshold",
@@ -41,7 +49,7 @@ pub fn detect(
     let mut flags = Vec::new();
     let window = limits.velocity_window_secs;
     for (index, command) in batch.iter().enumerate() {
-        if !applied(index) || command.movement != Movement::Transfer {
+        if !applied(index) || command.movement != Movement::Transfer || command.reverses.is_some() {
             continue;
         }
         if command.amount.minor_units() > limits.review_threshold {

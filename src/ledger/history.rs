@@ -1,7 +1,8 @@
-//! An account's transactions, newest first, with keyset pagination.
+//! An account's transactions, newest first, with keyset pagination and an optional time range.
 
 use uuid::Uuid;
 
+pub use super::range::Range;
 use super::store;
 use super::transaction::Transaction;
 use crate::db::Db;
@@ -13,9 +14,9 @@ pub struct Page {
 }
 
 /// `cursor` is the posting number the previous page ended at (opaque to clients).
-pub async fn page(db: &Db, account: Uuid, limit: u32, cursor: Option<i64>) -> Result<Page, sqlx::Error> {
+pub async fn page(db: &Db, account: Uuid, limit: u32, cursor: Option<i64>, range: &Range) -> Result<Page, sqlx::Error> {
     // One more than asked for says whether there is a next page.
-    let rows = store::history::newest(db.reader(), account, cursor, i64::from(limit) + 1).await?;
+    let rows = store::history::newest(db.reader(), account, cursor, range, i64::from(limit) + 1).await?;
     let more = rows.len() > limit as usize;
     let mut items = Vec::with_capacity(rows.len());
     let mut last_posting = None;

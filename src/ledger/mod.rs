@@ -5,8 +5,10 @@
 //! holds every statement). `directory` caches what never changes about an account.
 
 pub mod account;
+mod closing;
 pub mod command;
 pub mod commit;
+pub mod desk;
 pub mod directory;
 pub mod entry;
 pub mod flags;
@@ -16,10 +18,12 @@ pub mod money;
 pub mod notify;
 pub mod number;
 pub mod plan;
-mod problems;
+pub mod problems;
+pub mod range;
 pub mod reference;
 pub mod retry;
 pub mod service;
+pub mod staff_view;
 pub mod store;
 pub mod transaction;
 pub mod verify;

@@ -1,7 +1,7 @@
 //! Deciding a batch: each command, in order, against the running balance. Pure — no I/O — so
 //! the rules are unit-tested directly; `commit` applies the result.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -10,7 +10,7 @@ use super::account::AccountStatus;
 use super::command::{Command, Movement};
 use super::flags::Velocity;
 use super::idempotency::{Saved, key_reused};
-use super::problems::unprocessable;
+use super::problems::{conflict, unprocessable};
 use crate::config::LedgerSettings;
 use crate::error::Problem;
 
@@ -44,6 +44,14 @@ pub enum Step {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Stale;
 
+/// What the committing transaction read, under its locks, about the reversals of a batch: the
+/// originals already reversed, and the approval requests still pending.
+#[derive(Clone, Debug, Default)]
+pub struct ReversalState {
+    pub reversed: HashSet<Uuid>,
+    pub pending_approvals: HashSet<Uuid>,
+}
+
 pub struct Plan {
     pub steps: Vec<Step>,
     pub outgoing_today: i64,
@@ -54,12 +62,15 @@ pub fn decide(
     commands: &[Command],
     saved: &HashMap<String, Saved>,
     counters: &HashMap<Uuid, AccountStatus>,
+    reversals: &ReversalState,
     limits: &LedgerSettings,
     balance_is_cached: bool,
 ) -> Result<Plan, Stale> {
     let mut running = snapshot.balance;
     let mut outgoing = snapshot.outgoing_today;
     let mut seen: HashMap<&str, (usize, &str)> = HashMap::new();
+    // Originals reversed and approvals decided by earlier commands of this batch.
+    let (mut reversed, mut decided) = (HashSet::new(), HashSet::new());
     let mut steps = Vec::with_capacity(commands.len());
     for (index, command) in commands.iter().enumerate() {
         if let Some(key) = &command.idempotency {
@@ -82,11 +93,22 @@ pub fn decide(
         }
         let amount = command.amount.minor_units();
         let refuse = |problem| Step::Refuse { problem, save: true };
+        // A reversal is the bank correcting its books: limits do not apply, and it may take
+        // money back out of a frozen account (freezing one is how the money is kept there).
+        let reversal = command.reverses.as_ref();
         let step = if snapshot.status == AccountStatus::Closed {
             refuse(unprocessable("account-closed", "this account is closed".into()))
-        } else if command.is_debit() && snapshot.status == AccountStatus::Frozen {
+        } else if let Some(problem) = reversal.and_then(|r| {
+            reversal_refused(r.original, r.approval.as_ref().map(|a| a.id), reversals, &reversed, &decided)
+        }) {
+            refuse(problem)
+        } else if command.is_debit() && snapshot.status == AccountStatus::Frozen && reversal.is_none() {
+            // Cached: an unfreeze since (a version bump) is only seen on a fresh read.
+            if balance_is_cached {
+                return Err(Stale);
+            }
             refuse(unprocessable("account-frozen", "this account is frozen: money cannot leave it".into()))
-        } else if amount > limits.max_transaction {
+        } else if amount > limits.max_transaction && reversal.is_none() {
             refuse(unprocessable(
                 "limit-exceeded",
                 format!("{amount} is above the per-transaction maximum of {}", limits.max_transaction),
@@ -95,7 +117,7 @@ pub fn decide(
             && counters.get(&command.counter_account).is_none_or(|s| *s == AccountStatus::Closed)
         {
             refuse(unprocessable("account-closed", "the destination account is closed".into()))
-        } else if command.is_debit() && outgoing + amount > limits.daily_outgoing {
+        } else if command.is_debit() && outgoing + amount > limits.daily_outgoing && reversal.is_none() {
             refuse(unprocessable(
                 "limit-exceeded",
                 format!(
@@ -111,7 +133,10 @@ pub fn decide(
             refuse(unprocessable("insufficient-funds", format!("the balance of {running} is less than {amount}")))
         } else {
             running += command.delta();
-            if command.is_debit() {
+            if let Some(r) = reversal {
+                reversed.insert(r.original);
+                decided.extend(r.approval.as_ref().map(|a| a.id));
+            } else if command.is_debit() {
                 outgoing += amount;
             }
             Step::Apply
@@ -119,6 +144,25 @@ pub fn decide(
         steps.push(step);
     }
     Ok(Plan { steps, outgoing_today: outgoing })
+}
+
+/// Why a reversal cannot post now, if it cannot: its original was reversed already (in the
+/// database or earlier in this batch), or its approval request was decided meanwhile.
+fn reversal_refused(
+    original: Uuid,
+    approval: Option<Uuid>,
+    state: &ReversalState,
+    reversed_in_batch: &HashSet<Uuid>,
+    decided_in_batch: &HashSet<Uuid>,
+) -> Option<Problem> {
+    if state.reversed.contains(&original) || reversed_in_batch.contains(&original) {
+        return Some(conflict("already-reversed", format!("transaction {original} has already been reversed")));
+    }
+    let approval = approval?;
+    if !state.pending_approvals.contains(&approval) || decided_in_batch.contains(&approval) {
+        return Some(conflict("approval-decided", format!("approval request {approval} has already been decided")));
+    }
+    None
 }
 
 #[cfg(test)]

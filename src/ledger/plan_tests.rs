@@ -45,6 +45,7 @@ fn command(movement: Movement, amount: i64, key: Option<(&str, &str)>) -> Comman
         idempotency: key
             .map(|(scope, fingerprint)| Idempotency { scope: scope.into(), fingerprint: fingerprint.into() }),
         actor: Actor::system(),
+        reverses: None,
     }
 }
 
@@ -59,7 +60,8 @@ fn slug(step: &Step) -> &str {
 
 fn decide_all(snapshot: &Snapshot, commands: &[Command]) -> Vec<String> {
     let counters = HashMap::from([(DESTINATION, AccountStatus::Open)]);
-    let plan = decide(snapshot, commands, &HashMap::new(), &counters, &limits(), false).unwrap();
+    let plan =
+        decide(snapshot, commands, &HashMap::new(), &counters, &ReversalState::default(), &limits(), false).unwrap();
     plan.steps.iter().map(|s| slug(s).to_owned()).collect()
 }
 
@@ -105,7 +107,8 @@ fn frozen_accounts_take_credits_but_refuse_debits_and_closed_refuse_all() {
 fn a_refusal_on_a_cached_balance_asks_for_a_reload_first() {
     let counters = HashMap::new();
     let commands = [command(Movement::Withdrawal, 60, None)];
-    let cached = decide(&snapshot(10), &commands, &HashMap::new(), &counters, &limits(), true);
+    let cached =
+        decide(&snapshot(10), &commands, &HashMap::new(), &counters, &ReversalState::default(), &limits(), true);
     assert!(matches!(cached, Err(Stale)));
 }
 
@@ -121,8 +124,47 @@ fn idempotency_keys_replay_dedupe_and_refuse_reuse_with_another_request() {
         command(Movement::Deposit, 5, Some(("u:new", "f3"))),
         command(Movement::Deposit, 5, Some(("u:new", "f4"))),
     ];
-    let plan = decide(&snapshot(0), &commands, &saved, &counters, &limits(), false).unwrap();
+    let plan = decide(&snapshot(0), &commands, &saved, &counters, &ReversalState::default(), &limits(), false).unwrap();
     let slugs: Vec<&str> = plan.steps.iter().map(slug).collect();
     assert_eq!(slugs, ["replay", "idempotency-key-reused", "apply", "same-as", "idempotency-key-reused"]);
     assert!(matches!(plan.steps[3], Step::SameAs(2)));
+}
+
+fn reversal(movement: Movement, amount: i64, original: u128, approval: Option<u128>) -> Command {
+    let approval = approval.map(|id| crate::ledger::command::Approval {
+        id: Uuid::from_u128(id),
+        decided_by: Uuid::from_u128(7),
+        note: None,
+    });
+    Command {
+        reverses: Some(crate::ledger::command::Reverses { original: Uuid::from_u128(original), approval }),
+        ..command(movement, amount, None)
+    }
+}
+
+#[test]
+fn reversals_post_once_per_original_and_approval_and_ignore_limits_and_freezes() {
+    let counters = HashMap::from([(DESTINATION, AccountStatus::Open)]);
+    let state = ReversalState {
+        reversed: [Uuid::from_u128(100)].into(),
+        pending_approvals: [Uuid::from_u128(200), Uuid::from_u128(201)].into(),
+    };
+    let mut frozen = snapshot(5_000);
+    frozen.status = AccountStatus::Frozen;
+    let commands = [
+        reversal(Movement::Transfer, 2_000, 101, Some(200)),
+        reversal(Movement::Transfer, 10, 101, Some(201)),
+        reversal(Movement::Withdrawal, 10, 100, None),
+        reversal(Movement::Withdrawal, 10, 102, Some(202)),
+        reversal(Movement::Withdrawal, 10, 103, Some(200)),
+        command(Movement::Withdrawal, 10, None),
+    ];
+    let plan = decide(&frozen, &commands, &HashMap::new(), &counters, &state, &limits(), false).unwrap();
+    let slugs: Vec<&str> = plan.steps.iter().map(slug).collect();
+    assert_eq!(
+        slugs,
+        ["apply", "already-reversed", "already-reversed", "approval-decided", "approval-decided", "account-frozen"],
+        "above max_transaction and from a frozen account, once per original and per approval"
+    );
+    assert_eq!(plan.outgoing_today, frozen.outgoing_today, "a reversal is not the customer's outgoing money");
 }

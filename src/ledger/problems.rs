@@ -11,3 +11,8 @@ pub fn unprocessable(slug: &str, detail: String) -> Problem {
 pub fn forbidden(slug: &str, detail: String) -> Problem {
     Problem::new(Kind::Forbidden, slug, detail)
 }
+
+/// 409: the state of what the request names does not allow it (already reversed, decided).
+pub fn conflict(slug: &str, detail: String) -> Problem {
+    Problem::new(Kind::Conflict, slug, detail)
+}

@@ -13,6 +13,8 @@ pub enum TransactionKind {
     Withdrawal,
     TransferIn,
     TransferOut,
+    /// The compensating entry of an earlier transaction (`reverses` names it).
+    Reversal,
 }
 
 impl TransactionKind {
@@ -39,10 +41,21 @@ pub struct Transaction {
     pub counterparty_number: Option<String>,
     pub description: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// On a reversal: the transaction it reverses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reverses: Option<Uuid>,
+    /// On a reversed transaction: the reversal that undid it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reversed_by: Option<Uuid>,
 }
 
 impl Transaction {
     pub fn direction_of(kind: TransactionKind) -> &'static str {
         if kind.is_credit() { "credit" } else { "debit" }
+    }
+
+    /// `credit` or `debit` from the signed amount posted to the account.
+    pub fn direction_of_amount(posted: i64) -> &'static str {
+        if posted > 0 { "credit" } else { "debit" }
     }
 }

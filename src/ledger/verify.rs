@@ -16,7 +16,8 @@ pub struct LedgerReport {
 
 /// Checks that every entry has postings summing to zero, that every customer balance equals
 /// the sum of its postings and is not negative, that each account's postings are numbered
-/// 1..n without gaps, and that its latest posting records its current balance.
+/// 1..n without gaps, that its latest posting records its current balance, and that every
+/// reversal nets its original to zero on every account it touches.
 #[tracing::instrument(skip_all)]
 pub async fn verify(db: &Db) -> Result<LedgerReport, sqlx::Error> {
     let reader = db.reader();
@@ -39,6 +40,10 @@ pub async fn verify(db: &Db) -> Result<LedgerReport, sqlx::Error> {
         return Ok(report(Some(format!(
             "account {number} holds {balance} but its latest posting records {after:?} as the balance after it"
         ))));
+    }
+    if let Some(found) = store::verify::unnetted_reversal(reader).await? {
+        let store::verify::Unnetted { reference, original } = found;
+        return Ok(report(Some(format!("reversal {reference} does not net its original {original} to zero"))));
     }
     Ok(report(None))
 }

@@ -15,7 +15,8 @@ use super::plan::{Snapshot, Step};
 use super::reference::new_reference;
 use super::retry::Retry;
 use super::store::balances::{self, After, Change};
-use super::store::{idempotency, journal};
+use super::store::cases::{self, NewCase};
+use super::store::{idempotency, journal, reversals};
 use super::transaction::{Transaction, TransactionKind};
 use crate::audit::{self, Event};
 use crate::crypto::KeyRing;
@@ -59,7 +60,12 @@ pub async fn apply(
             account: d.account,
             delta: d.applied().map(|i| d.batch[i].delta()).sum(),
             postings: d.applied().count() as i64,
-            fence: d.applied().any(|i| d.batch[i].is_debit()).then_some(d.snapshot.version),
+            // Reversals are fenced even when they credit: two processes reversing one original
+            // meet at the version, and the loser is decided again on fresh data.
+            fence: d
+                .applied()
+                .any(|i| d.batch[i].is_debit() || d.batch[i].reverses.is_some())
+                .then_some(d.snapshot.version),
         })
         .collect();
     let sources = balances::change_sources(conn, &changes).await?;
@@ -111,17 +117,39 @@ pub async fn apply(
         }));
     }
     let [journal_rows, postings] = journal::entries(&entries, &at_text);
-    let events = entries.iter().map(|entry| (&entry.command.actor, audit_event(entry))).collect();
+    let mut events: Vec<_> = entries.iter().map(|entry| (&entry.command.actor, audit_event(entry))).collect();
+    events.extend(entries.iter().filter_map(|entry| Some((&entry.command.actor, approval_event(entry)?))));
     let rows = [
         journal_rows,
         postings,
+        reversals::rows(&entries, &at_text),
         idempotency::rows(&kept, &at_text),
         notify::emails(ring, recipients, &entries)?,
         audit::staged_rows(events),
     ];
     insert::execute_all(conn, rows).await?;
+    reversals::approve(conn, &entries, &at_text).await?;
     notify::flagged(conn, &entries).await?;
+    open_cases(conn, &entries).await?;
     Ok(written)
+}
+
+/// Every flagged transfer opens a case for staff (`crate::cases`).
+async fn open_cases(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Result<(), sqlx::Error> {
+    for entry in entries {
+        let Some(flag) = entry.flag else { continue };
+        let amount = entry.command.currency.display(entry.command.amount.minor_units());
+        let summary = format!("transfer {} of {amount} flagged: {}", entry.reference, flag.reason());
+        let case = NewCase {
+            kind: flag.case_kind(),
+            summary: &summary,
+            entry: entry.id,
+            account: entry.account,
+            user: entry.command.initiated_by,
+        };
+        cases::open(conn, &case).await?;
+    }
+    Ok(())
 }
 
 /// The entries of one batch: its account walks back from `source` (its state after the batch)
@@ -160,8 +188,11 @@ fn entries_of<'a>(d: &Decided<'a>, source: &After, counter_running: &mut HashMap
     entries
 }
 
-fn transaction_kind(movement: Movement) -> TransactionKind {
-    match movement {
+fn transaction_kind(command: &Command) -> TransactionKind {
+    if command.reverses.is_some() {
+        return TransactionKind::Reversal;
+    }
+    match command.movement {
         Movement::Deposit => TransactionKind::Deposit,
         Movement::Withdrawal => TransactionKind::Withdrawal,
         Movement::Transfer => TransactionKind::TransferOut,
@@ -180,18 +211,20 @@ fn responses(
             Step::Apply => {
                 let entry = by_index[&index];
                 let command = &d.batch[index];
-                let kind = transaction_kind(command.movement);
+                let kind = transaction_kind(command);
                 let transaction = Transaction {
                     id: entry.id,
                     reference: entry.reference.clone(),
                     kind,
-                    direction: Transaction::direction_of(kind),
+                    direction: Transaction::direction_of_amount(command.delta()),
                     amount: command.amount.minor_units(),
                     currency: command.currency,
                     balance_after: entry.balance_after,
                     counterparty_number: command.counter_number.clone(),
                     description: command.description.clone(),
                     created_at: at,
+                    reverses: command.reverses.as_ref().map(|r| r.original),
+                    reversed_by: None,
                 };
                 Outcome { status: 201, body: serde_json::to_string(&transaction).unwrap_or_default(), replayed: false }
             }
@@ -211,10 +244,11 @@ fn responses(
 fn audit_event(entry: &Entry<'_>) -> Event {
     let command = entry.command;
     Event {
-        action: match command.movement {
-            Movement::Deposit => "ledger.deposit",
-            Movement::Withdrawal => "ledger.withdrawal",
-            Movement::Transfer => "ledger.transfer",
+        action: match (command.movement, &command.reverses) {
+            (_, Some(_)) => "ledger.reversal",
+            (Movement::Deposit, None) => "ledger.deposit",
+            (Movement::Withdrawal, None) => "ledger.withdrawal",
+            (Movement::Transfer, None) => "ledger.transfer",
         },
         target_type: "account",
         target_id: Some(entry.account.to_string()),
@@ -226,6 +260,26 @@ fn audit_event(entry: &Entry<'_>) -> Event {
             "currency": command.currency.code(),
             "counter_account": command.counter_account,
             "balance_after": entry.balance_after,
+            "reverses": command.reverses.as_ref().map(|r| r.original),
         })),
     }
+}
+
+/// The decision of the approval request a reversal carries (old: pending, new: approved).
+fn approval_event(entry: &Entry<'_>) -> Option<Event> {
+    let reverses = entry.command.reverses.as_ref()?;
+    let approval = reverses.approval.as_ref()?;
+    Some(Event {
+        action: "approval.approved",
+        target_type: "approval_request",
+        target_id: Some(approval.id.to_string()),
+        old: Some(serde_json::json!({"status": "pending"})),
+        new: Some(serde_json::json!({
+            "status": "approved",
+            "decided_by": approval.decided_by,
+            "note": approval.note,
+            "reversal_entry_id": entry.id,
+            "reverses": reverses.original,
+        })),
+    })
 }

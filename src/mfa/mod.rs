@@ -6,10 +6,12 @@
 pub mod backup;
 mod enrolment;
 mod error;
+mod reset;
 mod service;
 mod sign_in;
 pub mod store;
 pub mod totp;
 
 pub use error::{MfaError, WrongCode};
+pub use reset::ResetDone;
 pub use service::{Mfa, Proof, Setup, Used};

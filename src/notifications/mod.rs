@@ -8,7 +8,9 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
+use crate::audit::{self, Actor, Event};
 use crate::db::Db;
+use crate::error::{Error, Problem};
 
 pub const KYC_SUBMITTED: &str = "kyc_submitted";
 pub const TRANSFER_FLAGGED: &str = "transfer_flagged";
@@ -22,6 +24,8 @@ pub struct Notification {
     pub subject_type: String,
     pub subject_id: String,
     pub message: String,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<Uuid>,
 }
 
 /// Records a notification in the caller's transaction.
@@ -51,8 +55,32 @@ impl Notifications {
         Self { db }
     }
 
-    /// Newest first; `before` is the id the previous page ended at.
-    pub async fn list(&self, limit: u32, before: Option<Uuid>) -> Result<Vec<Notification>, sqlx::Error> {
-        store::page(self.db.reader(), limit, before).await
+    /// Newest first; `before` is the id the previous page ended at; acknowledged ones only
+    /// with `include_acknowledged`.
+    pub async fn list(
+        &self,
+        limit: u32,
+        before: Option<Uuid>,
+        include_acknowledged: bool,
+    ) -> Result<Vec<Notification>, sqlx::Error> {
+        store::page(self.db.reader(), limit, before, include_acknowledged).await
+    }
+
+    /// Acknowledges notification `id` for `actor` (audited; acknowledging twice is fine).
+    pub async fn acknowledge(&self, actor: &Actor, id: Uuid) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        if !store::acknowledge(&mut tx, id, actor.user_id).await? {
+            return Err(Problem::not_found("notification").into());
+        }
+        let event = Event {
+            action: "notification.acknowledged",
+            target_type: "notification",
+            target_id: Some(id.to_string()),
+            old: None,
+            new: Some(serde_json::json!({"acknowledged": true})),
+        };
+        audit::record(&mut tx, actor, event).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -104,10 +104,11 @@ impl Staff {
         actor: &Actor,
         limit: u32,
         cursor: Option<Uuid>,
+        include_acknowledged: bool,
     ) -> Result<Page<crate::notifications::Notification>, StaffError> {
-        let items = self.records.notifications.list(limit + 1, cursor).await?;
+        let items = self.records.notifications.list(limit + 1, cursor, include_acknowledged).await?;
         let page = Page::from_one_extra(items, limit, |n| n.id.to_string());
-        let detail = json!({"results": page.items.len()});
+        let detail = json!({"results": page.items.len(), "include_acknowledged": include_acknowledged});
         self.record_read(actor, "admin.notifications.list", "notification", None, detail).await?;
         Ok(page)
     }

@@ -5,6 +5,7 @@
 mod audit;
 mod audit_staging;
 mod authz;
+mod backoffice;
 mod browser;
 mod cli;
 mod documents;

@@ -13,8 +13,8 @@ async fn notifications_are_listed_newest_first_in_pages() {
             .unwrap();
         tx.commit().await.unwrap();
     }
-    let first = app.state.notifications.list(2, None).await.unwrap();
+    let first = app.state.notifications.list(2, None, true).await.unwrap();
     assert_eq!(first.iter().map(|n| n.subject_id.as_str()).collect::<Vec<_>>(), ["2", "1"]);
-    let rest = app.state.notifications.list(2, Some(first[1].id)).await.unwrap();
+    let rest = app.state.notifications.list(2, Some(first[1].id), true).await.unwrap();
     assert_eq!(rest.iter().map(|n| n.subject_id.as_str()).collect::<Vec<_>>(), ["0"]);
 }

@@ -50,6 +50,8 @@ pub fn contract(template: Template) -> (&'static str, &'static [&'static str], &
         Template::KycRejected => ("We could not confirm your identity", &["reason"], &["full_name"]),
         Template::TransferReceived => ("You received money", &["amount"], &["full_name", "from", "reference"]),
         Template::ExportReady => ("Your data export is ready", &["link"], &["full_name", "expires_at"]),
+        Template::AccountStatusChanged => ("Your account's status changed", &["account", "status"], &["full_name"]),
+        Template::MfaReset => ("Two-step sign-in was reset by our staff", &[], &["full_name"]),
     }
 }
 
@@ -71,6 +73,7 @@ fn build() -> Result<Environment<'static>, minijinja::Error> {
         "verify_email", "registration_attempt", "invite", "password_reset", "password_changed",
         "account_locked", "new_sign_in", "mfa_enabled", "mfa_disabled", "backup_code_used",
         "refresh_token_reuse", "kyc_approved", "kyc_rejected", "transfer_received", "export_ready",
+        "account_status_changed", "mfa_reset",
     );
     Ok(env)
 }

@@ -88,6 +88,8 @@ pub async fn record(
     };
     audit::record(&mut tx, &Actor::system(), event).await.context("auditing the verdict")?;
     tx.commit().await.context("committing the verdict")?;
+    let verdict = if row.status == "clean" { "clean" } else { "rejected" };
+    metrics::counter!(crate::business_metrics::SCAN_VERDICTS, "verdict" => verdict).increment(1);
     Ok(outcome(&row))
 }
 

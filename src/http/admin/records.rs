@@ -1,12 +1,12 @@
 //! What staff read: audit logs (and the chain check), security events, notifications, stats,
 //! job queues.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{PageQuery, cursor, limit};
+use super::{cursor, limit};
 use crate::audit::query::AuditFilter;
 use crate::audit::{ChainReport, Entry};
 use crate::error::{Error, Problem};
@@ -120,8 +120,21 @@ pub struct NotificationPage {
     next_cursor: Option<String>,
 }
 
-/// Staff notifications (new KYC submissions, flagged transfers), newest first.
-#[utoipa::path(operation_id = "admin_notifications", tag = "staff", params(PageQuery),
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// 1 to 200, default 50.
+    limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// Also list acknowledged notifications (default false).
+    include_acknowledged: Option<bool>,
+}
+
+/// Staff notifications (new KYC submissions, flagged transfers), newest first; acknowledged
+/// ones only with `?include_acknowledged=true`.
+#[utoipa::path(operation_id = "admin_notifications", tag = "staff", params(NotificationQuery),
     responses((status = 200, body = NotificationPage), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -129,10 +142,31 @@ pub struct NotificationPage {
 pub async fn notifications(
     state: web::Data<AppState>,
     staff: Requires<perm::UsersRead>,
-    query: web::Query<PageQuery>,
+    query: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, Error> {
-    let page = state.staff.notifications(&staff.actor, limit(query.limit)?, cursor(query.cursor.as_deref())?).await?;
+    let (limit, cursor) = (limit(query.limit)?, cursor(query.cursor.as_deref())?);
+    let all = query.include_acknowledged.unwrap_or(false);
+    let page = state.staff.notifications(&staff.actor, limit, cursor, all).await?;
     Ok(HttpResponse::Ok().json(NotificationPage { items: page.items, next_cursor: page.next_cursor }))
+}
+
+/// Acknowledges a notification: it leaves the default list. Acknowledging twice is fine.
+#[utoipa::path(operation_id = "admin_notification_ack", tag = "staff",
+    params(("id" = Uuid, Path, description = "the notification")),
+    responses((status = 204, description = "acknowledged"),
+        (status = 400, body = Problem, description = "`id` is not a UUID", content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, description = "`forbidden`, `mfa-required`", content_type = "application/problem+json"),
+        (status = 404, body = Problem, description = "no such notification", content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/v1/admin/notifications/{id}/ack")]
+pub async fn acknowledge_notification(
+    state: web::Data<AppState>,
+    staff: Requires<perm::UsersRead>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Error> {
+    state.notifications.acknowledge(&staff.actor, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Counts: users by status and KYC status, transfers today, jobs queued and dead.

@@ -47,7 +47,23 @@ pub mod perm {
         )*};
     }
 
-    markers!(UsersCreate, UsersRead, UsersLock, RolesManage, KycReview, AuditRead, AuditExport, JobsRead);
+    markers!(
+        UsersCreate,
+        UsersRead,
+        UsersLock,
+        RolesManage,
+        KycReview,
+        AuditRead,
+        AuditExport,
+        JobsRead,
+        AccountsRead,
+        AccountsManage,
+        TransactionsReverse,
+        CasesManage,
+        PiiRead,
+        ApprovalsDecide,
+        MfaReset,
+    );
 }
 
 /// Extractor: the handler runs only for a signed-in caller who holds `P` (by a role or a live

@@ -7,7 +7,7 @@ use super::{Job, LedgerStore};
 use crate::ledger::command::{Command, Movement};
 use crate::ledger::plan::{self, Plan, Snapshot, Stale};
 use crate::ledger::retry::Retry;
-use crate::ledger::store::{balances, counterparties, idempotency, snapshots};
+use crate::ledger::store::{balances, counterparties, idempotency, reversals, snapshots};
 use crate::ledger::{flags, write};
 use tresor_actors::Committed;
 use uuid::Uuid;
@@ -39,13 +39,23 @@ impl LedgerStore {
             commands.iter().filter_map(|c| c.idempotency.as_ref()).map(|k| k.scope.as_str()).collect();
         let saved = idempotency::saved(&mut *tx, &scopes).await?;
         let counters = counterparties::read(&mut tx, &destinations(&commands)).await?;
+        let (originals, approvals) = reversals::named(commands.iter().copied());
+        let reversal_state = reversals::state(&mut tx, &originals, &approvals).await?;
         let now = Utc::now().timestamp();
         // Per job: its plan, or `None` when its cached balance was too low to decide on.
         let mut plans = Vec::with_capacity(jobs.len());
         for (job, snapshot) in jobs.iter().zip(&snapshots) {
             let from_cache = job.cached.is_some();
             plans.push(
-                match plan::decide(snapshot, &job.batch, &saved, &counters.statuses, &self.limits, from_cache) {
+                match plan::decide(
+                    snapshot,
+                    &job.batch,
+                    &saved,
+                    &counters.statuses,
+                    &reversal_state,
+                    &self.limits,
+                    from_cache,
+                ) {
                     Ok(Plan { steps, outgoing_today }) => {
                         let mut velocity = snapshot.velocity.clone();
                         let applied = |index: usize| matches!(steps[index], plan::Step::Apply);
@@ -70,8 +80,8 @@ impl LedgerStore {
         tx.commit().await?;
 
         let mut results = Vec::with_capacity(jobs.len());
-        for (snapshot, plan) in snapshots.into_iter().zip(plans) {
-            let Some((_, outgoing_today, velocity, _)) = plan else {
+        for ((snapshot, plan), job) in snapshots.into_iter().zip(plans).zip(jobs) {
+            let Some((steps, outgoing_today, velocity, _)) = plan else {
                 results.push(None);
                 continue;
             };
@@ -79,6 +89,7 @@ impl LedgerStore {
                 results.push(None);
                 continue;
             };
+            count_committed(job, &steps);
             let snapshot = Snapshot {
                 balance: written.balance.unwrap_or(snapshot.balance),
                 version: written.version.unwrap_or(snapshot.version),
@@ -90,6 +101,25 @@ impl LedgerStore {
             results.push(Some(Committed { snapshot: Some(snapshot), outcomes }));
         }
         Ok(results)
+    }
+}
+
+/// Business metrics of a committed batch: transfers (count, volume, size) and reversals, per
+/// currency.
+fn count_committed(job: &Job, steps: &[plan::Step]) {
+    use crate::business_metrics::{REVERSALS, TRANSFER_AMOUNT, TRANSFER_VOLUME, TRANSFERS};
+    for (command, step) in job.batch.iter().zip(steps) {
+        if !matches!(step, plan::Step::Apply) {
+            continue;
+        }
+        let (currency, amount) = (command.currency.code(), command.amount.minor_units());
+        if command.reverses.is_some() {
+            metrics::counter!(REVERSALS, "currency" => currency).increment(1);
+        } else if command.movement == Movement::Transfer {
+            metrics::counter!(TRANSFERS, "currency" => currency).increment(1);
+            metrics::counter!(TRANSFER_VOLUME, "currency" => currency).increment(amount.unsigned_abs());
+            metrics::histogram!(TRANSFER_AMOUNT, "currency" => currency).record(amount as f64);
+        }
     }
 }
 

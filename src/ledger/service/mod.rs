@@ -2,6 +2,7 @@
 //! account's actor for anything that moves money (`movements`).
 
 mod movements;
+mod reversal;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +13,7 @@ use uuid::Uuid;
 use super::account::{Account, AccountKind};
 use super::commit::LedgerStore;
 use super::directory::{Directory, Facts};
-use super::history::{self, Page};
+use super::history::{self, Page, Range};
 use super::money::{Amount, Currency};
 use super::problems;
 use super::store;
@@ -34,11 +35,13 @@ pub struct Caller {
     pub actor: Actor,
 }
 
+pub use reversal::{Original, ReversalDecision};
+
 pub struct Ledger {
-    db: Db,
+    pub(in crate::ledger) db: Db,
     settings: LedgerSettings,
-    store: LedgerStore,
-    directory: Directory,
+    pub(in crate::ledger) store: LedgerStore,
+    pub(in crate::ledger) directory: Directory,
     registry: Registry<Uuid, AccountActor<LedgerStore>>,
     step_up: Arc<StepUpRule>,
 }
@@ -84,9 +87,16 @@ impl Ledger {
     }
 
     /// A page of the caller's account's transactions, newest first (404 when not theirs).
-    pub async fn history(&self, caller: &Caller, id: Uuid, limit: u32, cursor: Option<i64>) -> Result<Page, Error> {
+    pub async fn history(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        limit: u32,
+        cursor: Option<i64>,
+        range: &Range,
+    ) -> Result<Page, Error> {
         let account = self.owned(caller, id).await?;
-        Ok(history::page(&self.db, account.id, limit, cursor).await?)
+        Ok(history::page(&self.db, account.id, limit, cursor, range).await?)
     }
 
     /// One transaction of the caller's account (404 when the account or the transaction is not

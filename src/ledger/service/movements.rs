@@ -57,6 +57,7 @@ impl Ledger {
             initiated_by: caller.user_id,
             idempotency: key,
             actor: caller.actor.clone(),
+            reverses: None,
         };
         self.execute(account, command).await
     }
@@ -130,6 +131,7 @@ impl Ledger {
             initiated_by: caller.user_id,
             idempotency: key,
             actor: caller.actor.clone(),
+            reverses: None,
         })
     }
 
@@ -144,7 +146,7 @@ impl Ledger {
         }
     }
 
-    async fn execute(&self, account: Uuid, command: Command) -> Result<Outcome, Error> {
+    pub(super) async fn execute(&self, account: Uuid, command: Command) -> Result<Outcome, Error> {
         if self.settings.engine == LedgerEngine::Locked {
             return self.store.commit_locked(account, command).await.map_err(ledger_error);
         }

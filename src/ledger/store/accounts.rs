@@ -11,19 +11,19 @@ use crate::ledger::account::{Account, AccountKind, AccountStatus};
 use crate::ledger::money::Currency;
 use crate::ledger::number::AccountNumber;
 
-const COLUMNS: &str = "id, user_id, number, kind, currency, balance, status, created_at";
+pub(super) const COLUMNS: &str = "id, user_id, number, kind, currency, balance, status, created_at";
 
 /// A customer account's row.
 #[derive(sqlx::FromRow)]
-struct AccountRow {
-    id: String,
-    user_id: Option<String>,
-    number: String,
-    kind: String,
-    currency: String,
-    balance: i64,
-    status: String,
-    created_at: String,
+pub(super) struct AccountRow {
+    pub(super) id: String,
+    pub(super) user_id: Option<String>,
+    pub(super) number: String,
+    pub(super) kind: String,
+    pub(super) currency: String,
+    pub(super) balance: i64,
+    pub(super) status: String,
+    pub(super) created_at: String,
 }
 
 impl TryFrom<AccountRow> for Account {

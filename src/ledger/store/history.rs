@@ -1,16 +1,21 @@
 //! An account's postings joined with their journal entries: the transactions its holder sees,
-//! newest first, keyed by the account's posting number.
+//! newest first, keyed by the account's posting number, each with the reversal links of its
+//! entry.
 
 use sqlx::AnyPool;
 use uuid::Uuid;
 
-use crate::db::decode;
+use crate::db::{decode, time};
+use crate::ledger::range::Range;
 use crate::ledger::transaction::{Transaction, TransactionKind};
 
 const SELECT: &str = "SELECT p.seq, e.id AS entry_id, e.reference, e.kind, p.amount, e.currency, \
-     p.balance_after, cp.number AS counterparty_number, e.description, p.created_at \
+     p.balance_after, cp.number AS counterparty_number, e.description, p.created_at, \
+     rv.reverses AS reverses, rb.entry_id AS reversed_by \
      FROM postings p JOIN journal_entries e ON e.id = p.entry_id \
      LEFT JOIN accounts cp ON cp.id = p.counterparty_account_id \
+     LEFT JOIN reversals rv ON rv.entry_id = e.id \
+     LEFT JOIN reversals rb ON rb.reverses = e.id \
      WHERE p.account_id = $1";
 
 #[derive(sqlx::FromRow)]
@@ -25,6 +30,8 @@ struct PostingRow {
     counterparty_number: Option<String>,
     description: Option<String>,
     created_at: String,
+    reverses: Option<String>,
+    reversed_by: Option<String>,
 }
 
 impl TryFrom<PostingRow> for Transaction {
@@ -32,6 +39,7 @@ impl TryFrom<PostingRow> for Transaction {
 
     fn try_from(row: PostingRow) -> Result<Self, sqlx::Error> {
         let kind = match (row.kind.as_str(), row.amount > 0) {
+            _ if row.reverses.is_some() => TransactionKind::Reversal,
             ("deposit", _) => TransactionKind::Deposit,
             ("withdrawal", _) => TransactionKind::Withdrawal,
             (_, true) => TransactionKind::TransferIn,
@@ -41,41 +49,53 @@ impl TryFrom<PostingRow> for Transaction {
             id: decode::uuid(&row.entry_id)?,
             reference: row.reference,
             kind,
-            direction: Transaction::direction_of(kind),
+            direction: Transaction::direction_of_amount(row.amount),
             amount: row.amount.abs(),
             currency: row.currency.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
             balance_after: row.balance_after.unwrap_or_default(),
             counterparty_number: row.counterparty_number,
             description: row.description,
             created_at: decode::time(&row.created_at)?,
+            reverses: row.reverses.as_deref().map(decode::uuid).transpose()?,
+            reversed_by: row.reversed_by.as_deref().map(decode::uuid).transpose()?,
         })
     }
 }
 
-/// Up to `fetch` transactions of `account` older than posting `before` (all when `None`),
-/// newest first, each with its posting number.
+/// Up to `fetch` transactions of `account` older than posting `before` (all when `None`) and
+/// within `range`, newest first, each with its posting number.
 #[tracing::instrument(skip_all)]
 pub async fn newest(
     pool: &AnyPool,
     account: Uuid,
     before: Option<i64>,
+    range: &Range,
     fetch: i64,
 ) -> Result<Vec<(Option<i64>, Transaction)>, sqlx::Error> {
-    let rows: Vec<PostingRow> = match before {
-        None => {
-            let sql = format!("{SELECT} ORDER BY p.seq DESC LIMIT $2");
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(account.to_string()).bind(fetch).fetch_all(pool).await?
-        }
-        Some(cursor) => {
-            let sql = format!("{SELECT} AND p.seq < $2 ORDER BY p.seq DESC LIMIT $3");
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(account.to_string())
-                .bind(cursor)
-                .bind(fetch)
-                .fetch_all(pool)
-                .await?
-        }
+    let mut sql = String::from(SELECT);
+    let mut next = 2;
+    let mut condition = |column: &str, op: &str| {
+        sql.push_str(&format!(" AND {column} {op} ${next}"));
+        next += 1;
     };
+    if before.is_some() {
+        condition("p.seq", "<");
+    }
+    if range.from.is_some() {
+        condition("p.created_at", ">=");
+    }
+    if range.until.is_some() {
+        condition("p.created_at", "<");
+    }
+    sql.push_str(&format!(" ORDER BY p.seq DESC LIMIT ${next}"));
+    let mut query = sqlx::query_as::<_, PostingRow>(sqlx::AssertSqlSafe(sql)).bind(account.to_string());
+    if let Some(before) = before {
+        query = query.bind(before);
+    }
+    for bound in [range.from, range.until].into_iter().flatten() {
+        query = query.bind(time::to_db(bound));
+    }
+    let rows = query.bind(fetch).fetch_all(pool).await?;
     rows.into_iter().map(|row| Ok((row.seq, Transaction::try_from(row)?))).collect()
 }
 

@@ -4,9 +4,12 @@
 
 pub mod accounts;
 pub mod balances;
+pub mod cases;
 pub mod counterparties;
+pub mod desk;
 pub mod history;
 pub mod idempotency;
 pub mod journal;
+pub mod reversals;
 pub mod snapshots;
 pub mod verify;

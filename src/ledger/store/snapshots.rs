@@ -26,7 +26,8 @@ pub async fn load(conn: &mut AnyConnection, account: Uuid, today: NaiveDate) -> 
     let row: SnapshotRow = sqlx::query_as(
         "SELECT number, balance, version, status, \
          (SELECT CAST(COALESCE(SUM(-p.amount), 0) AS BIGINT) FROM postings p \
-          WHERE p.account_id = accounts.id AND p.amount < 0 AND p.created_at >= $2) AS outgoing_today \
+          WHERE p.account_id = accounts.id AND p.amount < 0 AND p.created_at >= $2 \
+          AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.entry_id = p.entry_id)) AS outgoing_today \
          FROM accounts WHERE id = $1",
     )
     .bind(account.to_string())

@@ -89,3 +89,25 @@ pub async fn last_posting_disagrees(pool: &AnyPool) -> Result<Option<LastDisagre
     .fetch_optional(pool)
     .await
 }
+
+/// A reversal that does not undo its original: on some account, the two entries' postings do
+/// not sum to zero, or the reversal names an entry of another currency or amount.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Unnetted {
+    pub reference: String,
+    pub original: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn unnetted_reversal(pool: &AnyPool) -> Result<Option<Unnetted>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.reference, o.reference AS original FROM reversals r \
+         JOIN journal_entries e ON e.id = r.entry_id JOIN journal_entries o ON o.id = r.reverses \
+         WHERE e.amount <> o.amount OR e.currency <> o.currency OR EXISTS ( \
+           SELECT 1 FROM postings p WHERE p.entry_id IN (r.entry_id, r.reverses) \
+           GROUP BY p.account_id HAVING SUM(p.amount) <> 0) \
+         ORDER BY e.reference LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+}

@@ -13,14 +13,14 @@ use crate::support::TestApp;
 use crate::support::identity::unique_email;
 use crate::support::spawn_app;
 
-struct Caller {
-    id: Uuid,
-    role: Role,
-    mfa: bool,
-    token: String,
+pub struct Caller {
+    pub id: Uuid,
+    pub role: Role,
+    pub mfa: bool,
+    pub token: String,
 }
 
-async fn caller(app: &TestApp, role: Role, mfa: bool) -> Caller {
+pub async fn caller(app: &TestApp, role: Role, mfa: bool) -> Caller {
     let signed = app.signed_in_with_roles(&[role]).await;
     let id = Uuid::parse_str(&signed.user.id).unwrap();
     let token = if mfa {

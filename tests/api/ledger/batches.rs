@@ -33,6 +33,7 @@ fn transfer(from: &Caller, to: &Account, amount: i64) -> Command {
         initiated_by: from.user_id,
         idempotency: None,
         actor: Actor::system(),
+        reverses: None,
     }
 }
 

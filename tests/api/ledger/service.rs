@@ -32,16 +32,22 @@ async fn deposits_withdrawals_and_transfers_post_balanced_entries() {
     assert_eq!(sent["counterparty_number"], b.number.as_str());
     assert_eq!((balance(&app, &alice, &a).await, balance(&app, &bob, &b).await), (7_000, 500));
 
-    let page = history::page(&app.state.db, b.id, 10, None).await.unwrap();
+    let page = history::page(&app.state.db, b.id, 10, None, &history::Range::default()).await.unwrap();
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].kind, tresor::ledger::transaction::TransactionKind::TransferIn);
     assert_eq!(page.items[0].counterparty_number.as_deref(), Some(a.number.as_str()));
     assert_eq!(page.items[0].reference, sent["reference"]);
-    let alice_page = history::page(&app.state.db, a.id, 2, None).await.unwrap();
+    let alice_page = history::page(&app.state.db, a.id, 2, None, &history::Range::default()).await.unwrap();
     assert_eq!(alice_page.items.iter().map(|t| t.balance_after).collect::<Vec<_>>(), [7_000, 7_500], "newest first");
-    let older = history::page(&app.state.db, a.id, 2, alice_page.next_cursor.as_ref().map(|c| c.parse().unwrap()))
-        .await
-        .unwrap();
+    let older = history::page(
+        &app.state.db,
+        a.id,
+        2,
+        alice_page.next_cursor.as_ref().map(|c| c.parse().unwrap()),
+        &history::Range::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(older.items.len(), 1);
     assert!(older.next_cursor.is_none());
     assert_books_balance(&app).await;

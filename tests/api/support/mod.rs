@@ -17,6 +17,7 @@ mod assertions;
 mod database;
 
 pub mod authz;
+pub mod backoffice;
 pub mod documents;
 pub mod identity;
 pub mod jobs;

@@ -1,0 +1,48 @@
+//! The staff reset of a user's second factors (after a four-eyes approval): the authenticator
+//! and backup codes are removed, every session is revoked and the user is emailed — in the
+//! caller's transaction, so the approval and the reset commit together. (Passkeys do not exist
+//! yet; when they do, their removal belongs here.)
+
+use serde_json::json;
+use sqlx::AnyConnection;
+use tresor_jobs::email::Template;
+use uuid::Uuid;
+
+use super::service::{Mfa, event};
+use super::{MfaError, store};
+use crate::audit::{self, Actor};
+use crate::identity::store::sessions;
+
+/// What a reset did, for what follows its commit ([`Mfa::after_reset`]).
+#[derive(Debug)]
+pub struct ResetDone {
+    pub user_id: Uuid,
+    pub revoked_sessions: Vec<Uuid>,
+}
+
+impl Mfa {
+    /// Resets `user_id`'s MFA in the caller's transaction, audited with `actor` (404 for an
+    /// unknown or deleted user).
+    pub async fn reset_in(
+        &self,
+        conn: &mut AnyConnection,
+        actor: &Actor,
+        user_id: Uuid,
+    ) -> Result<ResetDone, MfaError> {
+        let row = self.live_user(user_id).await?;
+        store::remove(&mut *conn, user_id).await?;
+        let revoked = sessions::revoke_all(&mut *conn, user_id, None, "mfa_reset_by_staff").await?;
+        let new = json!({"mfa_enabled": false, "was_enabled": row.mfa_enabled != 0, "revoked_sessions": revoked.len()});
+        audit::record(&mut *conn, actor, event("mfa.reset", user_id, new)).await?;
+        if let Some(email) = &row.email {
+            self.email(&mut *conn, email, Template::MfaReset, json!({"full_name": row.full_name})).await?;
+        }
+        Ok(ResetDone { user_id, revoked_sessions: revoked })
+    }
+
+    /// Once the reset committed: permissions are re-read and the revoked sessions stop at once.
+    pub async fn after_reset(&self, done: &ResetDone) -> Result<(), crate::error::Error> {
+        self.authz.publish_change(done.user_id).await;
+        self.sessions.announce_revoked(&done.revoked_sessions).await
+    }
+}
