@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
-use tresor_jobs::store::{DeadJob, Overview};
+use tresor_jobs::store::{DeadJob, Overview, StoreError};
 
 use crate::cli::RetryArgs;
 use crate::config::Config;
@@ -24,7 +24,17 @@ pub async fn retry(config: Config, args: RetryArgs) -> anyhow::Result<ExitCode> 
     let db = connect(&config).await?;
     let jobs = crate::queue::store(&config, &db)?;
     let id = if args.dead { None } else { args.id.as_ref().map(crate::cli::JobId::as_str) };
-    let retried = jobs.retry_dead(id).await;
+    // On SQLite a busy server may hold the write lock past the busy timeout: try a few times.
+    let mut retried = jobs.retry_dead(id).await;
+    for _ in 0..3 {
+        match &retried {
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.code().as_deref() == Some("5") => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                retried = jobs.retry_dead(id).await;
+            }
+            _ => break,
+        }
+    }
     db.close().await;
     match (retried?, id) {
         (0, Some(id)) => {

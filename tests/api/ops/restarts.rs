@@ -220,7 +220,18 @@ async fn ready_becomes(client: &reqwest::Client, base: &str, status: u16, within
 
 #[actix_web::test]
 #[ignore = "stops and starts PostgreSQL and Redis: run by .ci/restarts.sh against servers of its own"]
-async fn the_service_rides_out_postgres_and_redis_restarts_under_load() {
+async fn the_service_rides_out_postgres_and_redis_restarts_under_load_with_jobs_in_redis() {
+    drill("redis").await;
+}
+
+#[actix_web::test]
+#[ignore = "stops and starts PostgreSQL and Redis: run by .ci/restarts.sh against servers of its own"]
+async fn the_service_rides_out_postgres_and_redis_restarts_under_load_with_jobs_in_the_database() {
+    drill("database").await;
+}
+
+/// The drill with the job queue on `jobs_backend` (`redis` or `database`).
+async fn drill(jobs_backend: &str) {
     let drill = Drill::from_env();
     let redis = redis_url().expect("TEST_REDIS_URL");
     let app = spawn_app().await;
@@ -233,7 +244,7 @@ async fn the_service_rides_out_postgres_and_redis_restarts_under_load() {
     let namespace = format!("drill{}", uuid::Uuid::new_v4().simple());
     let env = [
         ("REDIS_URL", redis.clone()),
-        ("TRESOR__JOBS__BACKEND", "redis".to_owned()),
+        ("TRESOR__JOBS__BACKEND", jobs_backend.to_owned()),
         ("TRESOR__JOBS__NAMESPACE", namespace.clone()),
         ("TRESOR__JOBS__POLL_INTERVAL_MS", "100".to_owned()),
         ("TRESOR__JOBS__SWEEP_GRACE_SECS", "3".to_owned()),
@@ -314,7 +325,7 @@ async fn the_service_rides_out_postgres_and_redis_restarts_under_load() {
     let (unavailable, ok) = (seen.unavailable.load(Ordering::SeqCst), seen.ok.load(Ordering::SeqCst));
     let slowest = seen.slowest_ms.load(Ordering::SeqCst);
     println!(
-        "drill: {ok} answered, {unavailable} × 503, {} transfers acknowledged ({retried} after a retry), slowest \
+        "drill (jobs in {jobs_backend}): {ok} answered, {unavailable} × 503, {} transfers acknowledged ({retried} after a retry), slowest \
          request {slowest} ms, ready again {pg_recovery:?} after PostgreSQL and {redis_recovery:?} after Redis came back",
         acknowledged.len()
     );
@@ -339,7 +350,8 @@ async fn the_service_rides_out_postgres_and_redis_restarts_under_load() {
     );
     for cli in [["ledger", "verify"], ["audit", "verify"]] {
         let output = app.cli(&cli);
-        assert_eq!(output.status.code(), Some(0), "{cli:?}: {}", String::from_utf8_lossy(&output.stdout));
+        let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert_eq!(output.status.code(), Some(0), "{cli:?}: {stdout}{stderr}");
     }
 
     // Every job that was enqueued has run: the mail outbox empties and the queues are idle.
@@ -360,7 +372,9 @@ async fn the_service_rides_out_postgres_and_redis_restarts_under_load() {
     assert!(sent > 0, "the load queued mail");
     let queue = crate::support::jobs::store(&app, {
         let mut settings = tresor::queue::settings(&app.state.config);
-        settings.backend = tresor_jobs::settings::Backend::Redis;
+        if jobs_backend == "redis" {
+            settings.backend = tresor_jobs::settings::Backend::Redis;
+        }
         settings.namespace = namespace.clone();
         settings
     });
