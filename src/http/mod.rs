@@ -31,7 +31,7 @@ pub mod registration;
 mod server;
 pub mod sessions;
 pub mod transfers;
-mod upload_form;
+pub mod upload_form;
 
 pub use server::{Application, build_app, build_app_with};
 

@@ -40,8 +40,7 @@ fn check(
             for stream in checked.streams {
                 refuse_signatures(&stream.label, &stream.bytes)?;
             }
-            let cleaned = Some(checked.rendition);
-            return Ok(Passed { kind, cleaned, width: None, height: None, blur: None });
+            return Ok(Passed { kind, cleaned: None, width: None, height: None, blur: None });
         }
         FileKind::Png => parts(png_parts(bytes, limit))?,
         FileKind::Jpeg => parts(jpeg_parts(bytes))?,

@@ -4,8 +4,7 @@
 //! a ceiling (Flate, ASCIIHex) and handed back for the signature scan, its dictionaries' names
 //! checked even where the object graph does not reach them. Then the object layer
 //! ([`pdf_objects`](super::pdf_objects), `lopdf`): actions that reach outside the document, run
-//! code or carry files are refused wherever they are, and the file is written again from its
-//! reachable objects as the rendition that is served.
+//! code or carry files are refused wherever they are.
 
 use std::time::Duration;
 
@@ -53,10 +52,9 @@ pub struct PdfLimits {
     pub parse_timeout: Duration,
 }
 
-/// A PDF that passed: its decoded streams (for the signature scan) and the rendition to serve.
+/// A PDF that passed: its decoded streams (for the signature scan).
 pub struct CheckedPdf {
     pub streams: Vec<Stream>,
-    pub rendition: Vec<u8>,
 }
 
 /// A decoded stream, for the signature scan.
@@ -74,8 +72,8 @@ pub fn check(bytes: &[u8], limits: PdfLimits) -> Result<CheckedPdf, PdfProblem> 
         )));
     }
     let streams = check_bytes(bytes, limits.inflate)?;
-    let rendition = pdf_objects::check(bytes.to_vec(), limits.inflate, limits.parse_timeout)?;
-    Ok(CheckedPdf { streams, rendition })
+    pdf_objects::check(bytes.to_vec(), limits.inflate, limits.parse_timeout)?;
+    Ok(CheckedPdf { streams })
 }
 
 fn check_bytes(bytes: &[u8], inflate_limit: u64) -> Result<Vec<Stream>, PdfProblem> {

@@ -1,9 +1,6 @@
 //! The PDF's object graph, read by `lopdf` (a maintained parser, not byte patterns): every
 //! dictionary of every object — plain, inside object streams, inline in another dictionary or
 //! array, and the trailer — is checked for actions that reach outside the document or run code.
-//! A file that passes is written again from its reachable objects only: the safe rendition
-//! that staff and the owner are served (no incremental-update leftovers, no unreferenced
-//! objects, no XMP metadata or document information, a fresh cross-reference table).
 //!
 //! `lopdf` has no timeout of its own, so it runs on a thread of its own that the scan waits for
 //! at most `pdf_parse_timeout_ms`; a parse that overruns is refused as uninspectable (the thread
@@ -41,9 +38,8 @@ pub const FORBIDDEN_KEYS: &[&str] =
 /// How deep dictionaries and arrays may nest inline before the file is refused.
 const MAX_DEPTH: usize = 64;
 
-/// Parses `bytes` (on a thread of its own, waiting at most `timeout`), checks every object, and
-/// answers the safe rendition.
-pub fn check(bytes: Vec<u8>, inflate_limit: u64, timeout: Duration) -> Result<Vec<u8>, PdfProblem> {
+/// Parses `bytes` (on a thread of its own, waiting at most `timeout`) and checks every object.
+pub fn check(bytes: Vec<u8>, inflate_limit: u64, timeout: Duration) -> Result<(), PdfProblem> {
     let (send, receive) = mpsc::sync_channel(1);
     let limit = usize::try_from(inflate_limit).unwrap_or(usize::MAX);
     std::thread::Builder::new()
@@ -62,9 +58,9 @@ pub fn check(bytes: Vec<u8>, inflate_limit: u64, timeout: Duration) -> Result<Ve
     }
 }
 
-fn parse_and_check(bytes: &[u8], inflate_limit: usize) -> Result<Vec<u8>, PdfProblem> {
+fn parse_and_check(bytes: &[u8], inflate_limit: usize) -> Result<(), PdfProblem> {
     let options = LoadOptions { strict: false, max_decompressed_size: Some(inflate_limit), ..LoadOptions::default() };
-    let mut document = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+    let document = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
         lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => PdfProblem::Encrypted,
         other => PdfProblem::Invalid(format!("lopdf: {other}")),
     })?;
@@ -76,7 +72,7 @@ fn parse_and_check(bytes: &[u8], inflate_limit: usize) -> Result<Vec<u8>, PdfPro
         check_object(object, &format!("object {number} {generation}"), 0)?;
     }
     document.catalog().map_err(|_| PdfProblem::Invalid("no document catalog (/Root)".to_owned()))?;
-    rendition(&mut document)
+    Ok(())
 }
 
 fn check_object(object: &Object, place: &str, depth: usize) -> Result<(), PdfProblem> {
@@ -106,19 +102,4 @@ fn check_dictionary(dictionary: &Dictionary, place: &str, depth: usize) -> Resul
         check_object(value, place, depth + 1)?;
     }
     Ok(())
-}
-
-/// The document written again from what its trailer reaches, without metadata.
-fn rendition(document: &mut Document) -> Result<Vec<u8>, PdfProblem> {
-    document.trailer.remove(b"Info");
-    if let Ok(root) = document.trailer.get(b"Root").and_then(Object::as_reference)
-        && let Ok(Object::Dictionary(catalog)) = document.get_object_mut(root)
-    {
-        catalog.remove(b"Metadata");
-        catalog.remove(b"PieceInfo");
-    }
-    document.prune_objects();
-    let mut out = Vec::new();
-    document.save_to(&mut out).map_err(|e| PdfProblem::Invalid(format!("could not write the PDF again: {e}")))?;
-    Ok(out)
 }

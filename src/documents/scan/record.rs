@@ -25,8 +25,7 @@ pub fn rejected(rejection: &Rejection) -> ScanRow {
     }
 }
 
-/// Stores the cleaned copy (a re-encoded image, a PDF written again from its reachable objects)
-/// under its own data key.
+/// Stores the cleaned copy (images) under its own data key; a PDF is served as uploaded.
 pub async fn clean(
     store: &dyn DocumentStore,
     keys: &Keys,

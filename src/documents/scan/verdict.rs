@@ -61,7 +61,7 @@ impl Rejection {
 #[derive(Debug)]
 pub struct Passed {
     pub kind: FileKind,
-    /// The re-encoded, metadata-free image or the rewritten PDF; `None` serves the original.
+    /// The re-encoded, metadata-free image; `None` when the original is served as it is (PDF).
     pub cleaned: Option<Vec<u8>>,
     pub width: Option<u32>,
     pub height: Option<u32>,

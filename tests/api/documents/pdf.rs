@@ -3,9 +3,8 @@
 
 use figment::providers::Serialized;
 use tresor::documents::{DocumentType, ScanStatus};
-use uuid::Uuid;
 
-use crate::support::documents::{self, app, download, scan, stream, uploaded, verdict, zlib};
+use crate::support::documents::{self, app, stream, verdict, zlib};
 use crate::support::spawn_app_with;
 
 #[actix_web::test]
@@ -122,31 +121,6 @@ async fn polyglots_are_refused() {
     }
     let tolerated = [plain.clone(), b"\r\n\r\n".to_vec()].concat();
     assert_eq!(verdict(&app, DocumentType::ProofOfAddress, &tolerated).await.status, ScanStatus::Clean);
-}
-
-/// The served copy is the document written again from its reachable objects: leftovers of
-/// earlier revisions, unreferenced objects and metadata are not in it, and it still reads.
-#[actix_web::test]
-async fn a_clean_pdf_is_served_as_a_safe_rendition() {
-    let app = app().await;
-    let owner = Uuid::now_v7();
-    let orphan = b"<< /Note (left over from an earlier revision) >>".to_vec();
-    let metadata = stream("/Type /Metadata /Subtype /XML", b"<x:xmpmeta>author: Ada</x:xmpmeta>");
-    let original = documents::pdf("/Metadata 6 0 R", "Utility bill, 1 Main Street", &[orphan, metadata]);
-    let version = uploaded(&app, owner, DocumentType::ProofOfAddress, &original).await;
-    assert_eq!(scan(&app, &version).await.status, ScanStatus::Clean);
-    let (download, served) = download(&app, owner, version.id, None).await;
-    assert_eq!(download.content_type, "application/pdf");
-    assert_ne!(served, original);
-    let text = String::from_utf8_lossy(&served);
-    assert!(!text.contains("left over"), "unreferenced objects are dropped");
-    assert!(!text.contains("xmpmeta"), "metadata is dropped");
-    let reread = lopdf::Document::load_mem(&served).unwrap();
-    assert_eq!(reread.get_pages().len(), 1);
-    let content = reread.get_page_content(*reread.get_pages().values().next().unwrap());
-    assert!(String::from_utf8_lossy(&content).contains("Utility bill, 1 Main Street"));
-    // The rendition passes the scanner again.
-    assert_eq!(verdict(&app, DocumentType::ProofOfAddress, &served).await.status, ScanStatus::Clean);
 }
 
 /// The parser runs under a size cap and a time limit.
