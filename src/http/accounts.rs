@@ -42,6 +42,7 @@ pub struct HistoryQuery {
     /// RFC 3339 time (inclusive) or date (that whole day).
     pub to: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// The previous page's `next_cursor`.
     pub cursor: Option<String>,

@@ -19,12 +19,12 @@ use utoipa_actix_web::AppExt;
 use super::docs::{self, ApiDoc};
 use super::known_routes::KnownRoutes;
 use super::middleware::admission::{Admission, admit};
-use super::middleware::{edge::edge, metrics, request_span::RequestSpan};
+use super::middleware::{edge::edge, edge::refused, metrics, request_span::RequestSpan};
 use super::{
     accounts, admin, auth, authz, documents, exports, extract, files, health, jwks, kyc, me, mfa, ops, passwords,
     problems, registration, sessions, transfers,
 };
-use crate::error::{Kind, Problem};
+use crate::error::{Error, Kind, Problem};
 use crate::state::AppState;
 
 /// Builds the application: routes, extractor configuration and middleware. The server and the
@@ -174,19 +174,22 @@ pub fn build_app_with(
 
 /// No route took the request: `405` with `Allow` when the path is known under other methods,
 /// otherwise `404`.
-async fn unknown_route(req: HttpRequest, known: web::Data<KnownRoutes>) -> HttpResponse {
+async fn unknown_route(req: HttpRequest, known: web::Data<KnownRoutes>) -> Result<HttpResponse, Error> {
     let allowed = known.allowed(req.path());
     if allowed.is_empty() {
         let detail = format!("no resource at {} {}", req.method(), req.path());
-        return problems::response(&Problem::new(Kind::NotFound, "not-found", detail));
+        return Err(Problem::new(Kind::NotFound, "not-found", detail).into());
     }
     let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
     let detail = format!("{} does not answer {}; it answers {allow}", req.path(), req.method());
-    let mut response = problems::response(&Problem::new(Kind::MethodNotAllowed, "method-not-allowed", detail));
+    let problem = Problem::new(Kind::MethodNotAllowed, "method-not-allowed", detail);
+    // Answered here rather than as an error, to carry `Allow`; counted like every refusal.
+    refused(&problem);
+    let mut response = problems::response(&problem);
     if let Ok(value) = HeaderValue::from_str(&allow) {
         response.headers_mut().insert(header::ALLOW, value);
     }
-    response
+    Ok(response)
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -25,6 +25,7 @@ pub struct AccountQuery {
     user_id: Option<Uuid>,
     status: Option<AccountStatus>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,
@@ -45,6 +46,7 @@ pub struct HistoryQuery {
     /// RFC 3339 time (inclusive) or date (that whole day).
     to: Option<String>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,
@@ -58,6 +60,7 @@ pub struct StaffTransactionPage {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "card fraud reported by the owner"}))]
 pub struct StatusRequest {
     /// Why, for the record (1 to 500 characters).
     reason: Option<String>,
@@ -65,6 +68,7 @@ pub struct StatusRequest {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "customer request", "transfer_to_account_number": "1234567890"}))]
 pub struct CloseRequest {
     /// Why, for the record (1 to 500 characters).
     reason: Option<String>,

@@ -16,6 +16,7 @@ use crate::state::AppState;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "customer disputes a duplicate charge"}))]
 pub struct ReasonRequest {
     /// Why (1 to 500 characters), for the approver and the record.
     reason: Option<String>,
@@ -23,6 +24,7 @@ pub struct ReasonRequest {
 
 #[derive(Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "checked against the statement"}))]
 pub struct DecisionRequest {
     /// Optional words for the record (at most 500 characters).
     note: Option<String>,
@@ -35,6 +37,7 @@ pub struct ApprovalQuery {
     /// `pending`, `approved` or `rejected`; all when absent.
     status: Option<ApprovalStatus>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,

@@ -21,6 +21,7 @@ pub struct CaseQuery {
     /// Cases assigned to this staff member.
     assignee: Option<Uuid>,
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,
@@ -34,6 +35,7 @@ pub struct CasePage {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"assignee_id": "01937c5e-8f4a-7b2c-9d3e-4f5a6b7c8d9e"}))]
 pub struct AssignRequest {
     /// A staff member holding `cases:manage`.
     assignee_id: Uuid,
@@ -41,6 +43,7 @@ pub struct AssignRequest {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"text": "called the customer; they confirm the transfer"}))]
 pub struct NoteRequest {
     /// 1 to 2000 characters.
     text: Option<String>,
@@ -48,6 +51,7 @@ pub struct NoteRequest {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome": "cleared", "note": "customer confirmed the payment"}))]
 pub struct ResolveRequest {
     outcome: Outcome,
     /// Why (1 to 500 characters); also the reason of a reversal request or freeze.

@@ -125,6 +125,7 @@ pub struct NotificationPage {
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     /// 1 to 200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// The previous page's `next_cursor`.
     cursor: Option<String>,

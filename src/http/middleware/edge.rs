@@ -59,7 +59,7 @@ pub async fn edge(
 /// not a server warning, and a flood of bad requests must not flood the log. The problem's
 /// detail and any cause stay out of it (server errors are logged with their cause where they
 /// are turned into the opaque 500).
-fn refused(problem: &Problem) {
+pub fn refused(problem: &Problem) {
     let status = problem.status.to_string();
     metrics::counter!("http_problems_total", "status" => status, "slug" => problem.slug().to_owned()).increment(1);
     if (400..500).contains(&problem.status) {
