@@ -4,7 +4,11 @@
 //! - `400` when the operation reads anything from the request (a path segment, a query
 //!   parameter or a body): the extractors refuse what does not parse with `invalid-request`;
 //! - `401` when the operation requires a bearer token;
-//! - `413` and `415` when it takes a body: too large, or not the declared media type;
+//! - `413` and `415` when it takes a body: too large, or not the declared media type; `408` when
+//!   the body does not arrive within `[server] body_timeout_secs`;
+//! - `503` (with `Retry-After`) on every operation but the liveness probe and the metrics: the
+//!   server is at its in-flight cap (`overloaded`) or a dependency does not answer
+//!   (`service-unavailable`);
 //! - every 4xx/5xx body is `application/problem+json` with the [`Problem`](crate::error::Problem)
 //!   schema (a handler that wrote `body = Problem` declared `application/json`).
 //!
@@ -18,13 +22,17 @@ use crate::http::problems::PROBLEM_JSON;
 
 /// Adds the standard responses to every operation and gives every problem its media type.
 pub fn add(openapi: &mut OpenApi) {
-    for item in openapi.paths.paths.values_mut() {
+    for (path, item) in openapi.paths.paths.iter_mut() {
         let path_has_parameters = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        let may_be_unavailable = !NEVER_UNAVAILABLE.contains(&path.as_str());
         for operation in operations(item) {
-            complete_operation(operation, path_has_parameters);
+            complete_operation(operation, path_has_parameters, may_be_unavailable);
         }
     }
 }
+
+/// Paths the admission cap lets through and that touch no dependency.
+const NEVER_UNAVAILABLE: [&str; 2] = ["/health/live", "/metrics"];
 
 /// Every operation of one path, mutably.
 pub fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
@@ -42,7 +50,7 @@ pub fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = 
     .flatten()
 }
 
-fn complete_operation(operation: &mut Operation, path_has_parameters: bool) {
+fn complete_operation(operation: &mut Operation, path_has_parameters: bool, may_be_unavailable: bool) {
     let reads_input = path_has_parameters
         || operation.parameters.as_ref().is_some_and(|p| !p.is_empty())
         || operation.request_body.is_some();
@@ -59,6 +67,15 @@ fn complete_operation(operation: &mut Operation, path_has_parameters: bool) {
     if operation.request_body.is_some() {
         ensure(operation, 413, "`payload-too-large`: the body is larger than the server accepts");
         ensure(operation, 415, "`unsupported-media-type`: the body is not of the declared media type");
+        ensure(operation, 408, "`request-timeout`: the body did not arrive within the server's body timeout");
+    }
+    if may_be_unavailable {
+        ensure(
+            operation,
+            503,
+            "`overloaded` (the server is at its in-flight cap) or `service-unavailable` (a dependency does not \
+             answer); `Retry-After` says when to try again",
+        );
     }
     for (status, response) in operation.responses.responses.iter_mut() {
         let is_error = status.parse::<u16>().is_ok_and(|code| code >= 400);
