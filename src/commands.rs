@@ -40,6 +40,7 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
 /// Serves until SIGTERM / SIGINT; then the HTTP server and the embedded job workers drain
 /// together (each within its shutdown timeout), inside the runtime.
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let stop = stop_signal();
     let app = Application::build(config).await?;
     let workers = crate::worker::embedded::start(&crate::worker::Handlers::of(&app.state()))?;
     let drain = async move {
@@ -47,7 +48,7 @@ async fn serve(config: Config) -> anyhow::Result<ExitCode> {
             workers.stop().await;
         }
     };
-    app.run_until(stop_signal(), drain).await?;
+    app.run_until(stop, drain).await?;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -57,35 +58,39 @@ async fn worker(config: Config, args: WorkerArgs) -> anyhow::Result<ExitCode> {
         eprintln!("tresor: --queues: {unknown:?} is not a job type (known: {})", tresor_jobs::queues::ALL.join(", "));
         return Ok(ExitCode::from(2));
     }
+    let stop = stop_signal();
     let handlers = crate::worker::Handlers::build(config).await?;
     let plan = tresor_jobs::worker::Plan { queues: args.queues, schedules: true };
-    crate::worker::run(&handlers, plan, stop_signal()).await?;
+    crate::worker::run(&handlers, plan, stop).await?;
     handlers.db.close().await;
     Ok(ExitCode::SUCCESS)
 }
 
-/// SIGTERM (what a process manager sends) or SIGINT (Ctrl-C).
-async fn stop_signal() {
+/// SIGTERM (what a process manager sends) or SIGINT (Ctrl-C). SIGTERM is caught from the moment
+/// this is called, not from the first poll: a process manager may signal while the server is
+/// still starting, and the default action would kill it mid-start.
+fn stop_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    async move {
+        #[cfg(unix)]
+        match term {
+            Some(mut term) => {
                 tokio::select! {
                     _ = term.recv() => {}
                     _ = tokio::signal::ctrl_c() => {}
                 }
             }
-            Err(_) => {
+            None => {
                 let _ = tokio::signal::ctrl_c().await;
             }
         }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("stop signal received; finishing in-flight jobs");
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    tracing::info!("stop signal received; finishing in-flight jobs");
 }
 
 async fn migrate(config: Config) -> anyhow::Result<ExitCode> {

@@ -3,7 +3,7 @@
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{TestDatabase, binary, cli_command};
+use crate::support::{TestDatabase, assert_setting_refused, binary, cli_command};
 
 fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -30,7 +30,6 @@ fn a_bad_flag_is_one_line_on_stderr_and_exit_2() {
 
 #[test]
 fn a_bad_setting_is_one_line_naming_it_and_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
     let cases = [
         ("TRESOR__SERVER__WORKERS", "many", "workers"),
         ("TRESOR__SERVER__NO_SUCH_KEY", "1", "no_such_key"),
@@ -44,11 +43,7 @@ fn a_bad_setting_is_one_line_naming_it_and_exit_2() {
         ("TRESOR__IDENTITY__ACCESS_TOKEN_MINUTES", "0", "identity.access_token_minutes"),
     ];
     for (name, value, named) in cases {
-        let output = cli_command(dir.path(), "sqlite://unused.db").env(name, value).arg("migrate").output().unwrap();
-        let stderr = stderr_of(&output);
-        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
-        assert!(stderr.to_lowercase().contains(&named.to_lowercase()), "{name}: {stderr}");
+        let stderr = assert_setting_refused(name, value, named);
         assert!(!stderr.contains("hunter2"), "a password never reaches the terminal: {stderr}");
     }
 }

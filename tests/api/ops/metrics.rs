@@ -2,7 +2,7 @@
 
 use figment::providers::Serialized;
 
-use crate::support::{assert_problem, spawn_app, spawn_app_with};
+use crate::support::{assert_problem, assert_setting_refused, spawn_app, spawn_app_with};
 
 #[actix_web::test]
 async fn metrics_are_served_on_the_private_address_and_absent_from_the_public_port() {
@@ -29,14 +29,5 @@ async fn metrics_stay_on_the_public_port_without_a_private_address() {
 
 #[test]
 fn a_bad_metrics_address_is_one_line_and_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = crate::support::cli_command(dir.path(), "sqlite://unused.db")
-        .env("TRESOR__METRICS__BIND", "localhost")
-        .arg("migrate")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("metrics.bind"), "{stderr}");
+    assert_setting_refused("TRESOR__METRICS__BIND", "localhost", "metrics.bind");
 }

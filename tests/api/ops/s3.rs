@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::support::documents::{self, document_image, download, files_under, form, path_of, scan, uploaded};
 use crate::support::identity::{Running, server_process};
 use crate::support::jobs::eventually;
-use crate::support::{cli_command, s3, spawn_app_with};
+use crate::support::{assert_setting_refused, cli_command, s3, spawn_app_with};
 
 #[actix_web::test]
 async fn documents_are_stored_scanned_and_served_from_the_bucket() {
@@ -84,16 +84,7 @@ async fn a_web_and_a_worker_process_with_separate_data_folders_share_uploads() {
 
 #[test]
 fn an_s3_store_without_a_bucket_is_one_line_and_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = cli_command(dir.path(), "sqlite://unused.db")
-        .env("TRESOR__DOCUMENTS__STORE", "s3")
-        .arg("migrate")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("documents.s3.bucket"), "{stderr}");
+    assert_setting_refused("TRESOR__DOCUMENTS__STORE", "s3", "documents.s3.bucket");
 }
 
 #[actix_web::test]

@@ -4,7 +4,7 @@
 //! These tests check that the connections really are TLS and that a server whose certificate
 //! another CA signed is refused with a clear error. They run when `TRESOR_TEST_TLS=required`.
 
-use crate::support::{cli_command, redis_url, spawn_app};
+use crate::support::{assert_setting_refused, cli_command, redis_url, spawn_app};
 
 fn tls_run(test: &str) -> Option<(String, String, String)> {
     let database = std::env::var("TEST_DATABASE_URL").ok().filter(|u| u.contains("sslmode=verify-full"));
@@ -79,14 +79,6 @@ fn a_redis_ca_file_that_is_not_a_certificate_is_one_line_and_exit_2() {
     let not_pem = dir.path().join("ca.pem");
     std::fs::write(&not_pem, "hello").unwrap();
     for file in [not_pem.display().to_string(), dir.path().join("missing.pem").display().to_string()] {
-        let output = cli_command(dir.path(), "sqlite://unused.db")
-            .env("TRESOR__REDIS__CA_FILE", &file)
-            .arg("migrate")
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-        assert!(stderr.contains("redis.ca_file"), "{stderr}");
+        assert_setting_refused("TRESOR__REDIS__CA_FILE", &file, "redis.ca_file");
     }
 }

@@ -123,6 +123,18 @@ impl TestApp {
     }
 }
 
+/// Runs `tresor migrate` with one setting and asserts the refusal every bad setting gets: one
+/// line on stderr naming `named`, exit 2. Returns the line.
+pub fn assert_setting_refused(name: &str, value: &str, named: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let output = cli_command(dir.path(), "sqlite://unused.db").env(name, value).arg("migrate").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{name}: {stderr}");
+    assert!(stderr.to_lowercase().contains(&named.to_lowercase()), "{name}: {stderr}");
+    stderr
+}
+
 pub fn cli_command(data_dir: &std::path::Path, database_url: &str) -> std::process::Command {
     let mut command = std::process::Command::new(binary());
     command

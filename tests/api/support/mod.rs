@@ -26,6 +26,6 @@ pub mod mfa;
 pub mod process;
 pub mod s3;
 
-pub use self::app::{TestApp, binary, cli_command, spawn_app, spawn_app_with};
+pub use self::app::{TestApp, assert_setting_refused, binary, cli_command, spawn_app, spawn_app_with};
 pub use self::assertions::{assert_problem, assert_security_headers};
 pub use self::database::{TestDatabase, redis_ca_file, redis_url};
