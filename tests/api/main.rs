@@ -21,7 +21,6 @@ mod mail;
 mod mfa;
 mod notifications;
 mod openapi;
-mod operations;
 mod ops;
 mod paging;
 mod support;
