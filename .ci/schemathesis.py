@@ -4,7 +4,7 @@ customer and as an admin signed in with MFA. Fails on any 5xx, any status, conte
 or body that the document does not declare, and any unsupported method not answered 405.
 
 usage: .ci/schemathesis.py TRESOR_BINARY [MAX_EXAMPLES]
-Needs `st` (pip install schemathesis) on PATH. Runs on a fresh SQLite data folder; bounded by
+Needs `st` (pip install schemathesis) on PATH, or its path in SCHEMATHESIS_ST. Runs on a fresh SQLite data folder; bounded by
 MAX_EXAMPLES per operation (default 15) — a few minutes in all.
 """
 
@@ -104,7 +104,7 @@ def admin_with_mfa(base, email):
 
 
 def schemathesis(base, max_examples, label, workdir, token=None):
-    command = ["st", "run", base + "/openapi.json", "--checks", CHECKS,
+    command = [os.environ.get("SCHEMATHESIS_ST", "st"), "run", base + "/openapi.json", "--checks", CHECKS,
                "--max-examples", str(max_examples), "--phases", "examples,coverage,fuzzing",
                "--workers", "2", "--seed", "1", "--request-timeout", "30"]
     if token:
