@@ -35,7 +35,9 @@ PASSWORD = "correct horse battery staple 42"
 # Signing out needs no secret, so a generated request would end the session and the signed-in
 # runs would spend the rest of their examples on 401s: it is tested anonymously only. (Deleting
 # the account, changing the password or disabling MFA need the password, which is never guessed.)
-SELF_ENDING = r"^/v1/auth/logout$"
+# The live feed (GET /v1/events) is a stream that stays open while the session lives: signed in,
+# every example would wait out the request timeout. It too is run anonymously only (its refusals).
+SELF_ENDING = r"^/v1/auth/logout$|^/v1/events$"
 
 
 def free_port():
@@ -124,6 +126,8 @@ def main():
         "TRESOR_DATA_DIR": data_dir,
         "DATABASE_URL": f"sqlite://{data_dir}/tresor.db?mode=rwc",
         "TRESOR_BIND": f"127.0.0.1:{port}",
+        # A host name, so that passkeys are on (WebAuthn needs one) and their endpoints are tested.
+        "TRESOR_PUBLIC_URL": f"http://localhost:{port}",
         "RUST_LOG": "warn",
     }
     # Rate limits would turn a long run into 429s; the contract is what is under test.

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use secrecy::SecretString;
 use tresor::config::PasswordSettings;
-use tresor::identity::password::PasswordHasher;
+use tresor::identity::password::{HashedAs, PasswordHasher};
 
 const PASSWORD: &str = "correct horse battery staple 42";
 
@@ -26,14 +26,14 @@ fn main() -> anyhow::Result<()> {
         let rounds = 40;
         let started = Instant::now();
         for _ in 0..rounds {
-            one.verify(SecretString::from(PASSWORD), Some(hash.clone())).await?;
+            one.verify(SecretString::from(PASSWORD), Some(hash.clone()), HashedAs::Nfkc).await?;
         }
         let single = started.elapsed().as_secs_f64() / f64::from(rounds);
 
         let pool = PasswordHasher::start(&settings(base, cores))?;
         let total = 200;
         let started = Instant::now();
-        let all = (0..total).map(|_| pool.verify(SecretString::from(PASSWORD), Some(hash.clone())));
+        let all = (0..total).map(|_| pool.verify(SecretString::from(PASSWORD), Some(hash.clone()), HashedAs::Nfkc));
         for outcome in futures::future::join_all(all).await {
             outcome?;
         }

@@ -26,6 +26,9 @@ pub enum Command {
     /// Ledger tools.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Account statements.
+    #[command(subcommand)]
+    Statements(StatementsCommand),
     /// User administration.
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -196,4 +199,21 @@ pub enum LedgerCommand {
     /// Reconcile the books: every entry sums to zero, every balance equals its postings; exit 1
     /// naming the first discrepancy.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatementsCommand {
+    /// Build statements now: every customer account's (or one's) for a month. A month that
+    /// includes today is built up to now and marked partial; complete statements are kept.
+    Build(BuildStatements),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildStatements {
+    /// The month, YYYY-MM (default: last month).
+    #[arg(long)]
+    pub period: Option<crate::statements::model::Period>,
+    /// Only this account (its id).
+    #[arg(long)]
+    pub account: Option<uuid::Uuid>,
 }

@@ -4,10 +4,13 @@ mod admin;
 mod backup;
 mod jobs;
 mod keys;
+mod statements;
 
 use std::process::ExitCode;
 
-use crate::cli::{AdminCommand, AuditCommand, Cli, Command, JobsCommand, KeysCommand, LedgerCommand, WorkerArgs};
+use crate::cli::{
+    AdminCommand, AuditCommand, Cli, Command, JobsCommand, KeysCommand, LedgerCommand, StatementsCommand, WorkerArgs,
+};
 use crate::config::Config;
 use crate::http::Application;
 use crate::state::{connect, sqlite_file};
@@ -20,6 +23,7 @@ pub async fn run(cli: Cli, config: Config) -> ExitCode {
         Command::Worker(args) => worker(config, args).await,
         Command::Audit(AuditCommand::Verify) => verify_audit(config).await,
         Command::Ledger(LedgerCommand::Verify) => verify_ledger(config).await,
+        Command::Statements(StatementsCommand::Build(args)) => statements::build(config, args).await,
         Command::Admin(AdminCommand::Create(args)) => admin::create(config, args).await,
         Command::Keys(KeysCommand::Generate { ring }) => keys::generate(&config, ring),
         Command::Keys(KeysCommand::Rotate { ring, batch_size }) => keys::rotate(config, ring, batch_size).await,

@@ -30,8 +30,10 @@ pub fn settings(config: &Config) -> JobSettings {
             Some((name, QueueSettings { concurrency: q.concurrency, batch_size: q.batch_size, retry }))
         })
         .collect();
-    let schedules =
+    let mut schedules: Vec<Schedule> =
         jobs.schedules.all().into_iter().map(|(queue, cron)| Schedule { queue, cron: cron.to_owned() }).collect();
+    schedules.push(Schedule { queue: queues::SCHEDULED_TICK, cron: config.settings.scheduled.cron() });
+    schedules.push(Schedule { queue: queues::BUILD_STATEMENTS, cron: config.settings.statements.cron() });
     JobSettings {
         backend: match jobs.backend {
             JobBackend::Database => Backend::Database,

@@ -6,6 +6,7 @@ use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use crate::db::time;
+use crate::events::{self, EventType, NewEvent};
 
 pub const LOGIN_FAILED: &str = "login_failed";
 pub const ACCOUNT_LOCKED: &str = "account_locked";
@@ -14,6 +15,8 @@ pub const RATE_LIMITED: &str = "rate_limited";
 pub const DUPLICATE_SSN: &str = "duplicate_ssn";
 pub const MFA_FAILED: &str = "mfa_failed";
 pub const MFA_LOCKED: &str = "mfa_locked";
+/// A passkey answered with a sign counter that did not move forward (a cloned authenticator?).
+pub const PASSKEY_COUNTER_REGRESSION: &str = "passkey_counter_regression";
 
 #[derive(Clone, Debug)]
 pub struct SecurityEvent {
@@ -40,8 +43,13 @@ pub async fn record(conn: &mut AnyConnection, event: SecurityEvent) -> Result<Uu
     .bind(event.ip)
     .bind(event.subject)
     .bind(event.detail.to_string())
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    // The user's own alert: the kind only (the reviewer's detail and the address stay here).
+    if let Some(user) = event.user_id {
+        let data = serde_json::json!({"security_event_id": id, "user_id": user, "kind": event.kind});
+        events::record(conn, NewEvent::new(EventType::SecurityAlert, ("user", user), Some(user), data)).await?;
+    }
     metrics::counter!("security_events_total", "kind" => event.kind).increment(1);
     Ok(id)
 }

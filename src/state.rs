@@ -10,19 +10,23 @@ use crate::approvals::Approvals;
 use crate::audit::Audit;
 use crate::authz::Authz;
 use crate::cases::Cases;
-use crate::config::{Config, sqlite_path};
+use crate::config::{Config, LedgerSettings, sqlite_path};
 use crate::crypto::Keys;
 use crate::db::{self, Db, PoolSettings};
 use crate::documents::Documents;
+use crate::events::Feed;
 use crate::exports::Exports;
+use crate::federation::Federation;
 use crate::identity::{Identity, Sessions};
 use crate::kyc::Kyc;
 use crate::ledger::service::Ledger;
-use crate::mfa::Mfa;
+use crate::mfa::{Collaborators, Mfa};
 use crate::notifications::Notifications;
+use crate::passkeys::Passkeys;
 use crate::ratelimit::{RateLimiter, RateLimits};
 use crate::redis::RedisHandle;
 use crate::staff::{Records, Staff};
+use crate::webhooks::Webhooks;
 
 pub struct AppState {
     pub config: Arc<Config>,
@@ -46,6 +50,8 @@ pub struct AppState {
     /// Roles, grants and MFA enrolment per user, and the permission rule (`crate::authz`).
     pub authz: Arc<Authz>,
     pub mfa: Arc<Mfa>,
+    /// Passkeys: registration, passwordless sign-in, step-up (`crate::passkeys`).
+    pub passkeys: Arc<Passkeys>,
     pub staff: Arc<Staff>,
     /// Reading, checking and linking the audit chain (entries are written in each change's
     /// transaction with `audit::record`).
@@ -56,6 +62,18 @@ pub struct AppState {
     pub approvals: Arc<Approvals>,
     /// Flagged transfers and other alerts staff work (`crate::cases`).
     pub cases: Arc<Cases>,
+    /// Sign-in with OpenID Connect providers and linked identities (`crate::federation`).
+    pub federation: Arc<Federation>,
+    /// The live feed of each user's events (`GET /v1/events`), woken by this process's relay.
+    pub feed: Feed,
+    /// Webhook endpoints and their deliveries (`crate::webhooks`).
+    pub webhooks: Arc<Webhooks>,
+    /// Virtual debit cards and the card network's endpoints (`crate::cards`).
+    pub cards: Arc<crate::cards::Cards>,
+    /// Customers' scheduled and recurring transfers (`crate::scheduled`); the job queue runs them.
+    pub scheduled: Arc<crate::scheduled::ScheduledTransfers>,
+    /// Monthly account statements and their download links (`crate::statements`).
+    pub statements: Arc<crate::statements::Statements>,
 }
 
 impl AppState {
@@ -68,7 +86,11 @@ impl AppState {
         let jobs = crate::queue::store(&config, &db)?;
         let keys = Arc::new(keys);
         let step_up = Arc::new(crate::authz::StepUpRule::new(db.clone(), config.settings.mfa.step_up_minutes));
-        let ledger = Arc::new(Ledger::start(db.clone(), config.settings.ledger.clone(), keys.clone(), step_up.clone()));
+        let ledger_settings =
+            LedgerSettings { outbox: config.settings.events.outbox, ..config.settings.ledger.clone() };
+        let mail_queue = Some(jobs.clone());
+        let ledger =
+            Arc::new(Ledger::start_mailing(db.clone(), ledger_settings, keys.clone(), step_up.clone(), mail_queue));
         let (sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis.clone())?;
         let limiter = RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix);
         let rate_limits = Arc::new(RateLimits::new(limiter, redis.clone(), db.clone(), keys.clone()));
@@ -83,14 +105,22 @@ impl AppState {
             Duration::from_millis(config.settings.authz.cache_millis),
             &config.settings.redis.prefix,
         ));
+        let passkeys = Arc::new(Passkeys::new(
+            &config,
+            db.clone(),
+            keys.clone(),
+            jobs.clone(),
+            authz.clone(),
+            identity.clone(),
+            sessions.clone(),
+        )?);
         let mfa = Arc::new(Mfa::new(
             db.clone(),
             keys.clone(),
             jobs.clone(),
             authz.clone(),
             &config.settings.mfa,
-            identity.clone(),
-            sessions.clone(),
+            Collaborators { identity: identity.clone(), sessions: sessions.clone(), passkeys: passkeys.clone() },
         ));
         let approvals =
             Arc::new(Approvals::new(db.clone(), ledger.clone(), mfa.clone(), config.settings.approvals.clone()));
@@ -98,6 +128,30 @@ impl AppState {
         let records = Records { audit: audit.clone(), notifications: notifications.clone() };
         let staff =
             Arc::new(Staff::new(db.clone(), jobs.clone(), authz.clone(), identity.clone(), sessions.clone(), records));
+        let federation = Arc::new(Federation::new(&config, db.clone(), keys.clone(), sessions.clone())?);
+        let events = &config.settings.events;
+        let feed = Feed::new(
+            db.clone(),
+            events.max_streams_per_user,
+            Duration::from_millis(events.feed_poll_ms.max(50)),
+            Duration::from_secs(events.heartbeat_secs.max(1)),
+        );
+        let webhooks = Arc::new(Webhooks::new(
+            db.clone(),
+            keys.clone(),
+            config.settings.webhooks.clone(),
+            config.env.is_production(),
+        ));
+        let cards = Arc::new(crate::cards::Cards::new(
+            db.clone(),
+            keys.clone(),
+            ledger.clone(),
+            config.settings.cards.clone(),
+            config.settings.holds.clone(),
+            jobs.clone(),
+        ));
+        let scheduled = Arc::new(crate::scheduled::ScheduledTransfers::new(db.clone(), ledger.clone()));
+        let statements = Arc::new(statements(&config, &db, &keys, &jobs));
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -115,11 +169,18 @@ impl AppState {
             exports,
             authz,
             mfa,
+            passkeys,
             staff,
             audit,
             notifications,
             approvals,
             cases,
+            federation,
+            feed,
+            webhooks,
+            cards,
+            scheduled,
+            statements,
         })
     }
 
@@ -154,6 +215,16 @@ impl AppState {
             None => None,
         }
     }
+}
+
+/// The statements capability (the server's, the worker's and the CLI's).
+pub fn statements(
+    config: &Config,
+    db: &Db,
+    keys: &Arc<Keys>,
+    jobs: &tresor_jobs::Store,
+) -> crate::statements::Statements {
+    crate::statements::Statements::new(db.clone(), keys.clone(), jobs.clone(), config.public_url.clone())
 }
 
 /// The exports capability (the server's and the worker's).

@@ -6,12 +6,51 @@ use serde_json::{Value, json};
 pub struct Api {
     http: reqwest::Client,
     base: String,
+    network_key: String,
+}
+
+/// A card as issued: what an authorization presents.
+pub struct Card {
+    pub pan: String,
+    pub cvv: String,
+    pub expiry_month: i64,
+    pub expiry_year: i64,
 }
 
 impl Api {
-    pub fn new(base: &str, connections: usize) -> anyhow::Result<Self> {
+    pub fn new(base: &str, connections: usize, network_key: &str) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder().pool_max_idle_per_host(connections).build()?;
-        Ok(Self { http, base: base.trim_end_matches('/').to_owned() })
+        Ok(Self { http, base: base.trim_end_matches('/').to_owned(), network_key: network_key.to_owned() })
+    }
+
+    /// Issues a card on the account.
+    pub async fn issue_card(&self, token: &str, account: &str) -> anyhow::Result<Card> {
+        let response = self.post("/v1/cards", Some(token), &json!({"account_id": account}), None).await?;
+        let card = Self::expect(response, "issue card").await?;
+        Ok(Card {
+            pan: card["pan"].as_str().context("pan")?.to_owned(),
+            cvv: card["cvv"].as_str().context("cvv")?.to_owned(),
+            expiry_month: card["expiry_month"].as_i64().context("expiry_month")?,
+            expiry_year: card["expiry_year"].as_i64().context("expiry_year")?,
+        })
+    }
+
+    /// One card authorization as the network sends it; returns the status code (0 when the
+    /// request failed on the wire, 402 for a 201 that declined).
+    pub async fn authorize(&self, card: &Card, amount: i64) -> u16 {
+        let key = uuid::Uuid::new_v4().to_string();
+        let body = json!({
+            "pan": card.pan, "cvv": card.cvv, "expiry_month": card.expiry_month, "expiry_year": card.expiry_year,
+            "amount": amount, "currency": "USD", "merchant": {"name": "Bench Shop", "mcc": "5411", "country": "US"}
+        });
+        match self.post("/v1/card-network/authorizations", Some(&self.network_key), &body, Some(&key)).await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                if status == 201 && body["status"] != "approved" { 402 } else { status }
+            }
+            Err(_) => 0,
+        }
     }
 
     async fn post(

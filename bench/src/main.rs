@@ -19,6 +19,21 @@ pub enum Workload {
     Uniform,
     /// Every transfer leaves one account (the one whose debits must serialize).
     Hot,
+    /// Card authorizations (holds) on one card: the hot account's actor decides every one.
+    CardHot,
+    /// Card authorizations on random cards, one per account.
+    CardUniform,
+}
+
+impl Workload {
+    pub fn cards(self) -> bool {
+        matches!(self, Self::CardHot | Self::CardUniform)
+    }
+
+    /// Whether every request leaves the first account.
+    pub fn hot(self) -> bool {
+        matches!(self, Self::Hot | Self::CardHot)
+    }
 }
 
 #[derive(Debug, Parser)]
@@ -49,6 +64,9 @@ pub struct Args {
     /// Threads the load generator may use (it shares the machine with the server).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// The card network's key (`[cards] network_api_key`) for the card workloads.
+    #[arg(long, env = "TRESOR__CARDS__NETWORK_API_KEY", default_value = "")]
+    pub network_key: String,
     /// A label for the report line.
     #[arg(long, default_value = "run")]
     pub label: String,
@@ -59,7 +77,7 @@ fn main() -> anyhow::Result<()> {
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(args.threads.max(1)).enable_all().build()?;
     runtime.block_on(async {
-        let client = client::Api::new(&args.base_url, args.concurrency)?;
+        let client = client::Api::new(&args.base_url, args.concurrency, &args.network_key)?;
         let world = seed::seed(&args, &client).await?;
         let warmup = Duration::from_secs((args.duration / 10).max(1));
         run::drive(&args, &client, &world, warmup).await?;

@@ -9,10 +9,11 @@ pub fn print(args: &Args, stats: &Stats) {
     let seconds = stats.elapsed.as_secs_f64();
     let ms = |q: f64| stats.latency.value_at_quantile(q) as f64 / 1000.0;
     println!(
-        "{label}: {workload:?} {created} transfers in {seconds:.1}s = {rate:.0}/s (all responses {all:.0}/s); \
+        "{label}: {workload:?} {created} {what} in {seconds:.1}s = {rate:.0}/s (all responses {all:.0}/s); \
          latency ms p50 {p50:.2} p90 {p90:.2} p99 {p99:.2} p99.9 {p999:.2} max {max:.2}; statuses {statuses:?}",
         label = args.label,
         workload = args.workload,
+        what = if args.workload.cards() { "approved authorizations" } else { "transfers" },
         rate = created as f64 / seconds,
         all = total as f64 / seconds,
         p50 = ms(0.5),

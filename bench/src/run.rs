@@ -46,10 +46,7 @@ async fn worker(
     while Instant::now() < deadline {
         let (from, to) = {
             let mut rng = rand::rng();
-            let from = match workload {
-                Workload::Hot => 0,
-                Workload::Uniform => rng.random_range(0..count),
-            };
+            let from = if workload.hot() { 0 } else { rng.random_range(0..count) };
             let mut to = rng.random_range(0..count - 1);
             if to >= from {
                 to += 1;
@@ -59,7 +56,10 @@ async fn worker(
         let amount = rand::rng().random_range(1..100);
         let source = &world.accounts[from];
         let sent = Instant::now();
-        let status = api.transfer(&world.tokens[source.owner], &source.id, &world.accounts[to].number, amount).await;
+        let status = match &source.card {
+            Some(card) if workload.cards() => api.authorize(card, amount).await,
+            _ => api.transfer(&world.tokens[source.owner], &source.id, &world.accounts[to].number, amount).await,
+        };
         let micros = u64::try_from(sent.elapsed().as_micros()).unwrap_or(u64::MAX);
         let _ = latency.record(micros.max(1));
         *statuses.entry(status).or_insert(0) += 1;

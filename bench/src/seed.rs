@@ -5,13 +5,15 @@ use futures::{StreamExt, stream};
 use tokio::io::AsyncWriteExt;
 
 use crate::Args;
-use crate::client::Api;
+use crate::client::{Api, Card};
 
 pub struct Account {
     pub id: String,
     pub number: String,
     /// Index into `World::tokens`.
     pub owner: usize,
+    /// Its card, for the card workloads.
+    pub card: Option<Card>,
 }
 
 pub struct World {
@@ -70,13 +72,15 @@ pub async fn seed(args: &Args, api: &Api) -> anyhow::Result<World> {
         tokens.push(api.login(email, PASSWORD).await?);
     }
     let owners: Vec<usize> = (0..args.accounts).map(|i| i % args.users).collect();
+    let cards = args.workload.cards();
     let opened: Vec<anyhow::Result<Account>> = stream::iter(owners)
         .map(|owner| {
             let token = tokens[owner].clone();
             async move {
                 let (id, number) = api.open_account(&token).await?;
                 api.deposit(&token, &id, FUNDS).await?;
-                Ok(Account { id, number, owner })
+                let card = if cards { Some(api.issue_card(&token, &id).await?) } else { None };
+                Ok(Account { id, number, owner, card })
             }
         })
         .buffer_unordered(32)

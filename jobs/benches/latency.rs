@@ -104,11 +104,14 @@ async fn measure(store: Store, backend: &str, probes: usize) {
 
     let run = async |label: &str| {
         seen.lock().unwrap().clear();
+        let mut pushes = Vec::new();
         for i in 0..probes {
             // A quiet gap of 0.6–3 s (deterministic spread) before each probe.
             let gap = 600 + (i as u64 * 619) % 2400;
             tokio::time::sleep(Duration::from_millis(gap)).await;
+            let started = std::time::Instant::now();
             assert!(store.push(job(PROBE)).await.unwrap());
+            pushes.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
         while seen.lock().unwrap().len() < probes {
@@ -116,6 +119,7 @@ async fn measure(store: Store, backend: &str, probes: usize) {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         report(backend, label, seen.lock().unwrap().clone());
+        report(backend, "(push)", pushes);
     };
     run("idle").await;
 
@@ -152,7 +156,13 @@ async fn sql(url: &str, dialect: SqlDialect, probes: usize) {
             .await
             .unwrap();
     }
-    let db = SqlDatabase::new(url, pool.clone(), pool.clone());
+    // As in the application: on SQLite one writer connection, so enqueues queue in-process
+    // instead of meeting "database is locked".
+    let writer = match dialect {
+        SqlDialect::Sqlite => AnyPoolOptions::new().max_connections(1).connect(url).await.unwrap(),
+        SqlDialect::Postgres => pool.clone(),
+    };
+    let db = SqlDatabase::new(url, writer, pool.clone());
     let name = if dialect == SqlDialect::Sqlite { "sqlite" } else { "postgres" };
     measure(Store::sql(db, settings(Backend::Database)), name, probes).await;
     pool.close().await;

@@ -31,10 +31,17 @@ pub enum Template {
     ExportReady,
     AccountStatusChanged,
     MfaReset,
+    CardIssued,
+    PasskeyAdded,
+    PasskeyRemoved,
+    PasskeySuspended,
+    LargeAuthorization,
+    ScheduledTransferRefused,
+    StatementReady,
 }
 
 impl Template {
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 24] = [
         Self::VerifyEmail,
         Self::RegistrationAttempt,
         Self::Invite,
@@ -52,6 +59,13 @@ impl Template {
         Self::ExportReady,
         Self::AccountStatusChanged,
         Self::MfaReset,
+        Self::CardIssued,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
+        Self::PasskeySuspended,
+        Self::LargeAuthorization,
+        Self::ScheduledTransferRefused,
+        Self::StatementReady,
     ];
 
     pub fn name(self) -> &'static str {
@@ -73,6 +87,13 @@ impl Template {
             Self::ExportReady => "export_ready",
             Self::AccountStatusChanged => "account_status_changed",
             Self::MfaReset => "mfa_reset",
+            Self::CardIssued => "card_issued",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
+            Self::PasskeySuspended => "passkey_suspended",
+            Self::LargeAuthorization => "large_authorization",
+            Self::ScheduledTransferRefused => "scheduled_transfer_refused",
+            Self::StatementReady => "statement_ready",
         }
     }
 

@@ -14,8 +14,23 @@ pub mod queues {
     pub const RECONCILE_LEDGER: &str = "reconcile_ledger";
     pub const BUILD_EXPORT: &str = "build_export";
     pub const SCAN_DOCUMENT: &str = "scan_document";
-    pub const ALL: [&str; 7] =
-        [SEND_EMAIL, EXPIRE_LOCKOUTS, CLEANUP, SWEEP, RECONCILE_LEDGER, BUILD_EXPORT, SCAN_DOCUMENT];
+    /// The tick that finds due scheduled transfers and enqueues their occurrences.
+    pub const SCHEDULED_TICK: &str = "scheduled_tick";
+    pub const SCHEDULED_TRANSFER: &str = "scheduled_transfer";
+    /// The monthly tick that builds last month's account statements.
+    pub const BUILD_STATEMENTS: &str = "build_statements";
+    pub const ALL: [&str; 10] = [
+        SEND_EMAIL,
+        EXPIRE_LOCKOUTS,
+        CLEANUP,
+        SWEEP,
+        RECONCILE_LEDGER,
+        BUILD_EXPORT,
+        SCAN_DOCUMENT,
+        SCHEDULED_TICK,
+        SCHEDULED_TRANSFER,
+        BUILD_STATEMENTS,
+    ];
 }
 
 /// A typed job: its payload and the queue that runs it.
@@ -91,6 +106,23 @@ impl Job for BuildExport {
 
     fn stable_id(&self) -> Option<u128> {
         Some(self.export_id.as_u128())
+    }
+}
+
+/// Run one occurrence of a scheduled transfer: the schedule and the day it is due.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunScheduledTransfer {
+    pub schedule_id: Uuid,
+    pub on: chrono::NaiveDate,
+}
+
+impl Job for RunScheduledTransfer {
+    const QUEUE: &'static str = queues::SCHEDULED_TRANSFER;
+
+    /// One job per occurrence, however many ticks (on however many instances) find it due.
+    fn idempotency_key(&self) -> Option<String> {
+        Some(format!("{}:{}", self.schedule_id, self.on))
     }
 }
 

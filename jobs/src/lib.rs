@@ -18,5 +18,5 @@ pub mod store;
 pub mod worker;
 
 pub use error::JobError;
-pub use job::{BuildExport, Job, ScanDocument, SendEmail, Tick, queues};
+pub use job::{BuildExport, Job, RunScheduledTransfer, ScanDocument, SendEmail, Tick, queues};
 pub use store::{Deferred, Store};

@@ -114,7 +114,7 @@ impl Approvals {
                     .await?;
                 let done = self.mfa.reset_in(&mut tx, actor, request.target).await?;
                 tx.commit().await?;
-                self.mfa.after_reset(&done).await?;
+                self.mfa.after_reset(done).await?;
             }
         }
         metrics::counter!(APPROVALS_DECIDED, "kind" => request.kind.as_str(), "decision" => "approved").increment(1);

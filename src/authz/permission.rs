@@ -25,6 +25,8 @@ pub enum Permission {
     AuditExport,
     #[serde(rename = "jobs:read")]
     JobsRead,
+    #[serde(rename = "jobs:retry")]
+    JobsRetry,
     #[serde(rename = "accounts:read")]
     AccountsRead,
     #[serde(rename = "accounts:manage")]
@@ -44,7 +46,7 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::UsersCreate,
         Self::UsersRead,
         Self::UsersLock,
@@ -53,6 +55,7 @@ impl Permission {
         Self::AuditRead,
         Self::AuditExport,
         Self::JobsRead,
+        Self::JobsRetry,
         Self::AccountsRead,
         Self::AccountsManage,
         Self::TransactionsReverse,
@@ -73,6 +76,7 @@ impl Permission {
             Self::AuditRead => "audit:read",
             Self::AuditExport => "audit:export",
             Self::JobsRead => "jobs:read",
+            Self::JobsRetry => "jobs:retry",
             Self::AccountsRead => "accounts:read",
             Self::AccountsManage => "accounts:manage",
             Self::TransactionsReverse => "transactions:reverse",

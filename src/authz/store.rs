@@ -129,10 +129,13 @@ pub async fn standing<'c, E: Executor<'c, Database = Any>>(
     executor: E,
     user_id: Uuid,
 ) -> Result<Option<StandingRow>, sqlx::Error> {
-    sqlx::query_as("SELECT status, mfa_enabled, staff_locked_at FROM users WHERE id = $1")
-        .bind(user_id.to_string())
-        .fetch_optional(executor)
-        .await
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT u.status, {} AS mfa_enabled, u.staff_locked_at FROM users u WHERE u.id = $1",
+        crate::identity::store::users::ENROLLED_SQL
+    )))
+    .bind(user_id.to_string())
+    .fetch_optional(executor)
+    .await
 }
 
 /// Whether the session passed MFA and when (`sessions.mfa`, `mfa_at`), with whether its user
@@ -156,9 +159,10 @@ pub async fn session_mfa<'c, E: Executor<'c, Database = Any>>(
     executor: E,
     session_id: Uuid,
 ) -> Result<SessionMfa, sqlx::Error> {
-    let row: Option<SessionMfaRow> = sqlx::query_as(
-        "SELECT s.mfa, s.mfa_at, u.mfa_enabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
-    )
+    let row: Option<SessionMfaRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT s.mfa, s.mfa_at, {} AS mfa_enabled FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+        crate::identity::store::users::ENROLLED_SQL
+    )))
     .bind(session_id.to_string())
     .fetch_optional(executor)
     .await?;

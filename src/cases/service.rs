@@ -11,6 +11,7 @@ use crate::audit::{self, Actor, Event};
 use crate::authz::{Authz, Permission};
 use crate::db::Db;
 use crate::error::{Error, Kind, Problem};
+use crate::events::{self, EventType, NewEvent};
 use crate::ledger::service::Ledger;
 use crate::reason::Reason;
 
@@ -128,6 +129,8 @@ impl Cases {
         store::add_note(&mut tx, id, actor.user_id, note.as_str()).await?;
         let new = json!({"status": "resolved", "outcome": outcome.as_str(), "note": note.as_str(), "effect": effect});
         audit::record(&mut tx, actor, event("case.resolved", id, Some(json!({"status": "open"})), new)).await?;
+        let data = json!({"case_id": id, "status": "resolved", "outcome": outcome.as_str()});
+        events::record(&mut tx, NewEvent::new(EventType::CaseResolved, ("case", id), None, data)).await?;
         tx.commit().await?;
         self.detail(id).await
     }

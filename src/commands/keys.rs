@@ -39,9 +39,11 @@ pub async fn rotate(config: Config, ring: Option<Ring>, batch: i64) -> anyhow::R
     let report = reencrypt(&database, &keys, batch).await?;
     database.close().await;
     println!(
-        "re-encrypted {} users' personal data, {} queued emails, {} TOTP secrets, {} document data keys and {} export files under the active keys",
-        report.users, report.emails, report.totp_secrets, report.document_keys, report.exports
+        "re-encrypted {} users' personal data, {} queued emails, {} TOTP secrets, {} document data keys and {} export files under the active keys, and {} webhook secrets",
+        report.users, report.emails, report.totp_secrets, report.document_keys, report.exports, report.webhook_secrets
     );
+    println!("re-sealed {} statement files", report.statement_files);
+    println!("re-sealed {} card numbers", report.card_numbers);
     if report.remaining > 0 {
         println!(
             "{} rows changed during the run under an older key (a server that has not reloaded the rings yet); run `tresor keys rotate` again",
@@ -63,6 +65,12 @@ struct RekeyReport {
     document_keys: u64,
     /// Files of finished exports re-sealed.
     exports: u64,
+    /// Webhook endpoints' secrets (current and previous) re-sealed.
+    webhook_secrets: u64,
+    /// Statements' CSV and PDF files re-sealed.
+    statement_files: u64,
+    /// Card numbers re-sealed.
+    card_numbers: u64,
     /// Rows still under an older key; running `tresor keys rotate` again finishes them.
     remaining: u64,
 }
@@ -83,12 +91,36 @@ async fn reencrypt(db: &Db, keys: &Keys, batch: i64) -> anyhow::Result<RekeyRepo
         crate::exports::reseal(&keys.encryption, &crate::db::decode::uuid(id)?, payload)
     })
     .await?;
+    let mut webhook_secrets = 0;
+    for column in ["secret", "previous_secret"] {
+        let sealed = SealedColumn { table: "webhook_endpoints", id: "id", value: column };
+        webhook_secrets += reseal_column(db, sealed, &prefix, batch, |id, value| {
+            crate::webhooks::reseal(&keys.encryption, crate::db::decode::uuid(id)?, column, value)
+        })
+        .await?;
+    }
+    let mut statement_files = 0;
+    for column in ["csv_sealed", "pdf_sealed"] {
+        let sealed = SealedColumn { table: "statements", id: "id", value: column };
+        statement_files += reseal_column(db, sealed, &prefix, batch, |id, value| {
+            crate::statements::reseal(&keys.encryption, crate::db::decode::uuid(id)?, column, value)
+        })
+        .await?;
+    }
+    let pans = SealedColumn { table: "cards", id: "id", value: "pan_sealed" };
+    let card_numbers = reseal_column(db, pans, &prefix, batch, |id, value| {
+        crate::cards::secrets::reseal_pan(&keys.encryption, id, value)
+    })
+    .await?;
     Ok(RekeyReport {
         users: personal.users,
         emails,
         totp_secrets,
         document_keys,
         exports,
+        webhook_secrets,
+        statement_files,
+        card_numbers,
         remaining: personal.remaining,
     })
 }

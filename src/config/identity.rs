@@ -28,6 +28,8 @@ pub struct IdentitySettings {
     pub session_idle_minutes: u64,
     /// A session ends this long after its login, however active.
     pub session_absolute_hours: u64,
+    /// A session signed in with `remember_me` ends this long after its login instead.
+    pub session_remember_days: u64,
     pub mfa_token_minutes: u64,
     pub email_verification_hours: u64,
     pub password_reset_minutes: u64,

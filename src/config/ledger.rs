@@ -29,6 +29,14 @@ pub struct LedgerSettings {
     /// `actors` (per-account actors with group commit), or `locked`: one transaction per request
     /// with row locks and no actors — the baseline the benchmark compares against.
     pub engine: LedgerEngine,
+    /// Whether committed movements write their `transaction.posted` events: set from
+    /// `[events] outbox` (never read from `[ledger]`).
+    #[serde(skip, default = "outbox_on")]
+    pub outbox: bool,
+}
+
+fn outbox_on() -> bool {
+    true
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

@@ -4,10 +4,13 @@
 
 mod approvals;
 mod documents;
+mod events;
 mod exports;
 mod identity;
 mod jobs;
 mod ledger;
+mod money;
+mod oidc;
 mod security;
 mod sources;
 mod validate;
@@ -20,11 +23,14 @@ use serde::Deserialize;
 
 pub use approvals::ApprovalSettings;
 pub use documents::{DocumentBackend, DocumentSettings, S3Settings, ScanSettings};
+pub use events::{EventSettings, WebhookSettings};
 pub use exports::ExportSettings;
 pub use identity::{IdentitySettings, PasswordSettings, RateLimitSettings, RateSpec, RegistrationMode};
 pub use jobs::{JobBackend, JobsSettings, QueueConfig, SchedulesConfig};
 pub use ledger::{LedgerEngine, LedgerSettings};
-pub use security::{AuthzSettings, MfaSettings};
+pub use money::{CardSettings, HoldSettings, ScheduledSettings, StatementSettings};
+pub use oidc::{GOOGLE_ISSUER, OidcProviderSettings, OidcSettings};
+pub use security::{AuthzSettings, MfaRequiredFor, MfaSettings};
 pub use sources::{ConfigError, defaults, from_figment, load, sqlite_path};
 
 /// Which deployment this process is (`TRESOR_ENV`): names the settings file read beside the
@@ -96,6 +102,13 @@ pub struct Settings {
     pub authz: AuthzSettings,
     pub metrics: MetricsSettings,
     pub approvals: ApprovalSettings,
+    pub oidc: OidcSettings,
+    pub events: EventSettings,
+    pub webhooks: WebhookSettings,
+    pub holds: HoldSettings,
+    pub cards: CardSettings,
+    pub scheduled: ScheduledSettings,
+    pub statements: StatementSettings,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +126,9 @@ pub struct MailSettings {
 pub struct ServerSettings {
     pub bind: SocketAddr,
     pub public_url: String,
+    /// `TRESOR_APP_URL`: an operator's own front end that links in emails for people point to;
+    /// empty = the hosted pages under the public URL.
+    pub app_url: String,
     pub workers: usize,
     pub shutdown_timeout_secs: u64,
     pub json_limit_bytes: usize,
@@ -196,6 +212,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub keys_dir: PathBuf,
     pub public_url: String,
+    /// The operator's front end (`TRESOR_APP_URL`), without a trailing `/`; `None` = the hosted
+    /// pages serve the links in emails.
+    pub app_url: Option<String>,
     pub database_url: SecretString,
     pub redis_url: Option<SecretString>,
     /// The root certificate (PEM) `rediss://` is checked against, from `[redis] ca_file`.

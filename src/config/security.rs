@@ -11,6 +11,17 @@ pub struct MfaSettings {
     pub step_up_minutes: u64,
     /// Wrong codes one `mfa_token` may take before that sign-in is refused for good.
     pub max_failed_codes: u32,
+    /// Who must have a second factor: `staff` (staff endpoints answer 403 `mfa-required`
+    /// without one) or `all` (everyone gets 403 `mfa-enrolment-required` on everything but
+    /// enrolment, the profile and signing out until they enrol).
+    pub required_for: MfaRequiredFor,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaRequiredFor {
+    Staff,
+    All,
 }
 
 #[derive(Debug, Deserialize)]

@@ -43,6 +43,7 @@ fn conventional(mut figment: Figment) -> Result<Figment, ConfigError> {
     let pairs = [
         ("TRESOR_BIND", "server.bind"),
         ("TRESOR_PUBLIC_URL", "server.public_url"),
+        ("TRESOR_APP_URL", "server.app_url"),
         ("TRESOR_DATA_DIR", "data_dir"),
         ("DATABASE_URL", "database.url"),
         ("REDIS_URL", "redis.url"),
@@ -108,6 +109,9 @@ fn resolve(env: Environment, settings: Settings) -> Result<Config, ConfigError> 
         .map_or_else(|| format!("http://{}", settings.server.bind), str::to_owned)
         .trim_end_matches('/')
         .to_owned();
+    // Links for people (verify, reset, invite) go to the operator's own front end when one is
+    // set; otherwise to the hosted pages under the public URL.
+    let app_url = non_empty(&settings.server.app_url).map(|url| url.trim_end_matches('/').to_owned());
     let database_url = match non_empty(settings.database.url.expose_secret()) {
         Some(url) => SecretString::from(url.to_owned()),
         None => SecretString::from(format!("sqlite://{}", data_dir.join("tresor.db").display())),
@@ -142,7 +146,7 @@ fn resolve(env: Environment, settings: Settings) -> Result<Config, ConfigError> 
     if settings.database.max_connections == 0 {
         return Err(ConfigError::new("database.max_connections must be at least 1"));
     }
-    Ok(Config { env, data_dir, keys_dir, public_url, database_url, redis_url, redis_ca, log_format, settings })
+    Ok(Config { env, data_dir, keys_dir, public_url, app_url, database_url, redis_url, redis_ca, log_format, settings })
 }
 
 fn check_documents(env: &Environment, documents: &super::DocumentSettings) -> Result<(), ConfigError> {

@@ -48,12 +48,25 @@ pub fn settings(env: &Environment, s: &Settings) -> Result<(), ConfigError> {
     let ca = s.mail.smtp_ca_file.trim();
     require(ca.is_empty() || std::path::Path::new(ca).is_file(), "mail.smtp_ca_file", "empty or a readable PEM file")?;
     between(s.keys.reload_secs, 0, 86_400, "keys.reload_secs")?;
+    between(s.holds.expiry_days, 0, 366, "holds.expiry_days")?;
+    let bin = &s.cards.bin;
+    require(bin.len() == 6 && bin.bytes().all(|b| b.is_ascii_digit()), "cards.bin", "6 digits")?;
+    between(s.cards.valid_years, 1, 10, "cards.valid_years")?;
+    let tick = s.scheduled.tick_secs;
+    require(
+        ((1..60).contains(&tick) && 60_u64.is_multiple_of(tick))
+            || ((60..=3540).contains(&tick) && tick.is_multiple_of(60)),
+        "scheduled.tick_secs",
+        "a divisor of 60 below 60, or whole minutes up to 59",
+    )?;
+    between(s.statements.day, 1, 28, "statements.day")?;
     jobs(s)?;
     ledger(s)?;
     between(s.exports.ttl_hours, 1, 8760, "exports.ttl_hours")?;
     identity(s)?;
     passwords(env, s)?;
     mfa(s)?;
+    oidc(s)?;
     between(s.authz.cache_millis, 0, 3_600_000, "authz.cache_millis")?;
     documents(s)
 }
@@ -69,6 +82,12 @@ fn server(s: &Settings) -> Result<(), ConfigError> {
     require(
         public_url.is_empty() || public_url.starts_with("http://") || public_url.starts_with("https://"),
         "server.public_url",
+        "empty or an http:// or https:// URL",
+    )?;
+    let app_url = server.app_url.trim();
+    require(
+        app_url.is_empty() || app_url.starts_with("http://") || app_url.starts_with("https://"),
+        "server.app_url (TRESOR_APP_URL)",
         "empty or an http:// or https:// URL",
     )?;
     for origin in &server.cors_origins {
@@ -117,6 +136,7 @@ fn identity(s: &Settings) -> Result<(), ConfigError> {
     between(id.access_token_minutes, 1, 1440, "identity.access_token_minutes")?;
     at_least(id.session_idle_minutes, 1, "identity.session_idle_minutes")?;
     at_least(id.session_absolute_hours, 1, "identity.session_absolute_hours")?;
+    between(id.session_remember_days, 1, 400, "identity.session_remember_days")?;
     between(id.mfa_token_minutes, 1, 60, "identity.mfa_token_minutes")?;
     at_least(id.email_verification_hours, 1, "identity.email_verification_hours")?;
     between(id.password_reset_minutes, 1, 1440, "identity.password_reset_minutes")?;
@@ -182,6 +202,33 @@ fn documents(s: &Settings) -> Result<(), ConfigError> {
         "a number of at least 0",
     )?;
     between(scan.clamd_timeout_secs, 1, 3600, "scan.clamd_timeout_secs")
+}
+
+fn oidc(s: &Settings) -> Result<(), ConfigError> {
+    let oidc = &s.oidc;
+    between(oidc.flow_minutes, 1, 60, "oidc.flow_minutes")?;
+    between(oidc.link_minutes, 1, 60, "oidc.link_minutes")?;
+    between(oidc.jwks_refresh_secs, 1, 3600, "oidc.jwks_refresh_secs")?;
+    between(oidc.http_timeout_secs, 1, 120, "oidc.http_timeout_secs")?;
+    for (name, provider) in &oidc.providers {
+        let key = format!("oidc.providers.{name}");
+        require(
+            !name.is_empty()
+                && name.len() <= 32
+                && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            &key,
+            "named with 1 to 32 lower-case letters, digits and '-'",
+        )?;
+        let issuer = provider.issuer_for(name);
+        require(
+            issuer.starts_with("https://") || issuer.starts_with("http://"),
+            &format!("{key}.issuer"),
+            "an http(s):// URL (or leave it out for the google preset)",
+        )?;
+        require(!provider.client_id.trim().is_empty(), &format!("{key}.client_id"), "set")?;
+        require(!provider.client_secret.expose_secret().is_empty(), &format!("{key}.client_secret"), "set")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

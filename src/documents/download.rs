@@ -1,7 +1,13 @@
 //! Redeeming download links (made by [`super::share`]). Only a version's clean bytes are ever
-//! served: the scanner's metadata-free copy of an image, or a PDF that passed its checks.
+//! served: the scanner's metadata-free copy of an image, or a PDF that passed its checks — to
+//! its owner as uploaded, to staff as its [safe rendition](super::rendition).
+
+use std::io;
+use std::time::Duration;
 
 use chrono::Utc;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -10,6 +16,7 @@ use super::cipher::{DataKey, Variant, key_place, stream_place};
 use super::links::{self, Scope};
 use super::model::FileKind;
 use super::read::PlainReader;
+use super::rendition::{self, RenditionLimits};
 use super::store::scans;
 use crate::audit::{self, Actor, Event};
 use crate::error::{Error, Problem};
@@ -20,7 +27,24 @@ pub struct Download {
     /// ASCII, safe in `Content-Disposition: attachment; filename="…"`.
     pub filename: String,
     pub size: i64,
-    pub body: PlainReader,
+    pub body: Body,
+}
+
+/// The bytes of a download: the stored file, decrypted frame by frame, or a rendition made for
+/// this download.
+pub enum Body {
+    Stored(PlainReader),
+    Rendition(Vec<u8>),
+}
+
+impl Body {
+    /// The plaintext as a stream of chunks (an HTTP body).
+    pub fn into_stream(self) -> BoxStream<'static, Result<Vec<u8>, io::Error>> {
+        match self {
+            Self::Stored(reader) => reader.into_stream().boxed(),
+            Self::Rendition(bytes) => futures::stream::once(async move { Ok(bytes) }).boxed(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Download {
@@ -58,9 +82,18 @@ impl Documents {
         let (document, version) = (stored.document_id.to_string(), grant.version_id.to_string());
         let key = DataKey::unwrap(&self.keys.encryption, &sealed_key, &key_place(&document, &version, variant))
             .map_err(anyhow::Error::from)?;
-        let body = PlainReader::open(self.files.as_ref(), &blob_key, &key, stream_place(&document, &version, variant))
-            .await
-            .map_err(anyhow::Error::from)?;
+        let stored_body =
+            PlainReader::open(self.files.as_ref(), &blob_key, &key, stream_place(&document, &version, variant))
+                .await
+                .map_err(anyhow::Error::from)?;
+        let rendition = grant.scope == Scope::Staff && kind == FileKind::Pdf;
+        let (body, size) = if rendition {
+            let bytes = self.safe_rendition(stored_body).await?;
+            let size = i64::try_from(bytes.len()).map_err(anyhow::Error::from)?;
+            (Body::Rendition(bytes), size)
+        } else {
+            (Body::Stored(stored_body), size)
+        };
 
         let mut tx = self.db.begin().await?;
         let event = Event {
@@ -68,13 +101,31 @@ impl Documents {
             target_type: "document_version",
             target_id: Some(version.clone()),
             old: None,
-            new: Some(
-                json!({ "document_id": document, "user_id": grant.user_id, "as_staff": grant.scope == Scope::Staff }),
-            ),
+            new: Some(json!({
+                "document_id": document,
+                "user_id": grant.user_id,
+                "as_staff": grant.scope == Scope::Staff,
+                "rendition": if rendition { "safe" } else { "original" },
+            })),
         };
         audit::record(&mut tx, actor, event).await?;
         tx.commit().await?;
         Ok(Download { content_type: kind.mime(), filename: filename(&stored.name, stored.version, kind), size, body })
+    }
+
+    /// The safe rendition of a stored PDF, made on a parser thread under the scanner's limits.
+    async fn safe_rendition(&self, stored: PlainReader) -> Result<Vec<u8>, Error> {
+        let settings = &self.scan_settings;
+        let bytes = stored.read_all(settings.pdf_max_bytes).await.map_err(anyhow::Error::from)?;
+        let limits = RenditionLimits {
+            inflate: settings.max_inflated_bytes,
+            parse_timeout: Duration::from_millis(settings.pdf_parse_timeout_ms),
+        };
+        let rendered = tokio::task::spawn_blocking(move || rendition::safe_pdf(bytes, limits))
+            .await
+            .map_err(anyhow::Error::from)?;
+        // The file passed the scan with these same limits: failing now is the server's fault.
+        Ok(rendered.map_err(|problem| anyhow::anyhow!("safe rendition of a clean PDF: {problem:?}"))?)
     }
 }
 

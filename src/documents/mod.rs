@@ -16,6 +16,7 @@ pub mod links;
 pub mod local;
 pub mod model;
 pub mod read;
+pub mod rendition;
 pub mod rewrap;
 pub mod s3;
 pub mod scan;

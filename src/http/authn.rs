@@ -52,6 +52,19 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Err
     state.sessions.authenticate(token).await.map(AuthUser::from)
 }
 
+/// What a user without a second factor may still reach under `[mfa] required_for = "all"`:
+/// enrolment, their profile and signing out.
+const ENROLMENT_EXEMPT: [&str; 5] =
+    ["/v1/mfa/totp/setup", "/v1/mfa/totp/enable", "/v1/auth/logout", "/v1/auth/sessions", "/v1/users/me"];
+/// Passkey registration (enrolment too) lives under this prefix.
+const PASSKEY_ENROLMENT: &str = "/v1/mfa/passkeys/register/";
+
+fn enrolment_exempt(path: &str) -> bool {
+    ENROLMENT_EXEMPT.contains(&path)
+        || path.starts_with(PASSKEY_ENROLMENT)
+        || path.strip_prefix("/v1/auth/sessions/").is_some_and(|id| !id.contains('/'))
+}
+
 impl FromRequest for AuthUser {
     type Error = Error;
     type Future = LocalBoxFuture<'static, Result<Self, Error>>;
@@ -64,12 +77,17 @@ impl FromRequest for AuthUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(|t| t.trim().to_owned());
+        let enrolment_exempt = enrolment_exempt(req.path());
         Box::pin(async move {
             let (Some(state), Some(token)) = (state, token) else { return Err(unauthenticated()) };
             if token.is_empty() || token.len() > 4096 {
                 return Err(unauthenticated());
             }
-            authenticate(&state, &token).await
+            let user = authenticate(&state, &token).await?;
+            if !enrolment_exempt {
+                state.mfa.enforce_enrolment(user.user_id, user.mfa).await?;
+            }
+            Ok(user)
         })
     }
 }

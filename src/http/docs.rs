@@ -9,6 +9,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::Problem;
 
 mod standard;
+mod webhooks;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,7 +18,7 @@ mod standard;
         description = "Retail-banking API: identity, KYC, accounts and money. Errors are \
                        application/problem+json (RFC 9457); `type` is `/problems/<slug>`.",
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, crate::events::Event, crate::events::EventType)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;
@@ -31,6 +32,11 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
+        // The card network's endpoints: the key of `[cards] network_api_key`.
+        components.add_security_scheme(
+            "network_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -40,6 +46,7 @@ impl utoipa::Modify for BearerAuth {
 /// invalid.
 pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
     standard::add(openapi);
+    webhooks::add(openapi);
     for item in openapi.paths.paths.values_mut() {
         for operation in standard::operations(item) {
             for (status, response) in operation.responses.responses.iter_mut() {

@@ -18,7 +18,7 @@ use crate::state::AppState;
 pub struct FileBody(#[allow(dead_code)] Vec<u8>);
 
 /// The caller, when the request carries `Authorization: Bearer …` (which must then be valid).
-async fn presenter(state: &AppState, req: &HttpRequest) -> Result<Option<AuthUser>, Error> {
+pub(super) async fn presenter(state: &AppState, req: &HttpRequest) -> Result<Option<AuthUser>, Error> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else { return Ok(None) };
     let token = value
         .to_str()

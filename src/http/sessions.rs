@@ -18,6 +18,8 @@ pub struct SessionView {
     user_agent: Option<String>,
     created_at: DateTime<Utc>,
     last_used_at: DateTime<Utc>,
+    /// How the session was opened: `password`, `oidc:<provider>` (e.g. `oidc:google`) or `passkey`.
+    via: String,
     /// The session of the token making this request.
     current: bool,
 }
@@ -42,6 +44,7 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> Result<HttpResp
             user_agent: s.user_agent,
             created_at: s.created_at,
             last_used_at: s.last_used_at,
+            via: s.via,
             current: s.id == user.session_id,
         })
         .collect();

@@ -1,12 +1,15 @@
-//! Building and queueing the emails identity sends: links point at the client application under
-//! the public URL, with the token in the fragment so it never reaches a server log or a Referer
-//! header.
+//! Building and queueing the emails identity sends. Links for people point at the server's own
+//! hosted pages (`<public_url>/<page>?token=…`, usable without JavaScript; the pages never log
+//! the query and send no Referer), or, when `TRESOR_APP_URL` names the operator's own front end,
+//! at that front end with the token in the fragment (`<app_url>/<page>#token=…`), which never
+//! reaches a server log.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use sqlx::AnyConnection;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::{Email, Template};
 
 use crate::crypto::Keys;
@@ -17,38 +20,48 @@ pub struct Emails {
     keys: Arc<Keys>,
     jobs: tresor_jobs::Store,
     public_url: String,
+    app_url: Option<String>,
 }
 
 impl Emails {
-    pub fn new(keys: Arc<Keys>, jobs: tresor_jobs::Store, public_url: String) -> Self {
-        Self { keys, jobs, public_url }
+    pub fn new(keys: Arc<Keys>, jobs: tresor_jobs::Store, public_url: String, app_url: Option<String>) -> Self {
+        Self { keys, jobs, public_url, app_url }
     }
 
-    /// A link to `page` of the client application carrying `token`.
+    /// A link to `page` carrying `token`: the operator's front end when there is one, else the
+    /// hosted page.
     pub fn link(&self, page: &str, token: &str) -> String {
-        format!("{}/{page}#token={token}", self.public_url)
+        match &self.app_url {
+            Some(app) => format!("{app}/{page}#token={token}"),
+            None => format!("{}/{page}?token={token}", self.public_url),
+        }
     }
 
-    /// Queues an email on `conn` (inside the caller's transaction when it has one).
+    /// Queues an email on `conn` (inside the caller's transaction when it has one). The delivery
+    /// job joins the transaction on the database queue; on Redis it comes back deferred: hand it
+    /// to [`Emails::after_commit`] once the transaction has committed.
     pub async fn send(
         &self,
         conn: &mut AnyConnection,
         to: &str,
         template: Template,
         data: serde_json::Value,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<Deferred, sqlx::Error> {
         let email = Email { to: to.to_owned(), template, data };
-        // The delivery job joins this transaction on the database queue; on Redis the sweeper
-        // enqueues it within a minute or two of the commit.
-        let (_, _deferred_to_the_sweeper) = crate::mail::send(conn, &self.keys.encryption, &self.jobs, email).await?;
-        Ok(())
+        let (_, deferred) = crate::mail::send(conn, &self.keys.encryption, &self.jobs, email).await?;
+        Ok(deferred)
+    }
+
+    /// Pushes the delivery jobs of committed emails (Redis queue; nothing on the database queue).
+    pub async fn after_commit(&self, deferred: Deferred) {
+        deferred.after_commit(&self.jobs).await;
     }
 
     /// Someone registered (or tried to) with an address that already has an account.
     pub fn registration_attempt(&self, full_name: &str) -> serde_json::Value {
         json!({
             "full_name": full_name,
-            "link": format!("{}/forgot-password", self.public_url),
+            "link": format!("{}/forgot-password", self.app_url.as_deref().unwrap_or(&self.public_url)),
             "at": when(Utc::now()),
         })
     }

@@ -45,14 +45,16 @@ pub struct CleanupReport {
 /// How long an ended session is kept (for the session list's history and new-device checks).
 const ENDED_SESSION_KEPT_DAYS: i64 = 30;
 
-/// Deletes ended sessions (with their refresh tokens), expired one-time tokens and MFA
-/// challenges, and purges the personal data of users deleted more than `retention` ago. The
+/// Deletes ended sessions (with their refresh tokens), expired one-time tokens (OpenID flows and
+/// pending links included) and MFA challenges, and purges the personal data of users deleted more than `retention` ago. The
 /// audit chain and (later) ledger rows are left intact: they refer to users by id only.
 #[tracing::instrument(skip_all)]
 pub async fn cleanup(db: &Db, now: DateTime<Utc>, retention: Duration) -> Result<CleanupReport, sqlx::Error> {
     let mut tx = db.begin().await?;
     let sessions = retention::delete_ended_sessions(&mut tx, now - Duration::days(ENDED_SESSION_KEPT_DAYS)).await?;
-    let one_time_tokens = retention::delete_expired_one_time_tokens(&mut tx, now).await?;
+    // OpenID flows and pending links are one-time tokens too.
+    let one_time_tokens = retention::delete_expired_one_time_tokens(&mut tx, now).await?
+        + retention::delete_expired_sign_in_flows(&mut tx, now).await?;
     let mfa_challenges = retention::delete_expired_mfa_challenges(&mut tx, now).await?;
     let due = retention::due_for_purge(&mut tx, now - retention).await?;
     for id in &due {

@@ -22,7 +22,7 @@ pub mod users;
 
 pub use device::Device;
 pub use roles::Role;
-pub use sessions::{Sessions, TokenPair};
+pub use sessions::{SessionStart, Sessions, TokenPair};
 pub use users::Identity;
 
 use std::sync::Arc;
@@ -42,7 +42,7 @@ pub fn build(
     redis: Option<RedisHandle>,
 ) -> anyhow::Result<(Arc<Sessions>, Arc<Identity>)> {
     let hasher = password::PasswordHasher::start(&config.settings.passwords)?;
-    let emails = emails::Emails::new(Arc::clone(keys), jobs.clone(), config.public_url.clone());
+    let emails = emails::Emails::new(Arc::clone(keys), jobs.clone(), config.public_url.clone(), config.app_url.clone());
     let sessions = Arc::new(Sessions::new(
         config,
         sessions::SessionsDeps {

@@ -9,6 +9,7 @@ use super::error::KycError;
 use super::store::{self, IdentityDocument};
 use super::{Decision, KycState, KycStatus};
 use crate::audit::{self, Actor, Event};
+use crate::events::{self, EventType, NewEvent};
 
 pub const NOT_STARTED: KycState =
     KycState { status: KycStatus::NotStarted, submitted_at: None, reviewed_at: None, rejection_reason: None };
@@ -33,6 +34,7 @@ pub async fn submit(conn: &mut AnyConnection, actor: &Actor, user_id: Uuid) -> R
     store::insert_submission(conn, user_id, seq, &clean).await.map_err(KycError::from_insert)?;
     mirror(conn, user_id, KycStatus::Submitted).await?;
     audit::record(conn, actor, event("kyc.submit", user_id, old, KycStatus::Submitted, None)).await?;
+    publish(conn, EventType::KycSubmitted, user_id, "submitted").await?;
     Ok(store::latest(conn, user_id).await?.map_or(NOT_STARTED, |l| l.state))
 }
 
@@ -67,7 +69,16 @@ pub async fn review(
     store::insert_review(conn, pending.id, reviewer_id, stored, reason).await.map_err(KycError::from_insert)?;
     mirror(conn, user_id, new).await?;
     audit::record(conn, actor, event("kyc.review", user_id, KycStatus::Submitted, new, reason)).await?;
+    let kind = if new == KycStatus::Approved { EventType::KycApproved } else { EventType::KycRejected };
+    publish(conn, kind, user_id, stored).await?;
     Ok(store::latest(conn, user_id).await?.map_or(NOT_STARTED, |l| l.state))
+}
+
+/// The user's KYC event (the status only: a rejection's reason stays with staff).
+async fn publish(conn: &mut AnyConnection, kind: EventType, user_id: Uuid, status: &str) -> Result<(), KycError> {
+    let data = serde_json::json!({"user_id": user_id, "status": status});
+    events::record(conn, NewEvent::new(kind, ("user", user_id), Some(user_id), data)).await?;
+    Ok(())
 }
 
 /// Identity's `users.kyc_status` (what access tokens carry and account opening checks) follows

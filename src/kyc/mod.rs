@@ -9,6 +9,7 @@ pub mod history;
 mod queue;
 mod service;
 mod store;
+mod submission;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -16,6 +17,7 @@ use serde::Serialize;
 pub use error::KycError;
 pub use queue::QueueEntry;
 pub use service::{DeclaredIdentity, Kyc};
+pub use submission::Submission;
 
 /// docs/api.md `kyc_status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]

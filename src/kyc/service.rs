@@ -19,11 +19,11 @@ use crate::documents::{Access, DocumentVersion, Documents};
 use crate::identity::Identity;
 
 pub struct Kyc {
-    db: Db,
+    pub(super) db: Db,
     keys: Arc<Keys>,
     jobs: Store,
     /// The queue shows each waiting user's documents.
-    documents: Documents,
+    pub(super) documents: Documents,
     /// The identity a customer declared, for reviewers (`declared_identity`).
     identity: Arc<Identity>,
 }

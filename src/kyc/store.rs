@@ -179,6 +179,18 @@ pub async fn queue(pool: &AnyPool, limit: i64) -> Result<Vec<(Uuid, DateTime<Utc
     rows.iter().map(|r| Ok((decode::uuid(&r.user_id)?, decode::time(&r.submitted_at)?))).collect()
 }
 
+/// When the user's submission awaiting review was made; `None` when nothing of theirs awaits.
+pub async fn waiting_since(pool: &AnyPool, user_id: Uuid) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let row: Option<WaitingRow> = sqlx::query_as(
+        "SELECT s.user_id, s.submitted_at FROM kyc_submissions s LEFT JOIN kyc_reviews r ON r.submission_id = s.id \
+         WHERE r.submission_id IS NULL AND s.user_id = $1 ORDER BY s.submitted_at LIMIT 1",
+    )
+    .bind(user_id.to_string())
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| decode::time(&r.submitted_at)).transpose()
+}
+
 #[derive(sqlx::FromRow)]
 struct LevelRow {
     waiting: i64,

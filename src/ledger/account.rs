@@ -59,7 +59,8 @@ pub struct Account {
     pub kind: AccountKind,
     pub currency: Currency,
     pub balance: i64,
-    /// What can be spent now. Equal to `balance`: tresor places no holds yet.
+    /// What can be spent now: `balance` less the open holds (card authorizations not yet
+    /// captured). Every debit is decided against it.
     pub available_balance: i64,
     pub status: AccountStatus,
     pub created_at: DateTime<Utc>,

@@ -6,18 +6,21 @@ use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::store::counterparties::Counterparties;
+
 use super::account::AccountStatus;
 use super::command::{Command, Movement};
 use super::desk::{StaffAccount, busy, closed, status_event};
 use super::money::Amount;
 use super::number::AccountNumber;
 use super::plan::Step;
-use super::problems::unprocessable;
+use super::problems::{conflict, unprocessable};
 use super::service::Ledger;
 use super::store::{self, desk as store_desk};
 use super::write;
 use crate::audit::{self, Actor};
 use crate::error::{Error, Problem};
+use crate::events::{self, EventType, NewEvent};
 use crate::reason::Reason;
 
 impl Ledger {
@@ -45,6 +48,16 @@ impl Ledger {
         if current.account.status == AccountStatus::Closed {
             return Err(closed().into());
         }
+        // Open holds are money promised to a merchant: they must be captured, released or
+        // expire first (read under the lock: a hold placed since waits behind it).
+        let held = store::holds::held(&mut tx, id).await?;
+        if held > 0 {
+            return Err(conflict(
+                "holds-open",
+                format!("{held} of this account is held by open card authorizations: wait until they are captured, released or expire"),
+            )
+            .into());
+        }
         let balance = current.account.balance;
         let mut moved = None;
         if balance > 0 {
@@ -68,14 +81,24 @@ impl Ledger {
                 idempotency: None,
                 actor: actor.clone(),
                 reverses: None,
+                hold: None,
             };
             let snapshot = store::snapshots::load(&mut tx, id, Utc::now().date_naive()).await?;
             let (batch, steps) = (std::slice::from_ref(&command), [Step::Apply]);
             let decided = write::Decided { account: id, snapshot: &snapshot, batch, steps: &steps, flags: &[] };
-            let written = write::apply(&mut tx, &self.store.keys.encryption, &Default::default(), &[decided])
+            // Both accounts have one owner; the balance's move is posted to each feed. No email.
+            let mut parties = Counterparties::default();
+            for (account, owner) in [(&current.account, current.account.user_id), (&to.account, to.account.user_id)] {
+                if let Some(owner) = owner {
+                    parties.owners.insert(account.id, owner);
+                }
+            }
+            let outbox = self.store.limits.outbox;
+            let written = write::apply(&mut tx, &self.store.keys.encryption, &parties, outbox, &[decided])
                 .await
                 .map_err(|_| busy())?;
-            let Some(Some(written)) = written.into_iter().next() else { return Err(busy()) };
+            // The closing move emails nobody: there are no mails to enqueue.
+            let Some(Some(written)) = written.0.into_iter().next() else { return Err(busy()) };
             let entry = written.responses.first().and_then(|o| serde_json::from_str::<serde_json::Value>(&o.body).ok());
             moved =
                 Some(json!({"to": to.account.number, "amount": balance, "entry_id": entry.map(|e| e["id"].clone())}));
@@ -88,8 +111,12 @@ impl Ledger {
         let mut event = status_event("account.closed", id, current.account.status, new);
         event.old = Some(json!({"status": current.account.status.as_str(), "balance": balance}));
         audit::record(&mut tx, actor, event).await?;
-        self.email_owner(&mut tx, &current, AccountStatus::Closed).await?;
+        let data = json!({"account_id": id, "status": "closed"});
+        let published = NewEvent::new(EventType::AccountClosed, ("account", id), current.account.user_id, data);
+        events::record(&mut tx, published).await?;
+        let mail = self.email_owner(&mut tx, &current, AccountStatus::Closed).await?;
         tx.commit().await?;
+        self.store.mail_now(mail.into_iter().collect());
         self.any_account(id).await
     }
 }

@@ -22,8 +22,16 @@ use super::store::desk as store_desk;
 use super::transaction::Transaction;
 use crate::audit::{self, Actor, Event};
 use crate::error::{Error, Problem};
+use crate::events::{self, EventType, NewEvent};
 use crate::mail;
 use crate::reason::Reason;
+
+/// One account for a staff member's page: the account with its owner and open holds, and a page
+/// of its transactions, newest first.
+pub struct StaffAccountPage {
+    pub account: StaffAccount,
+    pub transactions: Page,
+}
 
 /// One page of accounts, oldest first.
 pub struct AccountPage {
@@ -55,7 +63,8 @@ impl Ledger {
 
     /// Any customer account with its owner (404 when there is none).
     pub async fn staff_account(&self, actor: &Actor, id: Uuid) -> Result<StaffAccount, Error> {
-        let account = self.any_account(id).await?;
+        let mut account = self.any_account(id).await?;
+        account.open_holds = Some(super::store::holds::open_of_account(self.db.reader(), id).await?);
         self.record_read(actor, read_event("admin.accounts.read", Some(id), json!({"number": account.account.number})))
             .await?;
         Ok(account)
@@ -70,11 +79,38 @@ impl Ledger {
         cursor: Option<i64>,
         range: &Range,
     ) -> Result<Page, Error> {
-        let account = self.any_account(id).await?;
-        let page = history::page(&self.db, account.account.id, limit, cursor, range).await?;
+        self.any_account(id).await?;
+        self.recorded_history(actor, id, limit, cursor, range).await
+    }
+
+    /// A page of the account `id`'s transactions, the read recorded; the account is known to
+    /// exist.
+    async fn recorded_history(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        limit: u32,
+        cursor: Option<i64>,
+        range: &Range,
+    ) -> Result<Page, Error> {
+        let page = history::page(&self.db, id, limit, cursor, range).await?;
         let detail = json!({"from": range.from, "until": range.until, "results": page.items.len()});
         self.record_read(actor, read_event("admin.accounts.transactions", Some(id), detail)).await?;
         Ok(page)
+    }
+
+    /// The account and one page of all its transactions (the console's account page): one read
+    /// of the account, one audit entry for each of the two things read.
+    pub async fn staff_account_page(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        limit: u32,
+        cursor: Option<i64>,
+    ) -> Result<StaffAccountPage, Error> {
+        let account = self.staff_account(actor, id).await?;
+        let transactions = self.recorded_history(actor, id, limit, cursor, &Range::parse(None, None)?).await?;
+        Ok(StaffAccountPage { account, transactions })
     }
 
     /// Freezes an open account: debits are refused (`account-frozen`), credits still land.
@@ -113,8 +149,12 @@ impl Ledger {
         let action = if to == AccountStatus::Frozen { "account.frozen" } else { "account.unfrozen" };
         let event = status_event(action, id, from, json!({"status": to.as_str(), "reason": reason.as_str()}));
         audit::record(&mut tx, actor, event).await?;
-        self.email_owner(&mut tx, &current, to).await?;
+        let kind = if to == AccountStatus::Frozen { EventType::AccountFrozen } else { EventType::AccountUnfrozen };
+        let data = json!({"account_id": id, "status": to.as_str()});
+        events::record(&mut tx, NewEvent::new(kind, ("account", id), current.account.user_id, data)).await?;
+        let mail = self.email_owner(&mut tx, &current, to).await?;
         tx.commit().await?;
+        self.store.mail_now(mail.into_iter().collect());
         self.any_account(id).await
     }
 
@@ -137,20 +177,21 @@ impl Ledger {
         store_desk::one(self.db.reader(), id).await?.ok_or_else(|| Problem::not_found("account").into())
     }
 
+    /// Queues the owner's email about the account's new status; its outbox id, for
+    /// [`LedgerStore::mail_now`](super::commit::LedgerStore) once the transaction commits.
     pub(super) async fn email_owner(
         &self,
         conn: &mut sqlx::AnyConnection,
         account: &StaffAccount,
         status: AccountStatus,
-    ) -> Result<(), Error> {
-        let Some(Owner { email: Some(to), full_name, .. }) = &account.owner else { return Ok(()) };
+    ) -> Result<Option<Uuid>, Error> {
+        let Some(Owner { email: Some(to), full_name, .. }) = &account.owner else { return Ok(None) };
         let email = Email {
             to: to.clone(),
             template: Template::AccountStatusChanged,
             data: json!({"account": account.account.number, "status": status.as_str(), "full_name": full_name}),
         };
-        mail::queue(conn, &self.store.keys.encryption, email).await?;
-        Ok(())
+        Ok(Some(mail::queue(conn, &self.store.keys.encryption, email).await?))
     }
 
     /// Records a staff read in the audit chain.

@@ -26,8 +26,13 @@ fn masked(number: &str) -> String {
 /// The email and name of each credited account's owner (active users only), by account.
 pub type Recipients = HashMap<Uuid, (String, String)>;
 
-/// The outbox rows emailing each transfer's recipient (active, not erased owners only).
-pub fn emails(ring: &KeyRing, recipients: &Recipients, entries: &[Entry<'_>]) -> Result<Insert, sqlx::Error> {
+/// The outbox rows emailing each transfer's recipient (active, not erased owners only), and
+/// their ids (to enqueue their delivery once the batch has committed).
+pub fn emails(
+    ring: &KeyRing,
+    recipients: &Recipients,
+    entries: &[Entry<'_>],
+) -> Result<(Insert, Vec<Uuid>), sqlx::Error> {
     let mails: Vec<Email> = entries
         .iter()
         .filter(|e| e.command.movement == Movement::Transfer)

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::account::AccountStatus;
-use super::command::{Command, Movement};
+use super::command::{Command, HoldOp, Movement};
 use super::flags::Velocity;
 use super::idempotency::{Saved, key_reused};
 use super::problems::{conflict, unprocessable};
@@ -17,7 +17,10 @@ use crate::error::Problem;
 /// What the actor knows about its account between commits.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
+    pub account: Uuid,
     pub balance: i64,
+    /// The total of the account's open holds: `balance - held` is what is available.
+    pub held: i64,
     pub version: i64,
     pub status: AccountStatus,
     pub day: NaiveDate,
@@ -44,12 +47,16 @@ pub enum Step {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Stale;
 
-/// What the committing transaction read, under its locks, about the reversals of a batch: the
-/// originals already reversed, and the approval requests still pending.
+/// What the committing transaction read, under its locks, about the reversals and holds of a
+/// batch: the originals already reversed, the approval requests still pending, and the holds
+/// still open (with their account and amount).
 #[derive(Clone, Debug, Default)]
-pub struct ReversalState {
+pub struct LockedState {
     pub reversed: HashSet<Uuid>,
     pub pending_approvals: HashSet<Uuid>,
+    pub open_holds: HashMap<Uuid, (Uuid, i64)>,
+    /// Captured holds: their account and what can still be refunded.
+    pub refundable: HashMap<Uuid, (Uuid, i64)>,
 }
 
 pub struct Plan {
@@ -62,11 +69,15 @@ pub fn decide(
     commands: &[Command],
     saved: &HashMap<String, Saved>,
     counters: &HashMap<Uuid, AccountStatus>,
-    reversals: &ReversalState,
+    state: &LockedState,
     limits: &LedgerSettings,
     balance_is_cached: bool,
 ) -> Result<Plan, Stale> {
     let mut running = snapshot.balance;
+    let mut held = snapshot.held;
+    // Holds ended, and amounts refunded, by earlier commands of this batch.
+    let mut ended = HashSet::new();
+    let mut refunded: HashMap<Uuid, i64> = HashMap::new();
     let mut outgoing = snapshot.outgoing_today;
     let mut seen: HashMap<&str, (usize, &str)> = HashMap::new();
     // Originals reversed and approvals decided by earlier commands of this batch.
@@ -96,11 +107,37 @@ pub fn decide(
         // A reversal is the bank correcting its books: limits do not apply, and it may take
         // money back out of a frozen account (freezing one is how the money is kept there).
         let reversal = command.reverses.as_ref();
+        let ending = matches!(command.hold, Some(HoldOp::Capture { .. } | HoldOp::Release { .. }));
         let step = if snapshot.status == AccountStatus::Closed {
             refuse(unprocessable("account-closed", "this account is closed".into()))
-        } else if let Some(problem) = reversal.and_then(|r| {
-            reversal_refused(r.original, r.approval.as_ref().map(|a| a.id), reversals, &reversed, &decided)
-        }) {
+        } else if let Some(problem) = hold_refused(snapshot.account, command, &state.open_holds, &ended) {
+            refuse(problem)
+        } else if let Some(HoldOp::Refund { id }) = &command.hold {
+            let (on, left) = state.refundable.get(id).copied().unwrap_or((Uuid::nil(), 0));
+            let left = left - refunded.get(id).copied().unwrap_or(0);
+            if on != snapshot.account || amount > left {
+                refuse(unprocessable(
+                    "refund-exceeds-capture",
+                    format!(
+                        "{amount} is more than the {} of authorization {id} that can still be refunded",
+                        left.max(0)
+                    ),
+                ))
+            } else {
+                running += command.delta();
+                *refunded.entry(*id).or_default() += amount;
+                Step::Apply
+            }
+        } else if ending {
+            // The money was reserved when the hold was placed: ending it (capturing up to the
+            // held amount, or releasing it) only makes money available, frozen account or not.
+            running += command.delta();
+            held += command.held_delta();
+            ended.extend(command.hold.as_ref().map(HoldOp::id));
+            Step::Apply
+        } else if let Some(problem) = reversal
+            .and_then(|r| reversal_refused(r.original, r.approval.as_ref().map(|a| a.id), state, &reversed, &decided))
+        {
             refuse(problem)
         } else if command.is_debit() && snapshot.status == AccountStatus::Frozen && reversal.is_none() {
             // Cached: an unfreeze since (a version bump) is only seen on a fresh read.
@@ -126,13 +163,17 @@ pub fn decide(
                     limits.daily_outgoing
                 ),
             ))
-        } else if command.is_debit() && running < amount {
+        } else if command.is_debit() && running - held < amount {
             if balance_is_cached {
                 return Err(Stale);
             }
-            refuse(unprocessable("insufficient-funds", format!("the balance of {running} is less than {amount}")))
+            refuse(unprocessable(
+                "insufficient-funds",
+                format!("the available balance of {} is less than {amount}", running - held),
+            ))
         } else {
             running += command.delta();
+            held += command.held_delta();
             if let Some(r) = reversal {
                 reversed.insert(r.original);
                 decided.extend(r.approval.as_ref().map(|a| a.id));
@@ -146,12 +187,41 @@ pub fn decide(
     Ok(Plan { steps, outgoing_today: outgoing })
 }
 
+/// Why a capture or release cannot happen: its hold is not open on this account (ended, in the
+/// database or earlier in this batch, or never this account's), or a capture asks for more than
+/// the hold reserved.
+fn hold_refused(
+    account: Uuid,
+    command: &Command,
+    open: &HashMap<Uuid, (Uuid, i64)>,
+    ended_in_batch: &HashSet<Uuid>,
+) -> Option<Problem> {
+    let (id, held) = match command.hold.as_ref()? {
+        HoldOp::Place { .. } | HoldOp::Refund { .. } => return None,
+        HoldOp::Capture { id, held } | HoldOp::Release { id, held, .. } => (*id, *held),
+    };
+    let is_open = open.get(&id).is_some_and(|(on, amount)| *on == account && *amount == held);
+    if !is_open || ended_in_batch.contains(&id) {
+        return Some(conflict(
+            "hold-not-open",
+            format!("hold {id} is no longer open: it was captured, released or expired"),
+        ));
+    }
+    if command.amount.minor_units() > held {
+        return Some(unprocessable(
+            "amount-exceeds-hold",
+            format!("{} is more than the {held} this authorization holds", command.amount.minor_units()),
+        ));
+    }
+    None
+}
+
 /// Why a reversal cannot post now, if it cannot: its original was reversed already (in the
 /// database or earlier in this batch), or its approval request was decided meanwhile.
 fn reversal_refused(
     original: Uuid,
     approval: Option<Uuid>,
-    state: &ReversalState,
+    state: &LockedState,
     reversed_in_batch: &HashSet<Uuid>,
     decided_in_batch: &HashSet<Uuid>,
 ) -> Option<Problem> {

@@ -16,12 +16,15 @@ fn limits() -> LedgerSettings {
         combine_max: 1,
         actor_idle_secs: 60,
         engine: crate::config::LedgerEngine::Actors,
+        outbox: true,
     }
 }
 
 fn snapshot(balance: i64) -> Snapshot {
     Snapshot {
+        account: Uuid::nil(),
         balance,
+        held: 0,
         version: 0,
         status: AccountStatus::Open,
         day: chrono::Utc::now().date_naive(),
@@ -46,6 +49,7 @@ fn command(movement: Movement, amount: i64, key: Option<(&str, &str)>) -> Comman
             .map(|(scope, fingerprint)| Idempotency { scope: scope.into(), fingerprint: fingerprint.into() }),
         actor: Actor::system(),
         reverses: None,
+        hold: None,
     }
 }
 
@@ -61,7 +65,7 @@ fn slug(step: &Step) -> &str {
 fn decide_all(snapshot: &Snapshot, commands: &[Command]) -> Vec<String> {
     let counters = HashMap::from([(DESTINATION, AccountStatus::Open)]);
     let plan =
-        decide(snapshot, commands, &HashMap::new(), &counters, &ReversalState::default(), &limits(), false).unwrap();
+        decide(snapshot, commands, &HashMap::new(), &counters, &LockedState::default(), &limits(), false).unwrap();
     plan.steps.iter().map(|s| slug(s).to_owned()).collect()
 }
 
@@ -107,8 +111,7 @@ fn frozen_accounts_take_credits_but_refuse_debits_and_closed_refuse_all() {
 fn a_refusal_on_a_cached_balance_asks_for_a_reload_first() {
     let counters = HashMap::new();
     let commands = [command(Movement::Withdrawal, 60, None)];
-    let cached =
-        decide(&snapshot(10), &commands, &HashMap::new(), &counters, &ReversalState::default(), &limits(), true);
+    let cached = decide(&snapshot(10), &commands, &HashMap::new(), &counters, &LockedState::default(), &limits(), true);
     assert!(matches!(cached, Err(Stale)));
 }
 
@@ -124,7 +127,7 @@ fn idempotency_keys_replay_dedupe_and_refuse_reuse_with_another_request() {
         command(Movement::Deposit, 5, Some(("u:new", "f3"))),
         command(Movement::Deposit, 5, Some(("u:new", "f4"))),
     ];
-    let plan = decide(&snapshot(0), &commands, &saved, &counters, &ReversalState::default(), &limits(), false).unwrap();
+    let plan = decide(&snapshot(0), &commands, &saved, &counters, &LockedState::default(), &limits(), false).unwrap();
     let slugs: Vec<&str> = plan.steps.iter().map(slug).collect();
     assert_eq!(slugs, ["replay", "idempotency-key-reused", "apply", "same-as", "idempotency-key-reused"]);
     assert!(matches!(plan.steps[3], Step::SameAs(2)));
@@ -138,6 +141,7 @@ fn reversal(movement: Movement, amount: i64, original: u128, approval: Option<u1
     });
     Command {
         reverses: Some(crate::ledger::command::Reverses { original: Uuid::from_u128(original), approval }),
+        hold: None,
         ..command(movement, amount, None)
     }
 }
@@ -145,9 +149,11 @@ fn reversal(movement: Movement, amount: i64, original: u128, approval: Option<u1
 #[test]
 fn reversals_post_once_per_original_and_approval_and_ignore_limits_and_freezes() {
     let counters = HashMap::from([(DESTINATION, AccountStatus::Open)]);
-    let state = ReversalState {
+    let state = LockedState {
         reversed: [Uuid::from_u128(100)].into(),
         pending_approvals: [Uuid::from_u128(200), Uuid::from_u128(201)].into(),
+        open_holds: HashMap::new(),
+        refundable: HashMap::new(),
     };
     let mut frozen = snapshot(5_000);
     frozen.status = AccountStatus::Frozen;
@@ -167,4 +173,57 @@ fn reversals_post_once_per_original_and_approval_and_ignore_limits_and_freezes()
         "above max_transaction and from a frozen account, once per original and per approval"
     );
     assert_eq!(plan.outgoing_today, frozen.outgoing_today, "a reversal is not the customer's outgoing money");
+}
+
+fn hold(op: crate::ledger::command::HoldOp, amount: i64) -> Command {
+    Command { hold: Some(op), ..command(Movement::Withdrawal, amount, None) }
+}
+
+fn place(id: u128, amount: i64) -> Command {
+    let expires_at = chrono::Utc::now();
+    hold(crate::ledger::command::HoldOp::Place { id: Uuid::from_u128(id), card: None, expires_at }, amount)
+}
+
+#[test]
+fn holds_reserve_what_is_available_and_end_once() {
+    use crate::ledger::command::HoldOp;
+    let counters = HashMap::new();
+    let mut held = snapshot(1_000);
+    held.held = 300;
+    let state = LockedState {
+        open_holds: HashMap::from([
+            (Uuid::from_u128(7), (Uuid::nil(), 300)),
+            (Uuid::from_u128(8), (Uuid::from_u128(1), 5)),
+        ]),
+        ..LockedState::default()
+    };
+    let commands = [
+        place(1, 701),
+        command(Movement::Withdrawal, 701, None),
+        place(2, 400),
+        command(Movement::Withdrawal, 301, None),
+        hold(HoldOp::Capture { id: Uuid::from_u128(7), held: 300 }, 301),
+        hold(HoldOp::Capture { id: Uuid::from_u128(7), held: 300 }, 250),
+        hold(HoldOp::Release { id: Uuid::from_u128(7), held: 300, expired: false }, 300),
+        hold(HoldOp::Release { id: Uuid::from_u128(8), held: 5, expired: false }, 5),
+        command(Movement::Withdrawal, 350, None),
+    ];
+    let plan = decide(&held, &commands, &HashMap::new(), &counters, &state, &limits(), false).unwrap();
+    let slugs: Vec<&str> = plan.steps.iter().map(slug).collect();
+    assert_eq!(
+        slugs,
+        [
+            "insufficient-funds",
+            "insufficient-funds",
+            "apply",
+            "insufficient-funds",
+            "amount-exceeds-hold",
+            "apply",
+            "hold-not-open",
+            "hold-not-open",
+            "apply",
+        ],
+        "700 available: a 400 hold leaves 300; capturing 250 of 300 releases 50 (350 available); \
+         a hold ends once and only on its own account"
+    );
 }

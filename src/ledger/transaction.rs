@@ -15,9 +15,23 @@ pub enum TransactionKind {
     TransferOut,
     /// The compensating entry of an earlier transaction (`reverses` names it).
     Reversal,
+    /// A card purchase: the capture of a card authorization's hold.
+    Card,
 }
 
 impl TransactionKind {
+    /// The name clients see (`transfer_in`, `card`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deposit => "deposit",
+            Self::Withdrawal => "withdrawal",
+            Self::TransferIn => "transfer_in",
+            Self::TransferOut => "transfer_out",
+            Self::Reversal => "reversal",
+            Self::Card => "card",
+        }
+    }
+
     pub fn is_credit(self) -> bool {
         matches!(self, Self::Deposit | Self::TransferIn)
     }

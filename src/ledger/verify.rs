@@ -17,7 +17,9 @@ pub struct LedgerReport {
 /// Checks that every entry has postings summing to zero, that every customer balance equals
 /// the sum of its postings and is not negative, that each account's postings are numbered
 /// 1..n without gaps, that its latest posting records its current balance, and that every
-/// reversal nets its original to zero on every account it touches.
+/// reversal nets its original to zero on every account it touches; and, for holds, that each
+/// account's held total is the sum of its open holds and within its balance, and that every
+/// captured hold's entry debits its account by exactly the captured amount.
 #[tracing::instrument(skip_all)]
 pub async fn verify(db: &Db) -> Result<LedgerReport, sqlx::Error> {
     let reader = db.reader();
@@ -44,6 +46,21 @@ pub async fn verify(db: &Db) -> Result<LedgerReport, sqlx::Error> {
     if let Some(found) = store::verify::unnetted_reversal(reader).await? {
         let store::verify::Unnetted { reference, original } = found;
         return Ok(report(Some(format!("reversal {reference} does not net its original {original} to zero"))));
+    }
+    if let Some(found) = store::verify::held_drift(reader).await? {
+        let store::verify::HeldDrift { number, balance, held, open } = found;
+        return Ok(report(Some(format!(
+            "account {number} records {held} held but its open holds total {open} (balance {balance})"
+        ))));
+    }
+    if let Some(found) = store::verify::miscaptured_hold(reader).await? {
+        return Ok(report(Some(format!(
+            "hold {} is captured but its entry does not debit its account by the captured amount",
+            found.id
+        ))));
+    }
+    if let Some(found) = store::verify::over_refunded_hold(reader).await? {
+        return Ok(report(Some(format!("hold {} is refunded more than it captured", found.id))));
     }
     Ok(report(None))
 }

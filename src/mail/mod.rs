@@ -37,9 +37,10 @@ pub async fn queue(conn: &mut AnyConnection, ring: &KeyRing, email: Email) -> Re
 }
 
 /// The outbox rows of several messages, sealed, for the caller to insert in its transaction
-/// (a ledger batch emails every recipient, with its other rows). No job is enqueued: the sweeper
-/// hands unsent rows to `send_email` within its interval.
-pub fn outbox_rows(ring: &KeyRing, emails: Vec<Email>) -> Result<Insert, sqlx::Error> {
+/// (a ledger batch emails every recipient, with its other rows), and their ids. No job is
+/// enqueued in the transaction: the caller enqueues `send_email` for the ids once it has
+/// committed, and the sweeper hands whatever is still unsent to `send_email` within its interval.
+pub fn outbox_rows(ring: &KeyRing, emails: Vec<Email>) -> Result<(Insert, Vec<Uuid>), sqlx::Error> {
     let mut messages = Vec::with_capacity(emails.len());
     for email in emails {
         let id = Uuid::now_v7();
@@ -48,7 +49,8 @@ pub fn outbox_rows(ring: &KeyRing, emails: Vec<Email>) -> Result<Insert, sqlx::E
             .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         messages.push((id, template, aead::seal(ring, &payload, &associated(&id))));
     }
-    Ok(store::rows(messages))
+    let ids = messages.iter().map(|(id, ..)| *id).collect();
+    Ok((store::rows(messages), ids))
 }
 
 /// Queues `email` and its `send_email` job in the caller's transaction. On the database

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use secrecy::SecretString;
 use serde_json::json;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::Template;
 use uuid::Uuid;
 
@@ -62,10 +63,12 @@ impl Mfa {
         authz::store::mark_session_mfa(&mut tx, session_id).await?;
         let audit_event = event("mfa.enabled", user_id, json!({"mfa_enabled": true, "backup_codes": codes.len()}));
         audit::record(&mut tx, &device.actor(Some(user_id)), audit_event).await?;
+        let mut mail = Deferred::default();
         if let Some(email) = &row.email {
-            self.email(&mut tx, email, Template::MfaEnabled, json!({"full_name": row.full_name})).await?;
+            mail = self.email(&mut tx, email, Template::MfaEnabled, json!({"full_name": row.full_name})).await?;
         }
         tx.commit().await?;
+        self.after_commit(mail).await;
         self.authz.publish_change(user_id).await;
         Ok(codes)
     }
@@ -91,11 +94,13 @@ impl Mfa {
         store::remove(&mut tx, user_id).await?;
         let audit_event = event("mfa.disabled", user_id, json!({"mfa_enabled": false}));
         audit::record(&mut tx, &device.actor(Some(user_id)), audit_event).await?;
+        let mut mail = Deferred::default();
         if let Some(email) = &row.email {
             let data = json!({"full_name": row.full_name, "at": emails::when(Utc::now()), "ip": device.ip});
-            self.email(&mut tx, email, Template::MfaDisabled, data).await?;
+            mail = self.email(&mut tx, email, Template::MfaDisabled, data).await?;
         }
         tx.commit().await?;
+        self.after_commit(mail).await;
         self.authz.publish_change(user_id).await;
         Ok(())
     }

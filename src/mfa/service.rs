@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use secrecy::SecretBox;
 use serde_json::json;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::{Email, Template};
 use uuid::Uuid;
 
@@ -15,11 +16,12 @@ use super::error::MfaError;
 use super::{backup, store, totp};
 use crate::audit::Event;
 use crate::authz::Authz;
-use crate::config::MfaSettings;
+use crate::config::{MfaRequiredFor, MfaSettings};
 use crate::crypto::{Keys, aead};
 use crate::db::Db;
 use crate::identity::store::users::UserRow;
 use crate::identity::{Identity, Sessions};
+use crate::passkeys::Passkeys;
 
 /// A second factor as presented.
 pub enum Proof {
@@ -67,6 +69,10 @@ pub struct Mfa {
     pub(super) identity: Arc<Identity>,
     /// Re-checking a password (disabling MFA) and opening a session (the sign-in step).
     pub(super) sessions: Arc<Sessions>,
+    /// `[mfa] required_for`.
+    pub(super) required_for: MfaRequiredFor,
+    /// A passkey as the second step of sign-in.
+    pub(super) passkeys: Arc<Passkeys>,
 }
 
 impl std::fmt::Debug for Mfa {
@@ -87,6 +93,13 @@ pub(super) fn event(action: &'static str, user_id: Uuid, new: serde_json::Value)
     Event { action, target_type: "user", target_id: Some(user_id.to_string()), old: None, new: Some(new) }
 }
 
+/// The capabilities MFA works with: users, sessions and passkeys.
+pub struct Collaborators {
+    pub identity: Arc<Identity>,
+    pub sessions: Arc<Sessions>,
+    pub passkeys: Arc<Passkeys>,
+}
+
 impl Mfa {
     pub fn new(
         db: Db,
@@ -94,11 +107,12 @@ impl Mfa {
         jobs: tresor_jobs::Store,
         authz: Arc<Authz>,
         settings: &MfaSettings,
-        identity: Arc<Identity>,
-        sessions: Arc<Sessions>,
+        with: Collaborators,
     ) -> Self {
         let (issuer, max_failed_codes) = (settings.issuer.clone(), settings.max_failed_codes);
-        Self { db, keys, jobs, authz, issuer, max_failed_codes, identity, sessions }
+        let required_for = settings.required_for;
+        let Collaborators { identity, sessions, passkeys } = with;
+        Self { db, keys, jobs, authz, issuer, max_failed_codes, identity, sessions, required_for, passkeys }
     }
 
     /// The live (not deleted) user.
@@ -116,22 +130,27 @@ impl Mfa {
         Ok(SecretBox::new(Box::new(bytes)))
     }
 
-    /// Queues an email in the caller's transaction.
+    /// Queues an email in the caller's transaction. The delivery job joins it on the database
+    /// queue; on Redis it comes back deferred, for [`Mfa::after_commit`].
     pub(super) async fn email(
         &self,
         conn: &mut sqlx::AnyConnection,
         to: &str,
         template: Template,
         data: serde_json::Value,
-    ) -> Result<(), MfaError> {
+    ) -> Result<Deferred, MfaError> {
         let email = Email { to: to.to_owned(), template, data };
-        // The delivery job joins this transaction on the database queue; on Redis the sweeper
-        // enqueues it within a minute or two of the commit.
-        let (_, _deferred_to_the_sweeper) = crate::mail::send(conn, &self.keys.encryption, &self.jobs, email).await?;
-        Ok(())
+        let (_, deferred) = crate::mail::send(conn, &self.keys.encryption, &self.jobs, email).await?;
+        Ok(deferred)
     }
 
-    /// Checks `proof` for `user`, using it up (TOTP step recorded, backup code spent) on `tx`.
+    /// Pushes the delivery jobs of committed emails (Redis queue; nothing on the database queue).
+    pub(super) async fn after_commit(&self, mail: Deferred) {
+        mail.after_commit(&self.jobs).await;
+    }
+
+    /// Checks `proof` for `user`, using it up (TOTP step recorded, backup code spent) on `tx`,
+    /// with the email it queued (a backup code used) to push after the commit.
     /// `None` when it is wrong or was used before. With `need_active` false, a pending
     /// authenticator counts (enabling MFA proves the authenticator, not a code list).
     pub(super) async fn verify(
@@ -140,7 +159,7 @@ impl Mfa {
         user: &UserRow,
         proof: &Proof,
         need_active: bool,
-    ) -> Result<Option<Used>, MfaError> {
+    ) -> Result<Option<(Used, Deferred)>, MfaError> {
         let user_id = user.uuid()?;
         let Some(row) = store::find_totp(&mut *tx, user_id).await? else { return Err(MfaError::NoAuthenticator) };
         if need_active && row.status != store::ACTIVE {
@@ -153,18 +172,20 @@ impl Mfa {
                     return Ok(None);
                 };
                 // Conditional: of two requests with the same code, one wins.
-                Ok(store::accept_step(tx, user_id, step).await?.then_some(Used::Totp))
+                let accepted = store::accept_step(tx, user_id, step).await?;
+                Ok(accepted.then(|| (Used::Totp, Deferred::default())))
             }
             Proof::Backup(code) => {
                 let candidates = backup::candidates(&self.keys.mac, &user.id, code);
                 let Some(left) = store::use_backup_code(&mut *tx, user_id, &candidates).await? else {
                     return Ok(None);
                 };
+                let mut mail = Deferred::default();
                 if let Some(email) = &user.email {
                     let data = json!({"full_name": user.full_name, "remaining": left});
-                    self.email(tx, email, Template::BackupCodeUsed, data).await?;
+                    mail = self.email(tx, email, Template::BackupCodeUsed, data).await?;
                 }
-                Ok(Some(Used::Backup { left }))
+                Ok(Some((Used::Backup { left }, mail)))
             }
         }
     }

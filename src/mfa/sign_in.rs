@@ -10,7 +10,7 @@ use super::store;
 use crate::audit::{self, Event};
 use crate::authz;
 use crate::identity::tokens::opaque;
-use crate::identity::{Device, TokenPair};
+use crate::identity::{Device, SessionStart, TokenPair};
 use crate::security_events::{self, SecurityEvent};
 
 impl Mfa {
@@ -25,7 +25,7 @@ impl Mfa {
     ) -> Result<(), MfaError> {
         let row = self.live_user(user_id).await?;
         let mut tx = self.db.begin().await?;
-        let Some(used) = self.verify(&mut tx, &row, &proof, true).await? else {
+        let Some((used, mail)) = self.verify(&mut tx, &row, &proof, true).await? else {
             return Err(MfaError::WrongCode(WrongCode::StepUp));
         };
         authz::store::mark_session_mfa(&mut tx, session_id).await?;
@@ -38,6 +38,7 @@ impl Mfa {
         };
         audit::record(&mut tx, &device.actor(Some(user_id)), audit_event).await?;
         tx.commit().await?;
+        self.after_commit(mail).await;
         Ok(())
     }
 
@@ -63,7 +64,7 @@ impl Mfa {
             return Err(MfaError::InvalidSignIn);
         };
         let mut tx = self.db.begin().await?;
-        let Some(used) = self.verify(&mut tx, &user, &proof, true).await? else {
+        let Some((used, mail)) = self.verify(&mut tx, &user, &proof, true).await? else {
             drop(tx);
             let left = i64::from(max) - challenge.attempt;
             let kind = if left <= 0 { security_events::MFA_LOCKED } else { security_events::MFA_FAILED };
@@ -83,9 +84,12 @@ impl Mfa {
             return Err(MfaError::InvalidSignIn);
         }
         tx.commit().await?;
+        self.after_commit(mail).await;
         let device = Device { name: challenge.device_name, ip: challenge.ip, user_agent: challenge.user_agent };
         let email = user.email.clone().unwrap_or_default();
-        let pair = self.sessions.start_session(challenge.user_id, &email, &device, true).await?;
+        let start = SessionStart { mfa: true, remember: challenge.remember };
+        let via = challenge.via.as_deref();
+        let pair = self.sessions.start_session_via(challenge.user_id, &email, &device, start, via).await?;
         tracing::info!(factor = used.name(), "sign-in passed MFA");
         Ok(pair)
     }

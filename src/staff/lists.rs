@@ -1,8 +1,6 @@
 //! What staff read: the audit chain (filtered, and its check), security events,
 //! notifications, counts and the job queues. Each read is recorded with what was asked.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -10,6 +8,7 @@ use uuid::Uuid;
 
 use super::Page;
 use super::error::StaffError;
+pub use super::figures::Stats;
 use super::service::Staff;
 use super::store::records::{self, SecurityEventRow, UserColumn};
 use crate::audit::query::{AuditFilter, Direction, json_of};
@@ -38,18 +37,6 @@ impl SecurityEventView {
             detail: json_of(row.detail).unwrap_or_default(),
         })
     }
-}
-
-/// `GET /v1/admin/stats`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Stats {
-    pub users_by_status: BTreeMap<String, i64>,
-    pub users_by_kyc_status: BTreeMap<String, i64>,
-    /// Transfers since midnight UTC.
-    pub transfers_today: i64,
-    /// Jobs waiting (due now or later) and dead, over every queue.
-    pub jobs_queued: u64,
-    pub jobs_failed: u64,
 }
 
 fn job_overview_failed(error: impl std::fmt::Display) -> StaffError {
@@ -115,6 +102,13 @@ impl Staff {
 
     /// Users by status and KYC status, transfers today, jobs queued and dead.
     pub async fn stats(&self, actor: &Actor) -> Result<Stats, StaffError> {
+        let stats = self.stats_unrecorded().await?;
+        self.record_read(actor, "admin.stats.read", "stats", None, json!({})).await?;
+        Ok(stats)
+    }
+
+    /// The counts of [`Self::stats`], for a read that records itself.
+    pub(super) async fn stats_unrecorded(&self) -> Result<Stats, StaffError> {
         let midnight = Utc::now().date_naive().and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or_else(Utc::now);
         let reader = self.db.reader();
         let transfers_today = records::transfers_since(reader, midnight).await?;
@@ -126,7 +120,6 @@ impl Staff {
             jobs_queued: overview.queues.iter().map(|q| q.waiting).sum(),
             jobs_failed: overview.queues.iter().map(|q| q.dead).sum(),
         };
-        self.record_read(actor, "admin.stats.read", "stats", None, json!({})).await?;
         Ok(stats)
     }
 

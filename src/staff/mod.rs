@@ -5,7 +5,9 @@
 //! guard (`crate::http::guards`).
 
 mod changes;
+pub mod dashboard;
 mod error;
+mod figures;
 pub mod lists;
 mod service;
 pub mod store;

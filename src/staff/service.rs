@@ -27,6 +27,8 @@ pub struct Staff {
     pub(super) sessions: Arc<Sessions>,
     /// The audit chain and the notifications staff read.
     pub(super) records: Records,
+    /// The dashboard's last counted figures.
+    pub(super) figures: super::figures::FiguresCache,
 }
 
 /// What staff read besides users: the audit chain and the notifications.
@@ -51,7 +53,7 @@ impl Staff {
         sessions: Arc<Sessions>,
         records: Records,
     ) -> Self {
-        Self { db, jobs, authz, identity, sessions, records }
+        Self { db, jobs, authz, identity, sessions, records, figures: Default::default() }
     }
 
     /// Records that `actor` read something (who looked at what is part of the record).

@@ -15,8 +15,16 @@ use crate::db::decode::{self, opt_time};
 use crate::db::time;
 use crate::identity::Role;
 use crate::identity::fields::{Email, FullName};
+use crate::identity::sessions::SessionInfo;
 use crate::identity::store::users;
 use crate::identity::users::ProvisionedUser;
+
+/// A user and their live sessions, newest first.
+#[derive(Debug)]
+pub struct UserDetail {
+    pub user: AdminUser,
+    pub sessions: Vec<SessionInfo>,
+}
 
 /// A user as staff see it (no sealed personal data).
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -86,6 +94,13 @@ impl Staff {
         let user = self.find_user(id).await?;
         self.record_read(actor, "admin.users.read", "user", Some(id.to_string()), json!({})).await?;
         Ok(user)
+    }
+
+    /// One user with their live sessions (the console's user page); recorded as a read.
+    pub async fn user_detail(&self, actor: &Actor, id: Uuid) -> Result<UserDetail, StaffError> {
+        let user = self.read_user(actor, id).await?;
+        let sessions = self.sessions.list(id).await?;
+        Ok(UserDetail { user, sessions })
     }
 
     /// Newest first; the cursor is the last id of the previous page. The search is recorded.

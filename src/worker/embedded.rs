@@ -1,5 +1,6 @@
-//! The workers inside `tresor serve` (`[jobs] embedded = true`, the default): on an actix
-//! `Arbiter` of their own, so a slow job never holds up a request thread.
+//! The workers inside `tresor serve` (`[jobs] embedded = true`, the default), with the event
+//! relay and the webhook deliverer: on an actix `Arbiter` of their own, so a slow job never
+//! holds up a request thread.
 
 use std::time::Duration;
 
@@ -21,7 +22,10 @@ pub fn start(state: &Handlers) -> anyhow::Result<Option<Embedded>> {
     if !state.config.settings.jobs.embedded {
         return Ok(None);
     }
-    let registry = super::registry(state)?;
+    // Built once here so a bad setting fails the start; the arbiter builds its own.
+    super::registry(state)?;
+    super::relay::Outflow::of(state)?;
+    let handlers = state.clone();
     let store = state.jobs.clone();
     let timeout = store.settings().shutdown_timeout;
     let (stop, stop_rx) = watch::channel(false);
@@ -42,7 +46,7 @@ pub fn start(state: &Handlers) -> anyhow::Result<Option<Embedded>> {
             tokio::time::sleep(timeout + BACKSTOP).await;
         };
         tokio::select! {
-            outcome = tresor_jobs::worker::run(store, registry, plan, signal) => {
+            outcome = super::run(&handlers, plan, signal) => {
                 if let Err(error) = outcome {
                     tracing::error!(error = %error, "embedded job workers stopped with an error");
                 }

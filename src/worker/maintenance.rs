@@ -102,3 +102,21 @@ impl MaintenanceTask for IdempotencyKeyRetention {
         })
     }
 }
+
+/// Releases the open holds whose time is up (`[holds] expiry_days` after their authorization),
+/// through the ledger's fenced committing path: run every minute with the lockouts' expiry.
+pub struct HoldExpiry {
+    pub store: crate::ledger::commit::LedgerStore,
+}
+
+impl MaintenanceTask for HoldExpiry {
+    fn name(&self) -> &'static str {
+        "holds_expired"
+    }
+
+    fn run(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64, JobError>> {
+        Box::pin(
+            async move { crate::ledger::expiry::expire_holds(&self.store, now).await.map_err(JobError::retryable) },
+        )
+    }
+}

@@ -8,6 +8,7 @@ pub mod lockouts;
 mod maintenance;
 mod outbox;
 mod reconcile;
+pub mod relay;
 mod scanner;
 
 use std::sync::Arc;
@@ -17,14 +18,16 @@ use secrecy::ExposeSecret;
 use tresor_jobs::email::{Mailer, MailerSettings};
 use tresor_jobs::handlers::{MailSweeper, Services, SweepWindow};
 use tresor_jobs::worker::{Plan, Registry};
-use tresor_jobs::{BuildExport, Store, queues};
+use tresor_jobs::{BuildExport, JobError, RunScheduledTransfer, Store, queues};
 
-pub use maintenance::{FinishedJobRetention, IdempotencyKeyRetention, PlannerStatistics, SentMailRetention};
+pub use maintenance::{
+    FinishedJobRetention, HoldExpiry, IdempotencyKeyRetention, PlannerStatistics, SentMailRetention,
+};
 pub use outbox::Outbox;
 pub use reconcile::LedgerReconciliation;
 pub use scanner::{ScanSweeper, Scanner};
 
-use crate::config::Config;
+use crate::config::{Config, LedgerSettings};
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::documents::Documents;
@@ -41,6 +44,10 @@ pub struct Handlers {
     pub jobs: Store,
     pub documents: Documents,
     pub exports: Arc<Exports>,
+    /// Redis, when configured (the relay appends events to its stream).
+    pub redis: Option<crate::redis::RedisHandle>,
+    /// The live feed the relay wakes (the server's, or one nobody reads in `tresor worker`).
+    pub feed: crate::events::Feed,
 }
 
 impl Handlers {
@@ -53,6 +60,8 @@ impl Handlers {
             jobs: state.jobs.clone(),
             documents: state.documents.clone(),
             exports: state.exports.clone(),
+            redis: state.redis.clone(),
+            feed: state.feed.clone(),
         }
     }
 
@@ -65,7 +74,9 @@ impl Handlers {
         let jobs = crate::queue::store(&config, &db)?;
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
         let exports = Arc::new(crate::state::exports(&config, &db, &keys, &jobs));
-        Ok(Self { config: Arc::new(config), db, keys, jobs, documents, exports })
+        let redis = crate::redis::RedisHandle::of(&config)?;
+        let feed = crate::events::Feed::new(db.clone(), 0, Duration::from_secs(1), Duration::from_secs(15));
+        Ok(Self { config: Arc::new(config), db, keys, jobs, documents, exports, redis, feed })
     }
 }
 
@@ -100,7 +111,16 @@ pub fn services(state: &Handlers) -> anyhow::Result<Services> {
         mailbox: outbox,
         mailer,
         app_name: "tresor".into(),
-        lockouts: lockouts::tasks(&state.db),
+        lockouts: {
+            let mut tasks = lockouts::tasks(&state.db);
+            let ledger = crate::ledger::commit::LedgerStore::new(
+                state.db.clone(),
+                config.settings.ledger.clone(),
+                state.keys.clone(),
+            );
+            tasks.push(Arc::new(HoldExpiry { store: ledger }));
+            tasks
+        },
         cleanup: vec![
             Arc::new(SentMailRetention { db: state.db.clone(), keep: days(jobs.sent_mail_retention_days) }),
             Arc::new(FinishedJobRetention { store: state.jobs.clone(), keep: days(jobs.finished_retention_days) }),
@@ -125,15 +145,62 @@ pub fn services(state: &Handlers) -> anyhow::Result<Services> {
 pub fn registry(state: &Handlers) -> anyhow::Result<Registry> {
     let exporter = state.exports.clone();
     let max_attempts = state.jobs.settings().queue(queues::BUILD_EXPORT).map_or(1, |q| q.retry.max_attempts);
-    Ok(Registry::standard(services(state)?, state.jobs.clone()).typed(move |job: BuildExport, attempt| {
-        let exporter = exporter.clone();
-        async move { exporter.attempt(job.export_id, attempt, max_attempts).await }
-    }))
+    let runner = Arc::new(crate::scheduled::Runner::new(
+        state.db.clone(),
+        state.keys.clone(),
+        state.jobs.clone(),
+        LedgerSettings { outbox: state.config.settings.events.outbox, ..state.config.settings.ledger.clone() },
+    ));
+    let ticks = runner.clone();
+    let statements = Arc::new(crate::state::statements(&state.config, &state.db, &state.keys, &state.jobs));
+    Ok(Registry::standard(services(state)?, state.jobs.clone())
+        .typed(move |job: BuildExport, attempt| {
+            let exporter = exporter.clone();
+            async move { exporter.attempt(job.export_id, attempt, max_attempts).await }
+        })
+        .typed(move |job: RunScheduledTransfer, _| {
+            let runner = runner.clone();
+            async move { runner.run(job).await.map_err(|e| JobError::retryable(format!("{e:#}"))) }
+        })
+        .with(
+            queues::SCHEDULED_TICK,
+            tresor_jobs::worker::tick_handler(move || {
+                let runner = ticks.clone();
+                async move {
+                    let today = crate::db::time::now().date_naive();
+                    runner.tick(today).await.map(|_| ()).map_err(|e| JobError::retryable(format!("{e:#}")))
+                }
+            }),
+        )
+        .with(
+            queues::BUILD_STATEMENTS,
+            tresor_jobs::worker::tick_handler(move || {
+                let statements = statements.clone();
+                async move {
+                    let now = crate::db::time::now();
+                    let period = crate::statements::model::Period::of(now).previous();
+                    let built = statements.build(period, None, now).await;
+                    built.map(|_| ()).map_err(|e| JobError::retryable(format!("{e:#}")))
+                }
+            }),
+        ))
 }
 
-/// Runs the workers of `plan` until `stop` resolves.
+/// Runs the workers of `plan`, the event relay and the webhook deliverer until `stop` resolves.
 pub async fn run(state: &Handlers, plan: Plan, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     let registry = registry(state)?;
-    tresor_jobs::worker::run(state.jobs.clone(), registry, plan, stop).await?;
+    let outflow = relay::Outflow::of(state)?;
+    let (tell, told) = tokio::sync::watch::channel(false);
+    let stop = async move {
+        stop.await;
+        let _ = tell.send(true);
+    };
+    let outflow_stop = async move {
+        let mut told = told;
+        let _ = told.wait_for(|stop| *stop).await;
+    };
+    let (jobs, ()) =
+        tokio::join!(tresor_jobs::worker::run(state.jobs.clone(), registry, plan, stop), outflow.run(outflow_stop));
+    jobs?;
     Ok(())
 }

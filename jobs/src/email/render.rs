@@ -52,6 +52,17 @@ pub fn contract(template: Template) -> (&'static str, &'static [&'static str], &
         Template::ExportReady => ("Your data export is ready", &["link"], &["full_name", "expires_at"]),
         Template::AccountStatusChanged => ("Your account's status changed", &["account", "status"], &["full_name"]),
         Template::MfaReset => ("Two-step sign-in was reset by our staff", &[], &["full_name"]),
+        Template::CardIssued => ("A new card was issued", &["last4", "account"], &["full_name"]),
+        Template::PasskeyAdded => ("A passkey was added to your account", &["name"], &["full_name", "at", "ip"]),
+        Template::PasskeyRemoved => ("A passkey was removed from your account", &["name"], &["full_name", "at", "ip"]),
+        Template::PasskeySuspended => ("We stopped one of your passkeys", &["name"], &["full_name", "at", "ip"]),
+        Template::LargeAuthorization => {
+            ("A large card payment was authorized", &["amount", "last4", "merchant"], &["full_name"])
+        }
+        Template::ScheduledTransferRefused => {
+            ("A scheduled transfer did not go out", &["amount", "to", "on", "reason"], &["full_name"])
+        }
+        Template::StatementReady => ("Your statement is ready", &["account", "period"], &["full_name"]),
     }
 }
 
@@ -73,7 +84,8 @@ fn build() -> Result<Environment<'static>, minijinja::Error> {
         "verify_email", "registration_attempt", "invite", "password_reset", "password_changed",
         "account_locked", "new_sign_in", "mfa_enabled", "mfa_disabled", "backup_code_used",
         "refresh_token_reuse", "kyc_approved", "kyc_rejected", "transfer_received", "export_ready",
-        "account_status_changed", "mfa_reset",
+        "account_status_changed", "mfa_reset", "card_issued", "passkey_added", "passkey_removed",
+        "passkey_suspended", "large_authorization", "scheduled_transfer_refused", "statement_ready",
     );
     Ok(env)
 }

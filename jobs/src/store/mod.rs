@@ -4,9 +4,11 @@
 //! [`Store::enqueue`] pushes on its own.
 
 mod new_job;
+mod nudges;
 mod overview;
 mod redis_store;
 mod sql;
+mod write_gate;
 
 use std::sync::Arc;
 
@@ -14,8 +16,10 @@ use sqlx::{AnyConnection, AnyPool};
 
 pub use new_job::NewJob;
 pub(crate) use new_job::fresh_ulid;
+pub use nudges::Nudges;
 pub use overview::{DeadJob, Overview, QueueDepth};
 pub use sql::{SqlDialect, migrator, migrator_for};
+pub(crate) use write_gate::{Turn, WriteGate};
 
 use crate::job::Job;
 use crate::metrics;
@@ -42,18 +46,31 @@ pub struct SqlDatabase {
     /// Writes (on SQLite the single writer connection, so enqueues queue in-process).
     pub writer: AnyPool,
     pub reader: AnyPool,
+    /// This process's queue writers' turns at the write lock (used on SQLite).
+    pub(crate) gate: WriteGate,
 }
 
 impl SqlDatabase {
     /// The application's pools on the database at `url`.
     pub fn new(url: &str, writer: AnyPool, reader: AnyPool) -> Self {
-        Self { url: url.to_owned(), dialect: SqlDialect::of_url(url), writer, reader }
+        Self { url: url.to_owned(), dialect: SqlDialect::of_url(url), writer, reader, gate: WriteGate::default() }
+    }
+
+    /// On SQLite, this writer's turn among the queue's writers in this process; on PostgreSQL
+    /// (row locks, many writers at once) none.
+    pub(crate) async fn turn(&self) -> Option<Turn> {
+        match self.dialect {
+            SqlDialect::Sqlite => Some(self.gate.turn().await),
+            SqlDialect::Postgres => None,
+        }
     }
 }
 
 #[derive(Clone)]
 pub struct Store {
     inner: Arc<Inner>,
+    /// Wake-ups of this process's idle workers.
+    nudges: Arc<Nudges>,
 }
 
 enum Inner {
@@ -70,25 +87,41 @@ impl std::fmt::Debug for Store {
     }
 }
 
-/// An enqueue that could not join the transaction (Redis): push it once the transaction has
-/// committed. Dropping it without pushing is safe for work a sweeper covers (mail), which
-/// will enqueue it within a minute or two.
-#[must_use = "push it after the transaction commits"]
+/// What an enqueue inside a transaction leaves for after its commit: on Redis the job itself
+/// (it could not join the transaction), on the database a wake-up of this process's worker of
+/// the job's queue (the job is visible only once committed). Dropping it without
+/// [`Deferred::after_commit`] is safe for work a sweeper covers (mail), which will enqueue it
+/// within a minute or two; on the database the worker then finds the job at its next poll.
+#[must_use = "hand it to after_commit once the transaction commits"]
 #[derive(Debug, Default)]
-pub struct Deferred(Vec<NewJob>);
+pub struct Deferred {
+    jobs: Vec<NewJob>,
+    wake: Vec<&'static str>,
+}
 
 impl Deferred {
+    /// Whether no job is left to push (the enqueue joined the transaction).
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.jobs.is_empty()
     }
 
-    /// Pushes what is left. Errors are logged, not returned: the transaction has committed,
-    /// and the sweeper will find the work.
+    /// This and `other`, to carry out together after one commit.
+    pub fn and(mut self, other: Deferred) -> Deferred {
+        self.jobs.extend(other.jobs);
+        self.wake.extend(other.wake);
+        self
+    }
+
+    /// Pushes what is left and wakes the workers. Errors are logged, not returned: the
+    /// transaction has committed, and the sweeper will find the work.
     pub async fn after_commit(self, store: &Store) {
-        for job in self.0 {
+        for job in self.jobs {
             if let Err(error) = store.push(job.clone()).await {
                 tracing::warn!(queue = job.queue, error = %error, "enqueue after commit failed; the sweeper will retry");
             }
+        }
+        for queue in self.wake {
+            store.nudges.nudge(queue);
         }
     }
 }
@@ -96,7 +129,7 @@ impl Deferred {
 impl Store {
     /// The queue in the application database.
     pub fn sql(db: SqlDatabase, settings: JobSettings) -> Self {
-        Self { inner: Arc::new(Inner::Sql { db, settings }) }
+        Self { inner: Arc::new(Inner::Sql { db, settings }), nudges: Arc::default() }
     }
 
     /// The queue in Redis. The connection is opened lazily, so a Redis that is down at start
@@ -109,7 +142,7 @@ impl Store {
     /// private CA) instead of the system's roots when given.
     pub fn redis_with_root(url: &str, root_cert: Option<Vec<u8>>, settings: JobSettings) -> Result<Self, StoreError> {
         let redis = Box::new(redis_store::RedisQueue::open(url, root_cert, &settings)?);
-        Ok(Self { inner: Arc::new(Inner::Redis { redis, settings }) })
+        Ok(Self { inner: Arc::new(Inner::Redis { redis, settings }), nudges: Arc::default() })
     }
 
     pub fn backend(&self) -> Backend {
@@ -117,6 +150,11 @@ impl Store {
             Inner::Sql { .. } => Backend::Database,
             Inner::Redis { .. } => Backend::Redis,
         }
+    }
+
+    /// The wake-ups of this process's workers.
+    pub fn nudges(&self) -> &Nudges {
+        &self.nudges
     }
 
     pub fn settings(&self) -> &JobSettings {
@@ -154,9 +192,9 @@ impl Store {
             Inner::Sql { db, .. } => {
                 let inserted = sql::insert(conn, db.dialect, std::slice::from_ref(&new)).await?;
                 metrics::enqueued(new.queue, inserted);
-                Ok(Deferred::default())
+                Ok(Deferred { jobs: Vec::new(), wake: vec![new.queue] })
             }
-            Inner::Redis { .. } => Ok(Deferred(vec![new])),
+            Inner::Redis { .. } => Ok(Deferred { jobs: vec![new], wake: Vec::new() }),
         }
     }
 
@@ -179,12 +217,20 @@ impl Store {
         for chunk in jobs.chunks(500) {
             let inserted = match &*self.inner {
                 Inner::Sql { db, .. } => {
+                    let _turn = db.turn().await;
                     let mut conn = db.writer.acquire().await?;
                     sql::insert(&mut conn, db.dialect, chunk).await?
                 }
                 Inner::Redis { redis, .. } => redis.push(chunk).await?,
             };
             total += inserted;
+        }
+        let mut woken: Vec<&str> = Vec::new();
+        for job in jobs {
+            if !woken.contains(&job.queue) {
+                woken.push(job.queue);
+                self.nudges.nudge(job.queue);
+            }
         }
         if let Some(first) = jobs.first()
             && jobs.iter().all(|j| j.queue == first.queue)

@@ -150,6 +150,7 @@ pub(super) async fn overview(db: &SqlDatabase, queues: &[&'static str], limit: u
 
 /// Deletes done jobs that finished before `before` (Unix seconds).
 pub(super) async fn prune_finished(db: &SqlDatabase, before: i64) -> Result<u64, sqlx::Error> {
+    let _turn = db.turn().await;
     let sql = match db.dialect {
         SqlDialect::Sqlite => "DELETE FROM Jobs WHERE status = 'Done' AND done_at < $1",
         SqlDialect::Postgres => "DELETE FROM apalis.jobs WHERE status = 'Done' AND done_at < to_timestamp($1)",
@@ -163,6 +164,7 @@ const DEAD: &str = "(status = 'Killed' OR (status = 'Failed' AND attempts >= max
 /// Puts dead jobs back with their attempts reset, due now: the one with `id`, or every dead job
 /// when `id` is `None`. Returns how many.
 pub(super) async fn retry_dead(db: &SqlDatabase, id: Option<&str>) -> Result<u64, sqlx::Error> {
+    let _turn = db.turn().await;
     let head = match db.dialect {
         SqlDialect::Sqlite => {
             "UPDATE Jobs SET status = 'Pending', attempts = 0, run_at = strftime('%s', 'now'), lock_by = NULL, \

@@ -9,7 +9,11 @@
 mod pools;
 mod registry;
 mod run;
+mod sqlite_turns;
 mod wake;
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use apalis_core::backend::ext::BackendExt;
 use apalis_core::error::BoxDynError;
@@ -17,9 +21,10 @@ use apalis_core::monitor::Monitor;
 use apalis_core::task::attempt::Attempt;
 use apalis_core::worker::builder::WorkerBuilder;
 use serde_json::Value;
+use tokio::sync::Notify;
 use tower::limit::ConcurrencyLimitLayer;
 
-pub use registry::{HandlerFn, Registry};
+pub use registry::{HandlerFn, Registry, tick_handler};
 pub use run::run;
 
 use crate::failure::FailureLayer;
@@ -100,11 +105,12 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
         })
         .on_event(|worker, event| tracing::trace!(worker = worker.name(), event = ?event, "worker event"));
     let pools = pools::Pools::open(store, &settings).await?;
-    // PostgreSQL says when a job is inserted: workers look at once instead of at the next tick.
-    let nudges = match &pools {
-        pools::Pools::Postgres(pool) => wake::listen(pool.clone(), queues),
-        _ => Default::default(),
-    };
+    // An enqueue in this process wakes its queue's worker at once; on PostgreSQL any process's
+    // insert does too (the database notifies), instead of the next tick.
+    let nudges: HashMap<&'static str, Arc<Notify>> = queues.iter().map(|q| (*q, store.nudges().of(q))).collect();
+    if let pools::Pools::Postgres(pool) = &pools {
+        wake::listen(pool.clone(), nudges.clone());
+    }
     for queue in queues.iter().copied() {
         let handler = registry.get(queue).ok_or_else(|| WorkerError::UnknownQueue(queue.to_owned(), String::new()))?;
         let qs: QueueSettings =
@@ -118,16 +124,16 @@ pub async fn monitor(store: &Store, registry: &Registry, queues: &[&'static str]
             };
         }
         monitor = match &pools {
-            pools::Pools::Sqlite(pool) => {
-                let (pool, config) = (pool.clone(), tuned!(apalis_sqlite::Config::default().queue(queue)));
+            pools::Pools::Sqlite(pool, gate) => {
+                let (pool, gate, config) =
+                    (pool.clone(), gate.clone(), tuned!(apalis_sqlite::Config::default().queue(queue)));
                 register!(
                     monitor,
                     queue,
                     qs,
                     handler,
                     instance,
-                    apalis_sqlite::SqliteStorage::<Value>::new(&pool)
-                        .with_config(config.clone())
+                    sqlite_turns::SqliteTurns::<Value>::new(pool.clone(), config.clone(), gate.clone())
                         .poll_with_strategy(wake::Wake::new(poll, nudge.clone()))
                 )
             }

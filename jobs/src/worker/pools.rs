@@ -9,10 +9,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 use crate::settings::JobSettings;
-use crate::store::{SqlDialect, Store, StoreError};
+use crate::store::{SqlDialect, Store, StoreError, WriteGate};
 
 pub(super) enum Pools {
-    Sqlite(SqlitePool),
+    /// The workers' connections and their turns with the process's other queue writers.
+    Sqlite(SqlitePool, WriteGate),
     Postgres(PgPool),
     Redis(apalis_redis::ConnectionManager, Box<dyn Fn(&str) -> apalis_redis::Config + Send + Sync>),
 }
@@ -30,8 +31,10 @@ pub(crate) async fn refresh_statistics(pool: &SqlitePool) {
 impl Pools {
     pub(super) async fn open(store: &Store, settings: &JobSettings) -> Result<Self, StoreError> {
         if let Some(db) = store.sql_database() {
-            // One connection per queue polls, locks and acknowledges; SQLite serializes
-            // writers anyway, so two suffice there.
+            // PostgreSQL: one connection per queue polls, locks and acknowledges. SQLite takes
+            // one writer at a time anyway, so two connections suffice there. One is not enough:
+            // with one, a worker under load kept its connection checked out — and the write lock
+            // held — for the pool's whole acquire timeout, while another process's write waited.
             let queues = u32::try_from(settings.queues.len()).unwrap_or(4).max(1);
             return Ok(match db.dialect {
                 SqlDialect::Sqlite => {
@@ -41,7 +44,7 @@ impl Pools {
                         .synchronous(SqliteSynchronous::Full);
                     let pool = SqlitePoolOptions::new().max_connections(2).connect_lazy_with(options);
                     refresh_statistics(&pool).await;
-                    Self::Sqlite(pool)
+                    Self::Sqlite(pool, db.gate.clone())
                 }
                 SqlDialect::Postgres => {
                     Self::Postgres(PgPoolOptions::new().max_connections(queues + 1).connect_lazy(&db.url)?)

@@ -107,7 +107,7 @@ impl Registry {
 }
 
 /// A cron job's handler: checks the payload is a tick, then runs.
-fn tick_handler<F, Fut>(run: F) -> HandlerFn
+pub fn tick_handler<F, Fut>(run: F) -> HandlerFn
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), JobError>> + Send + 'static,

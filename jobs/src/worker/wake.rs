@@ -1,5 +1,5 @@
-//! When an idle worker looks for jobs again: every poll interval, and at once when the database
-//! says a job was inserted (PostgreSQL `LISTEN/NOTIFY`).
+//! When an idle worker looks for jobs again: every poll interval, and at once when a job was
+//! enqueued by this process (its commit done) or, on PostgreSQL, by any (`LISTEN/NOTIFY`).
 //!
 //! apalis's own interval strategy re-creates its timer when it fires but does not poll the new
 //! one, so no waker is registered for the next tick: a worker that found nothing slept until
@@ -70,20 +70,18 @@ struct Inserted {
 }
 
 /// One `LISTEN` connection per process for every queue: each insert nudges its queue's
-/// workers. Returns the nudges by queue; the listener stops once no worker holds them any more,
-/// and reconnects (after a pause) when its connection fails — the interval ticks cover the gap.
-pub fn listen(pool: PgPool, queues: &[&'static str]) -> HashMap<&'static str, Arc<Notify>> {
-    let nudges: HashMap<&'static str, Arc<Notify>> = queues.iter().map(|q| (*q, Arc::new(Notify::new()))).collect();
-    let relayed = nudges.clone();
+/// workers (`nudges`, the same wake-ups as in-process enqueues use). The listener stops once no
+/// worker holds them any more, and reconnects (after a pause) when its connection fails — the
+/// interval ticks cover the gap.
+pub fn listen(pool: PgPool, nudges: HashMap<&'static str, Arc<Notify>>) {
     tokio::spawn(async move {
-        while relayed.values().any(|n| Arc::strong_count(n) > 1) {
-            if let Err(error) = relay(&pool, &relayed).await {
+        while nudges.values().any(|n| Arc::strong_count(n) > 1) {
+            if let Err(error) = relay(&pool, &nudges).await {
                 tracing::debug!(error = %error, "job insert listener failed; reconnecting");
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
     });
-    nudges
 }
 
 async fn relay(pool: &PgPool, nudges: &HashMap<&'static str, Arc<Notify>>) -> Result<(), sqlx::Error> {

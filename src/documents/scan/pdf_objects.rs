@@ -40,17 +40,27 @@ const MAX_DEPTH: usize = 64;
 
 /// Parses `bytes` (on a thread of its own, waiting at most `timeout`) and checks every object.
 pub fn check(bytes: Vec<u8>, inflate_limit: u64, timeout: Duration) -> Result<(), PdfProblem> {
-    let (send, receive) = mpsc::sync_channel(1);
     let limit = usize::try_from(inflate_limit).unwrap_or(usize::MAX);
+    on_parser_thread(timeout, move || parse_and_check(&bytes, limit))?
+}
+
+/// Runs `work` (a `lopdf` parse) on a thread of its own and waits for it at most `timeout`. An
+/// overrun is refused as uninspectable; the thread then finishes on its own, its memory bounded
+/// by the limits `work` was given.
+pub fn on_parser_thread<T: Send + 'static>(
+    timeout: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PdfProblem> {
+    let (send, receive) = mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("pdf-parse".to_owned())
         .spawn(move || {
             // The receiver may have given up (timeout): nothing to do then.
-            let _ = send.send(parse_and_check(&bytes, limit));
+            let _ = send.send(work());
         })
         .map_err(|e| PdfProblem::Uninspectable(format!("could not start the PDF parser: {e}")))?;
     match receive.recv_timeout(timeout) {
-        Ok(answer) => answer,
+        Ok(answer) => Ok(answer),
         Err(mpsc::RecvTimeoutError::Timeout) => {
             Err(PdfProblem::Uninspectable(format!("parsing took longer than {} ms", timeout.as_millis())))
         }
@@ -58,9 +68,13 @@ pub fn check(bytes: Vec<u8>, inflate_limit: u64, timeout: Duration) -> Result<()
     }
 }
 
+/// `lopdf`'s load options under `inflate_limit`: lenient about syntax, strict about size.
+pub fn load_options(inflate_limit: usize) -> LoadOptions {
+    LoadOptions { strict: false, max_decompressed_size: Some(inflate_limit), ..LoadOptions::default() }
+}
+
 fn parse_and_check(bytes: &[u8], inflate_limit: usize) -> Result<(), PdfProblem> {
-    let options = LoadOptions { strict: false, max_decompressed_size: Some(inflate_limit), ..LoadOptions::default() };
-    let document = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+    let document = Document::load_mem_with_options(bytes, load_options(inflate_limit)).map_err(|e| match e {
         lopdf::Error::Decryption(_) | lopdf::Error::InvalidPassword => PdfProblem::Encrypted,
         other => PdfProblem::Invalid(format!("lopdf: {other}")),
     })?;

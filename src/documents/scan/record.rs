@@ -15,6 +15,7 @@ use crate::documents::cipher::{DataKey, Variant, key_place, stream_place};
 use crate::documents::model::ScanStatus;
 use crate::documents::store::scans::{self, ScanRow, StoredVersion};
 use crate::documents::write::store_sealed;
+use crate::events::{self, EventType, NewEvent};
 
 pub fn rejected(rejection: &Rejection) -> ScanRow {
     ScanRow {
@@ -86,6 +87,16 @@ pub async fn record(
         new: Some(json!({ "status": row.status, "rejection_reason": row.rejection_reason, "finding": row.finding })),
     };
     audit::record(&mut tx, &Actor::system(), event).await.context("auditing the verdict")?;
+    let data = json!({
+        "document_id": stored.document_id,
+        "version_id": version_id,
+        "version": stored.version,
+        "status": row.status,
+        "rejection_reason": row.rejection_reason,
+    });
+    let scanned =
+        NewEvent::new(EventType::DocumentScanned, ("document", stored.document_id), Some(stored.owner_id), data);
+    events::record(&mut tx, scanned).await.context("publishing the verdict")?;
     tx.commit().await.context("committing the verdict")?;
     let verdict = if row.status == "clean" { "clean" } else { "rejected" };
     metrics::counter!(crate::business_metrics::SCAN_VERDICTS, "verdict" => verdict).increment(1);

@@ -10,5 +10,6 @@ pub mod identity;
 pub mod kyc;
 pub mod records;
 pub mod users;
+pub mod webhooks;
 
 pub use super::paging::{PageQuery, cursor, limit};

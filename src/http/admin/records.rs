@@ -190,3 +190,34 @@ pub async fn jobs(state: web::Data<AppState>, staff: Requires<perm::JobsRead>) -
     let overview = state.staff.jobs(&staff.actor).await?;
     Ok(HttpResponse::Ok().json(overview))
 }
+
+/// A job id as the queues write them (UUIDs, ULIDs): 1 to 64 letters, digits, `-` or `_`.
+pub fn job_id(raw: &str) -> Result<&str, Error> {
+    let raw = raw.trim();
+    let ok =
+        !raw.is_empty() && raw.len() <= 64 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok { Ok(raw) } else { Err(Problem::bad_request("the job id must be 1 to 64 letters, digits, - or _").into()) }
+}
+
+/// Puts a dead job back on its queue with its attempts reset (as `tresor jobs retry ID`).
+#[utoipa::path(operation_id = "admin_job_retry", tag = "staff",
+    params(("id" = String, Path, description = "the dead job, as `GET /v1/admin/jobs` lists it")),
+    responses((status = 204, description = "back on its queue"),
+        (status = 400, body = Problem, description = "not a job id", content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, description = "`forbidden`, `mfa-required`", content_type = "application/problem+json"),
+        (status = 404, body = Problem, description = "no dead job with that id", content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+#[post("/v1/admin/jobs/{id}/retry")]
+pub async fn retry_job(
+    state: web::Data<AppState>,
+    staff: Requires<perm::JobsRetry>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, Error> {
+    let id = job_id(&id)?;
+    if state.staff.retry_dead_job(&staff.actor, id).await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(Problem::not_found("dead job").into())
+    }
+}

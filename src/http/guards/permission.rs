@@ -56,6 +56,7 @@ pub mod perm {
         AuditRead,
         AuditExport,
         JobsRead,
+        JobsRetry,
         AccountsRead,
         AccountsManage,
         TransactionsReverse,
@@ -63,6 +64,7 @@ pub mod perm {
         PiiRead,
         ApprovalsDecide,
         MfaReset,
+        WebhooksManage,
     );
 }
 
@@ -138,12 +140,14 @@ pub fn admit(verdict: Verdict, permission: Permission) -> Result<Arc<Access>, Er
     match verdict {
         Verdict::Allowed(access) => Ok(access),
         Verdict::NotGranted => Err(forbidden(permission)),
-        Verdict::MfaNotEnabled => {
-            Err(mfa_required("staff endpoints need MFA: enable TOTP (POST /v1/mfa/totp/setup, then /enable)"))
-        }
-        Verdict::SessionWithoutMfa => {
-            Err(mfa_required("this session did not pass MFA: sign in again with your authenticator code"))
-        }
+        Verdict::MfaNotEnabled => Err(mfa_required(
+            "staff endpoints need MFA: enable TOTP (POST /v1/mfa/totp/setup, then /enable) or add a passkey \
+                 (POST /v1/mfa/passkeys/register/start, then /finish)",
+        )),
+        Verdict::SessionWithoutMfa => Err(mfa_required(
+            "this session did not pass MFA: sign in again with your authenticator code or a passkey, or step up \
+                 (POST /v1/mfa/step-up, /v1/mfa/step-up/passkey/start)",
+        )),
     }
 }
 

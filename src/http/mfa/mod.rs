@@ -1,8 +1,9 @@
 //! `/v1/mfa/*` (TOTP setup, enable, disable, backup codes, step-up) and `POST /v1/auth/mfa`,
-//! the second step of sign-in: the request and answer shapes here, the handlers in
-//! `enrolment` and `sign_in`.
+//! the second step of sign-in (with a passkey: `passkey_step`): the request and answer shapes
+//! here, the handlers in `enrolment` and `sign_in`.
 
 mod enrolment;
+pub mod passkey_step;
 mod sign_in;
 
 pub use enrolment::{disable, enable, regenerate_backup_codes, setup};
@@ -70,6 +71,9 @@ pub struct MfaLoginRequest {
     pub(super) mfa_token: String,
     pub(super) code: Option<String>,
     pub(super) backup_code: Option<String>,
+    /// `cookie`: the refresh token travels as the `__Host-tresor_refresh` cookie (same as
+    /// `?session=cookie`).
+    pub(super) session: Option<crate::http::browser_session::SessionMode>,
 }
 
 fn field_error(field: &str, message: &str) -> Error {
@@ -78,11 +82,11 @@ fn field_error(field: &str, message: &str) -> Error {
     Problem::invalid_fields(errors).into()
 }
 
-pub(super) fn totp_code(raw: &str) -> Result<String, Error> {
+pub(crate) fn totp_code(raw: &str) -> Result<String, Error> {
     totp::normalize(raw).ok_or_else(|| field_error("code", "must be the 6 digits the authenticator shows"))
 }
 
-pub(super) fn proof(code: Option<String>, backup_code: Option<String>) -> Result<Proof, Error> {
+pub(crate) fn proof(code: Option<String>, backup_code: Option<String>) -> Result<Proof, Error> {
     match (code, backup_code) {
         (Some(code), None) => Ok(Proof::Totp(totp_code(&code)?)),
         (None, Some(code)) => backup::normalize(&code)

@@ -1,12 +1,12 @@
 //! Proving a second factor: the step-up of a session and the second step of sign-in.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{MfaLoginRequest, ProofRequest, limit, proof};
 use crate::error::{Error, Problem};
 use crate::http::authn::AuthUser;
+use crate::http::browser_session::{BrowserSessions, PairAnswer, SessionMode, SessionQuery};
 use crate::http::peer::Peer;
-use crate::identity::TokenPair;
 use crate::ratelimit::Limit;
 use crate::state::AppState;
 
@@ -41,13 +41,16 @@ pub async fn step_up(
 }
 
 /// The second step of sign-in: the `mfa_token` and a TOTP or backup code → the token pair
-/// (`mfa: true`). Five wrong codes end that sign-in (`mfa-locked`).
+/// (`mfa: true`), in cookie mode as for `POST /v1/auth/login`. Five wrong codes end that
+/// sign-in (`mfa-locked`).
 #[utoipa::path(
     operation_id = "auth_mfa",
     tag = "identity",
+    params(SessionQuery),
     request_body = MfaLoginRequest,
     responses(
-        (status = 200, body = TokenPair),
+        (status = 200, body = PairAnswer),
+        (status = 403, body = Problem, description = "`csrf-failed` (cookie mode from an origin not allowed)", content_type = "application/problem+json"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, description = "`invalid-token`, `invalid-mfa-code`, `mfa-locked`", content_type = "application/problem+json"),
         (status = 429, body = Problem, description = "`rate-limited` (per mfa_token)", content_type = "application/problem+json"),
@@ -56,14 +59,21 @@ pub async fn step_up(
 #[post("/v1/auth/mfa")]
 pub async fn login(
     state: web::Data<AppState>,
+    browser: web::Data<BrowserSessions>,
+    req: HttpRequest,
+    query: web::Query<SessionQuery>,
     peer: Peer,
     body: web::Json<MfaLoginRequest>,
 ) -> Result<HttpResponse, Error> {
     let body = body.into_inner();
+    let mode = browser.sign_in_mode(&req, query.session, body.session)?;
     let proof = proof(body.code, body.backup_code)?;
     let token = body.mfa_token.trim();
     let ip = peer.ip_text();
     state.rate_limits.enforce(Limit::Mfa, &crate::identity::tokens::opaque::hash(token), Some(&ip)).await?;
     let pair = state.mfa.login(token, proof, &peer.device(None)).await?;
-    Ok(HttpResponse::Ok().json(pair))
+    Ok(match mode {
+        SessionMode::Cookie => browser.respond(pair),
+        SessionMode::Body => HttpResponse::Ok().json(PairAnswer::Body(pair)),
+    })
 }

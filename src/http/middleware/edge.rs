@@ -105,7 +105,12 @@ fn secure(headers: &mut HeaderMap, id: &RequestId, docs: bool) {
         (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"),
     ];
     for (name, value) in fixed {
-        headers.insert(name, HeaderValue::from_static(value));
+        // A page (the hosted pages) sets its own CSP and referrer policy; everything else gets
+        // the API's.
+        let own = name == header::CONTENT_SECURITY_POLICY || name == header::REFERRER_POLICY;
+        if !(own && headers.contains_key(&name)) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
     }
     if !docs {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -115,6 +120,15 @@ fn secure(headers: &mut HeaderMap, id: &RequestId, docs: bool) {
     }
 }
 
+/// A hosted page: HTML that carries the pages' own CSP (actix's own error texts never do).
+fn is_page(headers: &HeaderMap) -> bool {
+    let html =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    let own_policy =
+        |v: &HeaderValue| v == crate::http::pages::PAGES_CSP || v == crate::http::pages::passkeys::PASSKEYS_CSP;
+    html && headers.get(header::CONTENT_SECURITY_POLICY).is_some_and(own_policy)
+}
+
 fn is_problem(headers: &HeaderMap) -> bool {
     headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with(PROBLEM_JSON))
 }
@@ -122,6 +136,10 @@ fn is_problem(headers: &HeaderMap) -> bool {
 async fn render_as_problem(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_problem(response.headers()) {
+        return response;
+    }
+    // A hosted page's own error state (an expired link, a refused form) is shown as the page.
+    if status.is_client_error() && is_page(response.headers()) {
         return response;
     }
     let (request, original) = response.into_parts();

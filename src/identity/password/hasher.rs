@@ -13,6 +13,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier 
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::oneshot;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::config::PasswordSettings;
 
@@ -27,12 +28,27 @@ pub enum HashError {
     Failed(String),
 }
 
+/// What a stored hash was made from: the NFKC-normalised password (every hash made now), or
+/// the raw one (hashes from before normalisation; see the `password_nfkc` migration).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashedAs {
+    Nfkc,
+    Raw,
+}
+
+/// The form of a password that is hashed and checked (NIST SP 800-63B: normalise Unicode
+/// with NFKC), so "ﬁ" and "fi", or a full-width and an ASCII digit, are the same password.
+fn normalised(password: &SecretString) -> SecretString {
+    SecretString::from(password.expose_secret().nfkc().collect::<String>())
+}
+
 /// What verifying a password found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verified {
     Wrong,
     Correct,
-    /// Correct, but hashed with other parameters than the configured ones: store a new hash.
+    /// Correct, but hashed with other parameters than the configured ones, or from the raw
+    /// (not normalised) password: store a new hash.
     CorrectNeedsRehash,
 }
 
@@ -86,16 +102,26 @@ impl PasswordHasher {
         result.await.map_err(|_| HashError::Failed("a hashing thread stopped".into()))
     }
 
-    /// A new PHC string for `password`.
+    /// A new PHC string for `password`, NFKC-normalised.
     pub async fn hash(&self, password: SecretString) -> Result<String, HashError> {
         let params = self.params.clone();
-        self.run(move || hash_with(&params, &password)).await?.map_err(HashError::Failed)
+        self.run(move || hash_with(&params, &normalised(&password))).await?.map_err(HashError::Failed)
     }
 
-    /// Checks `password` against `stored` (a PHC string), or against the dummy hash when there
-    /// is none, which always answers `Wrong` after the same work.
-    pub async fn verify(&self, password: SecretString, stored: Option<String>) -> Result<Verified, HashError> {
+    /// Checks `password` against `stored` (a PHC string made as `hashed_as` says), or against
+    /// the dummy hash when there is none, which always answers `Wrong` after the same work. A
+    /// legacy hash of the raw password that matches answers `CorrectNeedsRehash`.
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        stored: Option<String>,
+        hashed_as: HashedAs,
+    ) -> Result<Verified, HashError> {
         let params = self.params.clone();
+        let password = match hashed_as {
+            HashedAs::Nfkc => normalised(&password),
+            HashedAs::Raw => password,
+        };
         let (phc, real) = match stored {
             Some(stored) => (stored, true),
             None => (self.dummy.as_ref().clone(), false),
@@ -103,7 +129,7 @@ impl PasswordHasher {
         self.run(move || {
             let Ok(parsed) = PasswordHash::new(&phc) else { return Verified::Wrong };
             let ok = argon2_for(&params).verify_password(password.expose_secret().as_bytes(), &parsed).is_ok();
-            match (ok && real, current(&parsed, &params)) {
+            match (ok && real, current(&parsed, &params) && hashed_as == HashedAs::Nfkc) {
                 (false, _) => Verified::Wrong,
                 (true, true) => Verified::Correct,
                 (true, false) => Verified::CorrectNeedsRehash,

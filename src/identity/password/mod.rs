@@ -3,5 +3,5 @@
 mod hasher;
 mod policy;
 
-pub use hasher::{HashError, PasswordHasher, Verified};
+pub use hasher::{HashError, HashedAs, PasswordHasher, Verified};
 pub use policy::{PasswordPolicy, common_list_len};

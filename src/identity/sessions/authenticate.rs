@@ -7,6 +7,11 @@ use crate::identity::problems::{revocation_failed, unauthorized_token};
 use crate::identity::tokens::{Claims, TokenError, VerifiedTokens};
 
 impl Sessions {
+    /// Whether `session` is still live (a long-lived stream asks again as it goes).
+    pub async fn is_live(&self, session: uuid::Uuid) -> Result<bool, Error> {
+        self.revocations.is_live(&self.db, self.redis.as_ref(), session).await.map_err(revocation_failed)
+    }
+
     /// The claims of a valid access token whose session has not ended.
     pub async fn authenticate(&self, token: &str) -> Result<Claims, Error> {
         let now = chrono::Utc::now().timestamp();

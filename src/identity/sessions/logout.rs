@@ -22,6 +22,8 @@ pub struct SessionInfo {
     pub user_agent: Option<String>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: DateTime<Utc>,
+    /// How it was opened: `password`, `oidc:<provider>` or `passkey`.
+    pub via: String,
 }
 
 impl Sessions {
@@ -37,6 +39,7 @@ impl Sessions {
                 user_agent: row.user_agent,
                 created_at: decode::time(&row.created_at)?,
                 last_used_at: decode::time(&row.last_used_at)?,
+                via: row.via.unwrap_or_else(|| "password".to_owned()),
             });
         }
         Ok(sessions)

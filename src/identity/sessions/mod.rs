@@ -7,6 +7,7 @@ mod authenticate;
 mod logout;
 mod password_check;
 mod refresh;
+mod resume;
 mod sign_in;
 mod start;
 
@@ -25,8 +26,9 @@ use crate::db::Db;
 use crate::redis::RedisHandle;
 
 pub use logout::SessionInfo;
+pub use resume::Resumed;
 pub use sign_in::{LoginOutcome, MfaChallenge};
-pub use start::TokenPair;
+pub use start::{SessionStart, TokenPair};
 
 /// The least time between two key-ring reloads triggered by unknown `kid`s.
 pub const UNKNOWN_KID_RELOAD_SECS: i64 = 5;

@@ -6,6 +6,7 @@
 
 use secrecy::SecretString;
 use serde_json::json;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::Template;
 use uuid::Uuid;
 
@@ -31,7 +32,8 @@ impl Sessions {
         let Attempt::Reserved(n) = self.reserve_attempt(user, user_id).await? else {
             return Err(wrong_current_password());
         };
-        let verified = self.hasher.verify(password, user.password_hash.clone()).await.map_err(hashing_failed)?;
+        let verified =
+            self.hasher.verify(password, user.password_hash.clone(), user.hashed_as()).await.map_err(hashing_failed)?;
         if verified == Verified::Wrong {
             let email = user.email.as_deref().map(Email::parse).and_then(Result::ok);
             if let Some(email) = email {
@@ -94,6 +96,7 @@ impl Sessions {
     ) -> Result<(), Error> {
         let user_id = user.uuid()?;
         let mut tx = self.db.begin().await?;
+        let mut mail = Deferred::default();
         let mut event = self.login_failed(Some(user_id), email, device, "wrong_password");
         event.detail["attempt"] = json!(attempt);
         security_events::record(&mut tx, event).await?;
@@ -118,10 +121,11 @@ impl Sessions {
             };
             audit::record(&mut tx, &device.actor(None), audit_event).await?;
             let data = json!({"full_name": user.full_name, "until": when(until), "ip": device.ip});
-            self.emails.send(&mut tx, email.as_str(), Template::AccountLocked, data).await?;
+            mail = self.emails.send(&mut tx, email.as_str(), Template::AccountLocked, data).await?;
             metrics::counter!("account_lockouts_total").increment(1);
         }
         tx.commit().await?;
+        self.emails.after_commit(mail).await;
         Ok(())
     }
 }

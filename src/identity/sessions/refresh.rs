@@ -2,9 +2,9 @@
 
 use std::future::Future;
 
-use chrono::Duration;
 use secrecy::ExposeSecret;
 use serde_json::json;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::Template;
 
 use super::{Sessions, TokenPair};
@@ -47,8 +47,8 @@ impl Sessions {
             return Err(refresh_refused());
         }
         let user_id = decode::uuid(&row.user_id)?;
-        let idle = Duration::minutes(i64::try_from(self.settings.session_idle_minutes).unwrap_or(30));
-        let idle_expires_at = (now + idle).min(expires_at);
+        let remember = row.remember != 0;
+        let idle_expires_at = self.idle_end(now, expires_at, remember);
         let (next, next_hash) = opaque::new_token();
         let mut tx = self.db.begin().await?;
         if !store::refresh_tokens::spend(&mut tx, &row.token_id).await? {
@@ -67,11 +67,13 @@ impl Sessions {
             token_type: "Bearer",
             expires_in,
             session_id,
+            remembered: remember,
+            session_expires_at: expires_at,
         })
     }
 
     /// A spent refresh token came back: someone holds a copy. End the session everywhere.
-    async fn reuse_detected(&self, row: &RefreshRow, device: &Device) -> Result<(), Error> {
+    pub(super) async fn reuse_detected(&self, row: &RefreshRow, device: &Device) -> Result<(), Error> {
         let session_id = decode::uuid(&row.session_id)?;
         let user_id = decode::uuid(&row.user_id)?;
         let mut tx = self.db.begin().await?;
@@ -84,6 +86,7 @@ impl Sessions {
             detail: json!({"session_id": session_id, "user_agent": device.user_agent, "session_was_live": revoked}),
         };
         security_events::record(&mut tx, event).await?;
+        let mut mail = Deferred::default();
         if revoked {
             let audit_event = Event {
                 action: "session.revoked",
@@ -97,10 +100,11 @@ impl Sessions {
                 && let Some(email) = user.email
             {
                 let data = json!({"full_name": user.full_name, "ip": device.ip, "at": when(time::now())});
-                self.emails.send(&mut tx, &email, Template::RefreshTokenReuse, data).await?;
+                mail = self.emails.send(&mut tx, &email, Template::RefreshTokenReuse, data).await?;
             }
         }
         tx.commit().await?;
+        self.emails.after_commit(mail).await;
         self.revocations.revoked(self.redis.as_ref(), &[session_id]).await.map_err(revocation_failed)?;
         Ok(())
     }

@@ -9,12 +9,12 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{Sessions, TokenPair};
+use super::{SessionStart, Sessions, TokenPair};
 use crate::db::{decode, time};
 use crate::error::Error;
 use crate::identity::Device;
 use crate::identity::fields::Email;
-use crate::identity::password::Verified;
+use crate::identity::password::{HashedAs, Verified};
 use crate::identity::problems::{email_unverified, hashing_failed, invalid_credentials};
 use crate::identity::store;
 use crate::identity::store::lockout::Attempt;
@@ -25,7 +25,8 @@ use crate::identity::tokens::opaque;
 #[serde(untagged)]
 pub enum LoginOutcome {
     Tokens(TokenPair),
-    /// MFA is on: exchange `mfa_token` and a code at `POST /v1/auth/mfa`.
+    /// MFA is on: exchange `mfa_token` and a code at `POST /v1/auth/mfa` (or a passkey at
+    /// `POST /v1/auth/mfa/passkey/finish`).
     MfaRequired(MfaChallenge),
 }
 
@@ -34,16 +35,21 @@ pub struct MfaChallenge {
     pub mfa_required: bool,
     pub mfa_token: String,
     pub expires_in: u64,
+    /// The second factors the user has: `totp` (a code or a backup code at `POST /v1/auth/mfa`)
+    /// and `passkey` (`POST /v1/auth/mfa/passkey/start`, then `/finish`).
+    pub factors: Vec<&'static str>,
 }
 
 impl Sessions {
-    /// Signs in with a password: a session, or the MFA challenge when MFA is on.
+    /// Signs in with a password: a session, or the MFA challenge when MFA is on. `remember`
+    /// (`remember_me`) makes the session long-lived, through the MFA step too.
     #[tracing::instrument(skip_all)]
     pub async fn login(
         self: &Arc<Self>,
         email: &Email,
         password: SecretString,
         device: &Device,
+        remember: bool,
     ) -> Result<LoginOutcome, Error> {
         // Every failure costs one read, one commit and one hash, whichever it is, so neither the
         // answer nor its timing tells an unknown email from a wrong password or a locked account.
@@ -52,14 +58,14 @@ impl Sessions {
             Some(user) if !user.is_deleted() && user.password_hash.is_some() => user,
             _ => {
                 self.record_failure(None, email, device, "unknown_email").await?;
-                self.hasher.verify(password, None).await.map_err(hashing_failed)?;
+                self.hasher.verify(password, None, HashedAs::Nfkc).await.map_err(hashing_failed)?;
                 return Err(invalid_credentials());
             }
         };
         let user_id = user.uuid()?;
         if user.staff_locked_at.is_some() {
             self.record_failure(Some(user_id), email, device, "locked_by_staff").await?;
-            self.hasher.verify(password, None).await.map_err(hashing_failed)?;
+            self.hasher.verify(password, None, HashedAs::Nfkc).await.map_err(hashing_failed)?;
             return Err(invalid_credentials());
         }
         if let Some(until) = decode::opt_time(user.locked_until.clone())?
@@ -69,11 +75,14 @@ impl Sessions {
         }
         let Attempt::Reserved(n) = self.reserve_attempt(&user, user_id).await? else {
             self.record_failure(Some(user_id), email, device, "locked").await?;
-            self.hasher.verify(password, None).await.map_err(hashing_failed)?;
+            self.hasher.verify(password, None, HashedAs::Nfkc).await.map_err(hashing_failed)?;
             return Err(invalid_credentials());
         };
-        let verified =
-            self.hasher.verify(password.clone(), user.password_hash.clone()).await.map_err(hashing_failed)?;
+        let verified = self
+            .hasher
+            .verify(password.clone(), user.password_hash.clone(), user.hashed_as())
+            .await
+            .map_err(hashing_failed)?;
         if verified == Verified::Wrong {
             // Recorded after answering: the lock (if this was the last try) is already in place.
             let (sessions, user, email, device) = (Arc::clone(self), user.clone(), email.clone(), device.clone());
@@ -95,19 +104,31 @@ impl Sessions {
         if user.email_verified_at.is_none() {
             return Err(email_unverified());
         }
-        if user.mfa_enabled != 0 {
-            return self.mfa_challenge(user_id, device).await.map(LoginOutcome::MfaRequired);
+        let factors = store::users::second_factors(self.db.reader(), user_id).await?;
+        if !factors.is_empty() {
+            let challenge = self.mfa_challenge(user_id, device, remember, None).await?;
+            return Ok(LoginOutcome::MfaRequired(challenge));
         }
-        self.start_session(user_id, email.as_str(), device, false).await.map(LoginOutcome::Tokens)
+        let start = SessionStart { mfa: false, remember };
+        self.start_session_with(user_id, email.as_str(), device, start).await.map(LoginOutcome::Tokens)
     }
 
-    /// Opens the challenge the second sign-in step (`POST /v1/auth/mfa`) consumes.
-    async fn mfa_challenge(&self, user_id: Uuid, device: &Device) -> Result<MfaChallenge, Error> {
+    /// Opens the challenge the second sign-in step (`POST /v1/auth/mfa`) consumes; `via` is how
+    /// the first step was made when not with the password (`oidc:<provider>`).
+    pub async fn mfa_challenge(
+        &self,
+        user_id: Uuid,
+        device: &Device,
+        remember: bool,
+        via: Option<&str>,
+    ) -> Result<MfaChallenge, Error> {
         let minutes = self.settings.mfa_token_minutes;
         let (token, hash) = opaque::new_token();
         let expires = time::now() + Duration::minutes(i64::try_from(minutes).unwrap_or(5));
         let mut conn = self.db.writer().acquire().await?;
-        store::one_time::insert_mfa_challenge(&mut conn, user_id, &hash, device, expires).await?;
-        Ok(MfaChallenge { mfa_required: true, mfa_token: token.expose_secret().to_owned(), expires_in: minutes * 60 })
+        store::one_time::insert_mfa_challenge(&mut conn, user_id, &hash, device, expires, remember, via).await?;
+        let factors = store::users::second_factors(&mut *conn, user_id).await?;
+        let mfa_token = token.expose_secret().to_owned();
+        Ok(MfaChallenge { mfa_required: true, mfa_token, expires_in: minutes * 60, factors })
     }
 }

@@ -1,11 +1,13 @@
 //! Opening a session: the session row, its first refresh token, the access token, the audit
 //! entry and — from a device not seen before — the new-sign-in email, in one transaction.
-//! The MFA flow calls [`Sessions::start_session`] with `mfa: true` once a code checks out.
+//! The MFA flow calls [`Sessions::start_session`] with `mfa: true` once a code checks out;
+//! [`Sessions::start_session_with`] also takes `remember_me`.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use secrecy::ExposeSecret;
 use serde::Serialize;
 use serde_json::json;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::Template;
 use uuid::Uuid;
 
@@ -28,6 +30,23 @@ pub struct TokenPair {
     /// Seconds the access token is valid.
     pub expires_in: u64,
     pub session_id: Uuid,
+    /// The session was opened with `remember_me` (not part of the answer: a cookie session
+    /// makes its refresh cookie persistent from it).
+    #[serde(skip)]
+    pub remembered: bool,
+    /// When the session ends at the latest (not part of the answer).
+    #[serde(skip)]
+    pub session_expires_at: DateTime<Utc>,
+}
+
+/// How a session opens: with a second factor, and whether the user asked to be remembered.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SessionStart {
+    /// The sign-in passed MFA (a TOTP or backup code, a passkey).
+    pub mfa: bool,
+    /// `remember_me`: the session lives `identity.session_remember_days` instead of
+    /// `session_absolute_hours`, with no shorter idle end.
+    pub remember: bool,
 }
 
 impl Sessions {
@@ -59,7 +78,6 @@ impl Sessions {
     }
 
     /// Opens a session for a user whose credentials checked out (`mfa`: with a second factor).
-    #[tracing::instrument(skip_all, fields(user = %user_id, mfa))]
     pub async fn start_session(
         &self,
         user_id: Uuid,
@@ -67,12 +85,41 @@ impl Sessions {
         device: &Device,
         mfa: bool,
     ) -> Result<TokenPair, Error> {
+        self.start_session_with(user_id, email, device, SessionStart { mfa, remember: false }).await
+    }
+
+    /// Opens a session for a user whose credentials checked out, as `start` says.
+    pub async fn start_session_with(
+        &self,
+        user_id: Uuid,
+        email: &str,
+        device: &Device,
+        start: SessionStart,
+    ) -> Result<TokenPair, Error> {
+        self.start_session_via(user_id, email, device, start, None).await
+    }
+
+    /// [`Self::start_session_with`] for a sign-in that did not use the password: `via` is
+    /// `oidc:<provider>` or `passkey`, shown in the session list and the audit entry.
+    #[tracing::instrument(skip_all, fields(user = %user_id, mfa = start.mfa, remember = start.remember, via))]
+    pub async fn start_session_via(
+        &self,
+        user_id: Uuid,
+        email: &str,
+        device: &Device,
+        start: SessionStart,
+        via: Option<&str>,
+    ) -> Result<TokenPair, Error> {
+        let SessionStart { mfa, remember } = start;
         let settings = &self.settings;
         let now = time::now();
         let session_id = Uuid::now_v7();
-        let expires_at = now + Duration::hours(i64::try_from(settings.session_absolute_hours).unwrap_or(12));
-        let idle_expires_at =
-            (now + Duration::minutes(i64::try_from(settings.session_idle_minutes).unwrap_or(30))).min(expires_at);
+        let expires_at = if remember {
+            now + Duration::days(i64::try_from(settings.session_remember_days).unwrap_or(30))
+        } else {
+            now + Duration::hours(i64::try_from(settings.session_absolute_hours).unwrap_or(12))
+        };
+        let idle_expires_at = self.idle_end(now, expires_at, remember);
         let device_key = device.key();
         let (refresh_token, refresh_hash) = opaque::new_token();
 
@@ -86,6 +133,8 @@ impl Sessions {
             ip: device.ip.as_deref(),
             user_agent: device.user_agent.as_deref(),
             mfa,
+            via,
+            remember,
             idle_expires_at,
             expires_at,
         };
@@ -96,9 +145,17 @@ impl Sessions {
             target_type: "session",
             target_id: Some(session_id.to_string()),
             old: None,
-            new: Some(json!({"user_id": user_id, "mfa": mfa, "device_name": device.name, "new_device": !known_device})),
+            new: Some(json!({
+                "user_id": user_id,
+                "mfa": mfa,
+                "remember": remember,
+                "via": via.unwrap_or("password"),
+                "device_name": device.name,
+                "new_device": !known_device,
+            })),
         };
         audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
+        let mut mail = Deferred::default();
         if has_sessions && !known_device {
             let data = json!({
                 "device_name": device.name,
@@ -106,10 +163,11 @@ impl Sessions {
                 "user_agent": device.user_agent,
                 "at": when(now),
             });
-            self.emails.send(&mut tx, email, Template::NewSignIn, data).await?;
+            mail = self.emails.send(&mut tx, email, Template::NewSignIn, data).await?;
         }
         let (access_token, expires_in) = self.access_token(&mut tx, user_id, session_id, mfa).await?;
         tx.commit().await?;
+        self.emails.after_commit(mail).await;
         metrics::counter!("logins_total", "mfa" => if mfa { "true" } else { "false" }).increment(1);
         Ok(TokenPair {
             access_token,
@@ -117,6 +175,18 @@ impl Sessions {
             token_type: "Bearer",
             expires_in,
             session_id,
+            remembered: remember,
+            session_expires_at: expires_at,
         })
+    }
+
+    /// When a session used at `now` ends if not used again: after the idle time, never after
+    /// its absolute end; a remembered session has only its absolute end.
+    pub(super) fn idle_end(&self, now: DateTime<Utc>, expires_at: DateTime<Utc>, remember: bool) -> DateTime<Utc> {
+        if remember {
+            return expires_at;
+        }
+        let idle = Duration::minutes(i64::try_from(self.settings.session_idle_minutes).unwrap_or(30));
+        (now + idle).min(expires_at)
     }
 }

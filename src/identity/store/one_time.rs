@@ -87,11 +87,13 @@ pub async fn insert_mfa_challenge(
     token_hash: &str,
     device: &crate::identity::device::Device,
     expires_at: DateTime<Utc>,
+    remember: bool,
+    via: Option<&str>,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
     sqlx::query(
-        "INSERT INTO mfa_challenges (id, user_id, token_hash, device_name, ip, user_agent, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO mfa_challenges (id, user_id, token_hash, device_name, ip, user_agent, created_at, expires_at, \
+         remember, via) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id.to_string())
     .bind(user_id.to_string())
@@ -101,6 +103,8 @@ pub async fn insert_mfa_challenge(
     .bind(&device.user_agent)
     .bind(time::to_db(time::now()))
     .bind(time::to_db(expires_at))
+    .bind(i64::from(remember))
+    .bind(via)
     .execute(conn)
     .await?;
     Ok(id)
@@ -121,4 +125,24 @@ pub async fn peek<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
     .fetch_optional(executor)
     .await?;
     user.as_deref().map(decode::uuid).transpose()
+}
+
+/// A token's row as the hosted pages read it (used or not, and until when it was good).
+#[derive(Debug, sqlx::FromRow)]
+pub struct TokenState {
+    pub used_at: Option<String>,
+    pub expires_at: String,
+}
+
+/// The state of a token of `purpose`, used or not, expired or not.
+pub async fn state<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    executor: E,
+    purpose: Purpose,
+    token_hash: &str,
+) -> Result<Option<TokenState>, sqlx::Error> {
+    sqlx::query_as("SELECT used_at, expires_at FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2")
+        .bind(token_hash)
+        .bind(purpose.name())
+        .fetch_optional(executor)
+        .await
 }

@@ -25,6 +25,7 @@ pub struct RefreshRow {
     pub session_id: String,
     pub user_id: String,
     pub mfa: i64,
+    pub remember: i64,
     pub revoked_at: Option<String>,
     pub idle_expires_at: String,
     pub expires_at: String,
@@ -35,7 +36,7 @@ pub async fn find<'c, E: Executor<'c, Database = Any>>(
     token_hash: &str,
 ) -> Result<Option<RefreshRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT r.id AS token_id, r.spent_at, s.id AS session_id, s.user_id, s.mfa, s.revoked_at, \
+        "SELECT r.id AS token_id, r.spent_at, s.id AS session_id, s.user_id, s.mfa, s.remember, s.revoked_at, \
          s.idle_expires_at, s.expires_at FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id \
          WHERE r.token_hash = $1",
     )

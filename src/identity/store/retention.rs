@@ -75,5 +75,30 @@ pub async fn purge_user(conn: &mut AnyConnection, id: Uuid, now: DateTime<Utc>) 
         .bind(&id)
         .execute(&mut *conn)
         .await?;
+    // The provider identities (their subject and email identify the person), any link or flow
+    // still waiting, and the passkeys with the user handle authenticators know the person by.
+    for sql in [
+        "DELETE FROM user_identities WHERE user_id = $1",
+        "DELETE FROM oidc_pending_links WHERE user_id = $1",
+        "DELETE FROM oidc_flows WHERE link_user_id = $1",
+        "DELETE FROM passkeys WHERE user_id = $1",
+        "DELETE FROM passkey_ceremonies WHERE user_id = $1",
+        "DELETE FROM passkey_users WHERE user_id = $1",
+    ] {
+        sqlx::query(sql).bind(&id).execute(&mut *conn).await?;
+    }
     Ok(())
+}
+
+/// Deletes OpenID sign-in flows, pending links and passkey ceremonies that expired before `now`;
+/// returns how many.
+#[tracing::instrument(skip_all)]
+pub async fn delete_expired_sign_in_flows(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let now = time::to_db(now);
+    let flows = sqlx::query("DELETE FROM oidc_flows WHERE expires_at < $1").bind(&now).execute(&mut *conn).await?;
+    let links =
+        sqlx::query("DELETE FROM oidc_pending_links WHERE expires_at < $1").bind(&now).execute(&mut *conn).await?;
+    let ceremonies =
+        sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at < $1").bind(&now).execute(conn).await?;
+    Ok(flows.rows_affected() + links.rows_affected() + ceremonies.rows_affected())
 }

@@ -16,6 +16,10 @@ pub struct NewSession<'a> {
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub mfa: bool,
+    /// How the session was opened: `None` = password, `oidc:<provider>`, `passkey`.
+    pub via: Option<&'a str>,
+    /// Signed in with `remember_me`: only the (longer) absolute end applies.
+    pub remember: bool,
     pub idle_expires_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -25,7 +29,8 @@ pub async fn insert(conn: &mut AnyConnection, session: &NewSession<'_>) -> Resul
     let now = time::to_db(time::now());
     sqlx::query(
         "INSERT INTO sessions (id, user_id, device_name, device_key, ip, user_agent, mfa, mfa_at, created_at, \
-         last_used_at, idle_expires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
+         last_used_at, idle_expires_at, expires_at, remember, via) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12, $13)",
     )
     .bind(session.id.to_string())
     .bind(session.user_id.to_string())
@@ -38,6 +43,8 @@ pub async fn insert(conn: &mut AnyConnection, session: &NewSession<'_>) -> Resul
     .bind(&now)
     .bind(time::to_db(session.idle_expires_at))
     .bind(time::to_db(session.expires_at))
+    .bind(i64::from(session.remember))
+    .bind(session.via)
     .execute(conn)
     .await?;
     Ok(())
@@ -145,6 +152,7 @@ pub struct SessionRow {
     pub user_agent: Option<String>,
     pub created_at: String,
     pub last_used_at: String,
+    pub via: Option<String>,
 }
 
 /// The live sessions of a user, newest first.
@@ -154,7 +162,7 @@ pub async fn list_live<'c, E: Executor<'c, Database = Any>>(
 ) -> Result<Vec<SessionRow>, sqlx::Error> {
     let now = time::to_db(time::now());
     sqlx::query_as(
-        "SELECT id, device_name, ip, user_agent, created_at, last_used_at FROM sessions \
+        "SELECT id, device_name, ip, user_agent, created_at, last_used_at, via FROM sessions \
          WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND idle_expires_at > $2 \
          ORDER BY created_at DESC LIMIT 200",
     )

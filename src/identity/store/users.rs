@@ -6,6 +6,7 @@ use uuid::Uuid;
 use crate::db::decode;
 use crate::db::time;
 use crate::identity::Role;
+use crate::identity::password::HashedAs;
 
 pub const PENDING: &str = "pending_verification";
 pub const ACTIVE: &str = "active";
@@ -32,6 +33,8 @@ pub struct UserRow {
     /// Set by staff (`POST /v1/admin/users/{id}/lock`); only staff lift it.
     pub staff_locked_at: Option<String>,
     pub created_at: String,
+    /// 1: the hash is of the NFKC-normalised password; 0: a legacy hash of the raw password.
+    pub password_nfkc: i64,
 }
 
 impl UserRow {
@@ -42,10 +45,16 @@ impl UserRow {
     pub fn is_deleted(&self) -> bool {
         self.status == DELETED
     }
+
+    /// What the stored hash was made from.
+    pub fn hashed_as(&self) -> HashedAs {
+        if self.password_nfkc != 0 { HashedAs::Nfkc } else { HashedAs::Raw }
+    }
 }
 
 const COLUMNS: &str = "id, email, full_name, password_hash, status, email_verified_at, phone, date_of_birth, ssn, \
-     address, kyc_status, mfa_enabled, failed_logins, locked_until, lockouts, staff_locked_at, created_at";
+     address, kyc_status, mfa_enabled, failed_logins, locked_until, lockouts, staff_locked_at, created_at, \
+     password_nfkc";
 
 pub async fn find_by_email<'c, E: Executor<'c, Database = Any>>(
     executor: E,
@@ -89,12 +98,33 @@ pub struct NewUser {
     pub address: Option<String>,
 }
 
+impl NewUser {
+    /// An active user whose email is verified and who has given no personal data (created by
+    /// staff, or by a sign-in at an identity provider).
+    pub fn verified(id: Uuid, email: String, full_name: String, password_hash: Option<String>) -> Self {
+        Self {
+            id,
+            email,
+            full_name,
+            password_hash,
+            status: ACTIVE,
+            email_verified: true,
+            phone: None,
+            date_of_birth: None,
+            ssn: None,
+            ssn_index: None,
+            address: None,
+        }
+    }
+}
+
 #[tracing::instrument(skip_all, fields(user = %user.id))]
 pub async fn insert(conn: &mut AnyConnection, user: &NewUser, roles: &[Role]) -> Result<(), sqlx::Error> {
     let now = time::to_db(time::now());
     sqlx::query(
         "INSERT INTO users (id, email, full_name, password_hash, status, email_verified_at, phone, date_of_birth, \
-         ssn, ssn_index, address, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+         ssn, ssn_index, address, created_at, updated_at, password_nfkc) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1)",
     )
     .bind(user.id.to_string())
     .bind(&user.email)
@@ -138,7 +168,8 @@ pub async fn find_by_ssn_index(
 }
 
 pub async fn set_password(conn: &mut AnyConnection, id: Uuid, hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+    // Every hash the hasher makes is of the normalised password.
+    sqlx::query("UPDATE users SET password_hash = $1, password_nfkc = 1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(time::to_db(time::now()))
         .bind(id.to_string())
@@ -198,4 +229,33 @@ pub async fn soft_delete(conn: &mut AnyConnection, id: Uuid) -> Result<(), sqlx:
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// An SQL expression, 1 or 0, over the `users` row aliased `u`: the user has a second factor
+/// (TOTP on, or a passkey that is not suspended). The sign-in step, the `required_for = "all"`
+/// policy, the staff MFA rule and the step-up rule all ask this.
+pub const ENROLLED_SQL: &str = "CAST(CASE WHEN u.mfa_enabled <> 0 OR EXISTS (SELECT 1 FROM passkeys p \
+     WHERE p.user_id = u.id AND p.suspended_at IS NULL) THEN 1 ELSE 0 END AS BIGINT)";
+
+#[derive(Debug, sqlx::FromRow)]
+struct FactorsRow {
+    totp: i64,
+    passkey: i64,
+}
+
+/// The second factors the user has: `totp` (on) and `passkey` (one not suspended); empty when
+/// none.
+pub async fn second_factors<'c, E: Executor<'c, Database = Any>>(
+    executor: E,
+    id: Uuid,
+) -> Result<Vec<&'static str>, sqlx::Error> {
+    let row: Option<FactorsRow> = sqlx::query_as(
+        "SELECT u.mfa_enabled AS totp, CAST(CASE WHEN EXISTS (SELECT 1 FROM passkeys p WHERE p.user_id = u.id \
+         AND p.suspended_at IS NULL) THEN 1 ELSE 0 END AS BIGINT) AS passkey FROM users u WHERE u.id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(executor)
+    .await?;
+    let Some(row) = row else { return Ok(Vec::new()) };
+    Ok([("totp", row.totp), ("passkey", row.passkey)].into_iter().filter(|(_, on)| *on != 0).map(|(f, _)| f).collect())
 }

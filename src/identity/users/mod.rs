@@ -3,6 +3,7 @@
 //! does its work in one transaction with its audit entry, security events and emails; sessions
 //! a flow ends are ended through [`Sessions`].
 
+mod links;
 mod password_change;
 mod profile;
 mod provisioning;
@@ -26,6 +27,7 @@ use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::{Error, Problem};
 
+pub use links::{LinkPurpose, LinkState};
 pub use profile::{Profile, ProfilePatch};
 pub use provisioning::{Created, ProvisionedUser};
 pub use register::Registration;

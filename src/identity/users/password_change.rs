@@ -3,6 +3,7 @@
 
 use secrecy::SecretString;
 use serde_json::json;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::Template;
 use uuid::Uuid;
 
@@ -41,11 +42,13 @@ impl Identity {
             Some(json!({"password": "[changed]", "revoked_sessions": revoked.len()})),
         );
         audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
+        let mut mail = Deferred::default();
         if let Some(email) = &user.email {
             let data = json!({"full_name": user.full_name, "at": when(time::now()), "ip": device.ip});
-            self.emails.send(&mut tx, email, Template::PasswordChanged, data).await?;
+            mail = self.emails.send(&mut tx, email, Template::PasswordChanged, data).await?;
         }
         tx.commit().await?;
+        self.emails.after_commit(mail).await;
         self.sessions.announce_revoked(&revoked).await
     }
 }

@@ -5,6 +5,7 @@
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::Template;
 use uuid::Uuid;
 
@@ -12,6 +13,7 @@ use super::Identity;
 use crate::audit::{self, Actor, Event};
 use crate::db::time;
 use crate::error::Error;
+use crate::events::{self, EventType, NewEvent};
 use crate::identity::Role;
 use crate::identity::fields::{Email, Fields, FullName};
 use crate::identity::problems::{email_taken, hashing_failed};
@@ -63,19 +65,7 @@ impl Identity {
         roles.sort();
         roles.dedup();
         let user_id = Uuid::now_v7();
-        let row = NewUser {
-            id: user_id,
-            email: user.email.as_str().to_owned(),
-            full_name: user.full_name.as_str().to_owned(),
-            password_hash: hash,
-            status: store::users::ACTIVE,
-            email_verified: true,
-            phone: None,
-            date_of_birth: None,
-            ssn: None,
-            ssn_index: None,
-            address: None,
-        };
+        let row = NewUser::verified(user_id, user.email.as_str().to_owned(), user.full_name.as_str().to_owned(), hash);
         let mut tx = self.db.begin().await?;
         if store::users::find_by_email(&mut *tx, user.email.as_str()).await?.is_some() {
             return Err(email_taken());
@@ -83,6 +73,7 @@ impl Identity {
         store::users::insert(&mut tx, &row, &roles)
             .await
             .map_err(|e| if store::is_unique_violation(&e) { email_taken() } else { Error::from(e) })?;
+        let mut mail = Deferred::default();
         let invite_link = if password.is_none() {
             let hours = self.settings.invite_hours;
             let (token, token_hash) = opaque::new_token();
@@ -91,7 +82,7 @@ impl Identity {
             let link = self.emails.link("accept-invite", token.expose_secret());
             if user.invite_by_email {
                 let data = json!({"full_name": user.full_name.as_str(), "link": link, "expires_in_hours": hours});
-                self.emails.send(&mut tx, user.email.as_str(), Template::Invite, data).await?;
+                mail = self.emails.send(&mut tx, user.email.as_str(), Template::Invite, data).await?;
             }
             Some(SecretString::from(link))
         } else {
@@ -106,7 +97,11 @@ impl Identity {
             new: Some(json!({"roles": role_names, "status": store::users::ACTIVE, "password_set": password.is_some()})),
         };
         audit::record(&mut tx, actor, event).await?;
+        let data = json!({"user_id": user_id, "status": store::users::ACTIVE, "invited": password.is_none()});
+        events::record(&mut tx, NewEvent::new(EventType::UserRegistered, ("user", user_id), Some(user_id), data))
+            .await?;
         tx.commit().await?;
+        self.emails.after_commit(mail).await;
         Ok(Created { user_id, invite_link })
     }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::Template;
 use uuid::Uuid;
 
@@ -57,8 +58,9 @@ impl Identity {
             "expires_in_minutes": minutes,
             "ip": device.ip,
         });
-        self.emails.send(&mut tx, email, Template::PasswordReset, data).await?;
+        let mail = self.emails.send(&mut tx, email, Template::PasswordReset, data).await?;
         tx.commit().await?;
+        self.emails.after_commit(mail).await;
         Ok(())
     }
 
@@ -105,13 +107,15 @@ impl Identity {
         let event =
             audit_event(action, user_id, Some(json!({"password": "[changed]", "revoked_sessions": revoked.len()})));
         audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
+        let mut mail = Deferred::default();
         if purpose == Purpose::PasswordReset
             && let Some(email) = &user.email
         {
             let data = json!({"full_name": user.full_name, "at": when(time::now()), "ip": device.ip});
-            self.emails.send(&mut tx, email, Template::PasswordChanged, data).await?;
+            mail = self.emails.send(&mut tx, email, Template::PasswordChanged, data).await?;
         }
         tx.commit().await?;
+        self.emails.after_commit(mail).await;
         self.sessions.announce_revoked(&revoked).await
     }
 }

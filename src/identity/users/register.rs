@@ -4,12 +4,14 @@
 
 use secrecy::SecretString;
 use serde_json::json;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::Template;
 use uuid::Uuid;
 
 use super::Identity;
 use crate::audit::{self, Event};
 use crate::error::Error;
+use crate::events::{self, EventType, NewEvent};
 use crate::identity::fields::{Address, DateOfBirth, Email, FullName, Phone, Ssn};
 use crate::identity::pii::{self, Column};
 use crate::identity::problems::hashing_failed;
@@ -51,7 +53,10 @@ impl Identity {
         if let Some(owner) = store::users::find_by_email(&mut *tx, reg.email.as_str()).await? {
             if !owner.is_deleted() {
                 let data = self.emails.registration_attempt(&owner.full_name);
-                self.emails.send(&mut tx, reg.email.as_str(), Template::RegistrationAttempt, data).await?;
+                let mail = self.emails.send(&mut tx, reg.email.as_str(), Template::RegistrationAttempt, data).await?;
+                tx.commit().await?;
+                self.emails.after_commit(mail).await;
+                return Ok(id);
             }
             tx.commit().await?;
             return Ok(id);
@@ -67,11 +72,13 @@ impl Identity {
                     detail: json!({"attempt": "registration"}),
                 };
                 security_events::record(&mut tx, event).await?;
+                let mut mail = Deferred::default();
                 if let Some(owner_email) = owner.email.as_deref() {
                     let data = self.emails.registration_attempt(&owner.full_name);
-                    self.emails.send(&mut tx, owner_email, Template::RegistrationAttempt, data).await?;
+                    mail = self.emails.send(&mut tx, owner_email, Template::RegistrationAttempt, data).await?;
                 }
                 tx.commit().await?;
+                self.emails.after_commit(mail).await;
                 return Ok(id);
             }
         }
@@ -116,8 +123,12 @@ impl Identity {
             new: Some(json!({"status": store::users::PENDING, "roles": ["customer"], "personal_data": provided})),
         };
         audit::record(&mut tx, &device.actor(Some(id)), event).await?;
-        self.send_verification(&mut tx, id, reg.email.as_str(), reg.full_name.as_str()).await?;
+        let data = json!({"user_id": id, "status": store::users::PENDING});
+        let published = NewEvent::new(EventType::UserRegistered, ("user", id), Some(id), data);
+        events::record(&mut tx, published).await?;
+        let mail = self.send_verification(&mut tx, id, reg.email.as_str(), reg.full_name.as_str()).await?;
         tx.commit().await?;
+        self.emails.after_commit(mail).await;
         metrics::counter!("registrations_total").increment(1);
         Ok(id)
     }

@@ -3,6 +3,7 @@
 use chrono::Duration;
 use secrecy::ExposeSecret;
 use serde_json::json;
+use tresor_jobs::Deferred;
 use tresor_jobs::email::Template;
 use uuid::Uuid;
 
@@ -10,6 +11,7 @@ use super::Identity;
 use crate::audit::{self, Event};
 use crate::db::time;
 use crate::error::Error;
+use crate::events::{self, EventType, NewEvent};
 use crate::identity::Device;
 use crate::identity::problems::invalid_token;
 use crate::identity::store::{self, one_time::Purpose};
@@ -23,7 +25,7 @@ impl Identity {
         user_id: Uuid,
         email: &str,
         full_name: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<Deferred, Error> {
         let hours = self.settings.email_verification_hours;
         let (token, hash) = opaque::new_token();
         store::one_time::retire(conn, user_id, Purpose::VerifyEmail).await?;
@@ -34,8 +36,7 @@ impl Identity {
             "full_name": full_name,
             "expires_in_hours": hours,
         });
-        self.emails.send(conn, email, Template::VerifyEmail, data).await?;
-        Ok(())
+        Ok(self.emails.send(conn, email, Template::VerifyEmail, data).await?)
     }
 
     /// Consumes a verification token: the email is verified and the account active.
@@ -57,6 +58,9 @@ impl Identity {
             new: Some(json!({"status": store::users::ACTIVE})),
         };
         audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
+        let data = json!({"user_id": user_id, "status": store::users::ACTIVE});
+        let published = NewEvent::new(EventType::UserEmailVerified, ("user", user_id), Some(user_id), data);
+        events::record(&mut tx, published).await?;
         tx.commit().await?;
         Ok(())
     }

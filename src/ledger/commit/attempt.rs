@@ -7,7 +7,7 @@ use super::{Job, LedgerStore};
 use crate::ledger::command::{Command, Movement};
 use crate::ledger::plan::{self, Plan, Snapshot, Stale};
 use crate::ledger::retry::Retry;
-use crate::ledger::store::{balances, counterparties, idempotency, reversals, snapshots};
+use crate::ledger::store::{balances, counterparties, holds, idempotency, reversals, snapshots};
 use crate::ledger::{flags, write};
 use tresor_actors::Committed;
 use uuid::Uuid;
@@ -38,24 +38,29 @@ impl LedgerStore {
         let scopes: Vec<&str> =
             commands.iter().filter_map(|c| c.idempotency.as_ref()).map(|k| k.scope.as_str()).collect();
         let saved = idempotency::saved(&mut *tx, &scopes).await?;
-        let counters = counterparties::read(&mut tx, &destinations(&commands)).await?;
+        // The batches' own accounts too when events are written: each event names its owner.
+        let sources = jobs.iter().map(|job| job.account).filter(|_| self.limits.outbox);
+        let counters = counterparties::read(&mut tx, &destinations(&commands, sources)).await?;
         let (originals, approvals) = reversals::named(commands.iter().copied());
-        let reversal_state = reversals::state(&mut tx, &originals, &approvals).await?;
+        let mut locked = reversals::state(&mut tx, &originals, &approvals).await?;
+        let named_holds: Vec<Uuid> = commands.iter().filter_map(|c| c.hold.as_ref().map(|h| h.id())).collect();
+        locked.open_holds = holds::open(&mut tx, &named_holds).await?;
+        let refunds: Vec<Uuid> = commands
+            .iter()
+            .filter_map(|c| match c.hold {
+                Some(crate::ledger::command::HoldOp::Refund { id }) => Some(id),
+                _ => None,
+            })
+            .collect();
+        locked.refundable = holds::refundable(&mut tx, &refunds).await?;
         let now = Utc::now().timestamp();
         // Per job: its plan, or `None` when its cached balance was too low to decide on.
         let mut plans = Vec::with_capacity(jobs.len());
         for (job, snapshot) in jobs.iter().zip(&snapshots) {
             let from_cache = job.cached.is_some();
             plans.push(
-                match plan::decide(
-                    snapshot,
-                    &job.batch,
-                    &saved,
-                    &counters.statuses,
-                    &reversal_state,
-                    &self.limits,
-                    from_cache,
-                ) {
+                match plan::decide(snapshot, &job.batch, &saved, &counters.statuses, &locked, &self.limits, from_cache)
+                {
                     Ok(Plan { steps, outgoing_today }) => {
                         let mut velocity = snapshot.velocity.clone();
                         let applied = |index: usize| matches!(steps[index], plan::Step::Apply);
@@ -75,9 +80,11 @@ impl LedgerStore {
                 Some(write::Decided { account: job.account, snapshot, batch: &job.batch, steps, flags })
             })
             .collect();
-        let mut written =
-            write::apply(&mut tx, &self.keys.encryption, &counters.recipients, &decided).await?.into_iter();
+        let (written, mails) =
+            write::apply(&mut tx, &self.keys.encryption, &counters, self.limits.outbox, &decided).await?;
+        let mut written = written.into_iter();
         tx.commit().await?;
+        self.mail_now(mails);
 
         let mut results = Vec::with_capacity(jobs.len());
         for ((snapshot, plan), job) in snapshots.into_iter().zip(plans).zip(jobs) {
@@ -92,6 +99,7 @@ impl LedgerStore {
             count_committed(job, &steps);
             let snapshot = Snapshot {
                 balance: written.balance.unwrap_or(snapshot.balance),
+                held: written.held.unwrap_or(snapshot.held),
                 version: written.version.unwrap_or(snapshot.version),
                 outgoing_today,
                 velocity,
@@ -123,10 +131,15 @@ fn count_committed(job: &Job, steps: &[plan::Step]) {
     }
 }
 
-/// The distinct destinations of the transfers among `commands`, sorted.
-fn destinations(commands: &[&Command]) -> Vec<String> {
-    let mut ids: Vec<String> =
-        commands.iter().filter(|c| c.movement == Movement::Transfer).map(|c| c.counter_account.to_string()).collect();
+/// The distinct destinations of the transfers among `commands`, and `more`, sorted.
+fn destinations(commands: &[&Command], more: impl Iterator<Item = Uuid>) -> Vec<String> {
+    let mut ids: Vec<String> = commands
+        .iter()
+        .filter(|c| c.movement == Movement::Transfer)
+        .map(|c| c.counter_account)
+        .chain(more)
+        .map(|id| id.to_string())
+        .collect();
     ids.sort();
     ids.dedup();
     ids

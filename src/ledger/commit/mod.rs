@@ -38,6 +38,9 @@ pub struct LedgerStore {
     /// Commits ready batches of many accounts together (`[ledger] committers`); without it,
     /// each actor's batch is its own transaction.
     combiner: Option<Combiner>,
+    /// Where the recipients' mails are enqueued right after a batch commits (the sweeper sends
+    /// any that this misses); none: the sweeper alone.
+    mail_queue: Option<tresor_jobs::Store>,
 }
 
 impl AccountStore for LedgerStore {
@@ -77,18 +80,40 @@ pub struct Job {
 impl LedgerStore {
     /// A store whose actors each commit their own batches.
     pub fn new(db: Db, limits: LedgerSettings, keys: std::sync::Arc<crate::crypto::Keys>) -> Self {
-        Self { db, limits, keys, combiner: None }
+        Self { db, limits, keys, combiner: None, mail_queue: None }
     }
 
     /// A store whose actors' ready batches are committed together by `committers` tasks on the
     /// current actix system (see `combiner`).
-    pub fn combined(db: Db, limits: LedgerSettings, keys: std::sync::Arc<crate::crypto::Keys>) -> Self {
-        let alone = Self::new(db, limits, keys);
+    pub fn combined(
+        db: Db,
+        limits: LedgerSettings,
+        keys: std::sync::Arc<crate::crypto::Keys>,
+        mail_queue: Option<tresor_jobs::Store>,
+    ) -> Self {
+        let alone = Self { mail_queue, ..Self::new(db, limits, keys) };
         if alone.limits.committers == 0 {
             return alone;
         }
         let combiner = Combiner::start(alone.clone(), alone.limits.committers, alone.limits.combine_max);
         Self { combiner: Some(combiner), ..alone }
+    }
+
+    /// Enqueues `send_email` for the mails a committed batch queued, in the background (the
+    /// batch's callers are answered meanwhile; a failure leaves them to the sweeper).
+    pub(super) fn mail_now(&self, mails: Vec<Uuid>) {
+        let Some(queue) = self.mail_queue.clone().filter(|_| !mails.is_empty()) else { return };
+        tokio::spawn(async move {
+            let jobs: Result<Vec<_>, _> =
+                mails.into_iter().map(|outbox_id| queue.job(&tresor_jobs::SendEmail { outbox_id })).collect();
+            let pushed = match jobs {
+                Ok(jobs) => queue.push_many(&jobs).await.map(|_| ()),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = pushed {
+                tracing::warn!(error = %error, "transfer mails not enqueued; the sweeper will send them");
+            }
+        });
     }
 
     /// Commits one account's batch, deciding it again on fresh data while it is stale.

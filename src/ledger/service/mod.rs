@@ -1,6 +1,7 @@
 //! The ledger's entry points for handlers: ownership and input checks at the edge, then the
 //! account's actor for anything that moves money (`movements`).
 
+mod holds;
 mod movements;
 mod reversal;
 
@@ -35,6 +36,7 @@ pub struct Caller {
     pub actor: Actor,
 }
 
+pub use holds::{NewHold, not_open};
 pub use reversal::{Original, ReversalDecision};
 
 pub struct Ledger {
@@ -55,7 +57,19 @@ pub struct MoneyRequest {
 impl Ledger {
     /// Starts the actor shards (one arbiter per core). Call inside the actix System.
     pub fn start(db: Db, settings: LedgerSettings, keys: Arc<Keys>, step_up: Arc<StepUpRule>) -> Self {
-        let store = LedgerStore::combined(db.clone(), settings.clone(), keys);
+        Self::start_mailing(db, settings, keys, step_up, None)
+    }
+
+    /// [`Ledger::start`], enqueueing the recipients' mails on `mail_queue` as soon as their
+    /// transfer commits.
+    pub fn start_mailing(
+        db: Db,
+        settings: LedgerSettings,
+        keys: Arc<Keys>,
+        step_up: Arc<StepUpRule>,
+        mail_queue: Option<tresor_jobs::Store>,
+    ) -> Self {
+        let store = LedgerStore::combined(db.clone(), settings.clone(), keys, mail_queue);
         let tuning = Tuning {
             max_batch: settings.group_commit_max,
             idle_timeout: Duration::from_secs(settings.actor_idle_secs),

@@ -58,6 +58,7 @@ impl Ledger {
             idempotency: key,
             actor: caller.actor.clone(),
             reverses: None,
+            hold: None,
         };
         self.execute(account, command).await
     }
@@ -79,6 +80,23 @@ impl Ledger {
             Ok(command) => self.execute(source.id, command).await,
             Err(error) => self.replay(key.as_ref()).await?.ok_or(error),
         }
+    }
+
+    /// Checks a transfer as `POST /v1/transfers` does before the account's actor — the source is
+    /// the caller's, the destination exists in its currency and is another account, step-up
+    /// above the threshold — without moving money (a schedule, at creation). Answers the
+    /// source's currency.
+    pub async fn vet_transfer(
+        &self,
+        caller: &Caller,
+        from: Uuid,
+        to: &str,
+        amount: crate::ledger::money::Amount,
+    ) -> Result<crate::ledger::money::Currency, Error> {
+        let source = self.owned_facts(caller, from).await?;
+        let request = MoneyRequest { amount, description: None };
+        self.transfer_command(caller, &source, to, request, None).await?;
+        Ok(source.currency)
     }
 
     async fn transfer_command(
@@ -132,12 +150,13 @@ impl Ledger {
             idempotency: key,
             actor: caller.actor.clone(),
             reverses: None,
+            hold: None,
         })
     }
 
     /// The saved response of a repeated key, if there is one (the same lookup and rule the
     /// committing transaction applies).
-    async fn replay(&self, key: Option<&Idempotency>) -> Result<Option<Outcome>, Error> {
+    pub(super) async fn replay(&self, key: Option<&Idempotency>) -> Result<Option<Outcome>, Error> {
         let Some(key) = key else { return Ok(None) };
         let mut saved = store::idempotency::saved(self.db.reader(), &[key.scope.as_str()]).await?;
         match saved.remove(&key.scope) {

@@ -87,6 +87,7 @@ impl Ledger {
             idempotency: None,
             actor: actor.clone(),
             reverses: Some(Reverses { original: original.id, approval }),
+            hold: None,
         };
         let outcome = self.execute(original.account_id, command).await?;
         if outcome.status == 201 { Ok(outcome.body) } else { Err(refusal(&outcome).into()) }

@@ -7,11 +7,12 @@ use uuid::Uuid;
 use crate::audit::{self, Actor, Event};
 use crate::db::decode;
 use crate::db::time;
+use crate::events::{self, EventType, NewEvent};
 use crate::ledger::account::{Account, AccountKind, AccountStatus};
 use crate::ledger::money::Currency;
 use crate::ledger::number::AccountNumber;
 
-pub(super) const COLUMNS: &str = "id, user_id, number, kind, currency, balance, status, created_at";
+pub(super) const COLUMNS: &str = "id, user_id, number, kind, currency, balance, held, status, created_at";
 
 /// A customer account's row.
 #[derive(sqlx::FromRow)]
@@ -22,6 +23,8 @@ pub(super) struct AccountRow {
     pub(super) kind: String,
     pub(super) currency: String,
     pub(super) balance: i64,
+    /// The open holds' total.
+    pub(super) held: i64,
     pub(super) status: String,
     pub(super) created_at: String,
 }
@@ -43,7 +46,7 @@ impl TryFrom<AccountRow> for Account {
             kind,
             currency: row.currency.parse().map_err(invalid)?,
             balance: row.balance,
-            available_balance: row.balance,
+            available_balance: row.balance - row.held,
             status: AccountStatus::parse(&row.status)?,
             created_at: decode::time(&row.created_at)?,
         })
@@ -98,6 +101,8 @@ pub async fn open(
         new: Some(serde_json::json!({"kind": kind, "currency": currency.code(), "number": number.as_str()})),
     };
     audit::record(conn, actor, event).await?;
+    let data = serde_json::json!({"account_id": id, "kind": kind, "currency": currency.code(), "status": "open"});
+    events::record(conn, NewEvent::new(EventType::AccountOpened, ("account", id), Some(user_id), data)).await?;
     Ok(Account {
         id,
         user_id: Some(user_id),

@@ -17,6 +17,7 @@ use crate::ledger::retry::Retry;
 #[derive(Clone, Copy, Debug)]
 pub struct After {
     pub balance: i64,
+    pub held: i64,
     pub version: i64,
     pub seq: i64,
     /// What the statement added to it, and how many postings.
@@ -29,22 +30,25 @@ pub struct After {
 struct MovedRow {
     id: String,
     balance: i64,
+    held: i64,
     version: i64,
     posting_seq: i64,
 }
 
 impl MovedRow {
     fn after(&self, added: i64, postings: i64) -> After {
-        After { balance: self.balance, version: self.version, seq: self.posting_seq, added, postings }
+        After { balance: self.balance, held: self.held, version: self.version, seq: self.posting_seq, added, postings }
     }
 }
 
-/// One batch's change to its own account. With `fence` (the batch debits), it applies only at
-/// the version the batch was decided on and only if the balance stays ≥ 0; credits alone only
-/// add.
+/// One batch's change to its own account. With `fence` (the batch debits, or places or ends a
+/// hold), it applies only at the version the batch was decided on and only if the balance stays
+/// ≥ the held total (what is available stays ≥ 0); credits alone only add.
 pub struct Change {
     pub account: Uuid,
     pub delta: i64,
+    /// The change to the held total (open holds placed minus holds ended).
+    pub held: i64,
     pub postings: i64,
     pub fence: Option<i64>,
 }
@@ -82,20 +86,23 @@ pub async fn change_sources(conn: &mut AnyConnection, changes: &[Change]) -> Res
         return Ok(HashMap::new());
     }
     let sql = format!(
-        "WITH changed (change_id, change, change_postings, fenced, fence) AS (VALUES {}) \
+        "WITH changed (change_id, change, change_held, change_postings, fenced, fence) AS (VALUES {}) \
          UPDATE accounts SET balance = accounts.balance + changed.change, \
+         held = accounts.held + changed.change_held, \
          posting_seq = accounts.posting_seq + changed.change_postings, \
          version = accounts.version + changed.fenced \
          FROM changed WHERE accounts.id = changed.change_id AND accounts.status <> 'closed' \
-         AND (changed.fenced = 0 OR (accounts.version = changed.fence AND accounts.balance + changed.change >= 0)) \
-         RETURNING id, balance, version, posting_seq",
-        batch::values(changes.len(), 5)
+         AND (changed.fenced = 0 OR (accounts.version = changed.fence \
+              AND accounts.balance + changed.change >= accounts.held + changed.change_held)) \
+         RETURNING id, balance, held, version, posting_seq",
+        batch::values(changes.len(), 6)
     );
     let mut query = sqlx::query_as::<_, MovedRow>(sqlx::AssertSqlSafe(sql));
     for change in changes {
         query = query
             .bind(change.account.to_string())
             .bind(change.delta)
+            .bind(change.held)
             .bind(change.postings)
             .bind(i64::from(change.fence.is_some()))
             .bind(change.fence.unwrap_or(0));
@@ -126,7 +133,7 @@ pub async fn credit(
          UPDATE accounts SET balance = accounts.balance + credited.credit, \
          posting_seq = accounts.posting_seq + credited.credit_postings \
          FROM credited WHERE accounts.id = credited.credit_id AND accounts.status <> 'closed' \
-         AND accounts.is_system = 0 RETURNING id, balance, version, posting_seq",
+         AND accounts.is_system = 0 RETURNING id, balance, held, version, posting_seq",
         batch::values(credits.len(), 3)
     );
     let mut query = sqlx::query_as::<_, MovedRow>(sqlx::AssertSqlSafe(sql));

@@ -9,7 +9,7 @@ use crate::db::{Dialect, decode};
 use crate::ledger::account::{Account, AccountStatus};
 use crate::ledger::staff_view::{AccountFilter, Owner, StaffAccount};
 
-const SELECT: &str = "SELECT a.id, a.user_id, a.number, a.kind, a.currency, a.balance, a.status, a.created_at, \
+const SELECT: &str = "SELECT a.id, a.user_id, a.number, a.kind, a.currency, a.balance, a.held, a.status, a.created_at, \
      a.version, u.email, u.full_name FROM accounts a LEFT JOIN users u ON u.id = a.user_id WHERE a.is_system = 0";
 
 #[derive(sqlx::FromRow)]
@@ -25,7 +25,7 @@ impl StaffRow {
     fn decode(self) -> Result<(StaffAccount, i64), sqlx::Error> {
         let account = Account::try_from(self.account)?;
         let owner = account.user_id.map(|user_id| Owner { user_id, email: self.email, full_name: self.full_name });
-        Ok((StaffAccount { account, owner }, self.version))
+        Ok((StaffAccount { account, owner, open_holds: None }, self.version))
     }
 }
 

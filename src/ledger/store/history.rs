@@ -11,11 +11,13 @@ use crate::ledger::transaction::{Transaction, TransactionKind};
 
 const SELECT: &str = "SELECT p.seq, e.id AS entry_id, e.reference, e.kind, p.amount, e.currency, \
      p.balance_after, cp.number AS counterparty_number, e.description, p.created_at, \
-     rv.reverses AS reverses, rb.entry_id AS reversed_by \
+     rv.reverses AS reverses, rb.entry_id AS reversed_by, COALESCE(h.id, cr.hold_id) AS hold_id \
      FROM postings p JOIN journal_entries e ON e.id = p.entry_id \
      LEFT JOIN accounts cp ON cp.id = p.counterparty_account_id \
      LEFT JOIN reversals rv ON rv.entry_id = e.id \
      LEFT JOIN reversals rb ON rb.reverses = e.id \
+     LEFT JOIN holds h ON h.capture_entry_id = e.id \
+     LEFT JOIN card_refunds cr ON cr.entry_id = e.id \
      WHERE p.account_id = $1";
 
 #[derive(sqlx::FromRow)]
@@ -32,6 +34,7 @@ struct PostingRow {
     created_at: String,
     reverses: Option<String>,
     reversed_by: Option<String>,
+    hold_id: Option<String>,
 }
 
 impl TryFrom<PostingRow> for Transaction {
@@ -40,6 +43,7 @@ impl TryFrom<PostingRow> for Transaction {
     fn try_from(row: PostingRow) -> Result<Self, sqlx::Error> {
         let kind = match (row.kind.as_str(), row.amount > 0) {
             _ if row.reverses.is_some() => TransactionKind::Reversal,
+            _ if row.hold_id.is_some() => TransactionKind::Card,
             ("deposit", _) => TransactionKind::Deposit,
             ("withdrawal", _) => TransactionKind::Withdrawal,
             (_, true) => TransactionKind::TransferIn,

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod counterparties;
 pub mod desk;
 pub mod history;
+pub mod holds;
 pub mod idempotency;
 pub mod journal;
 pub mod reversals;

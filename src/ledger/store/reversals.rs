@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::db::insert::Insert;
 use crate::db::{Dialect, batch, decode};
 use crate::ledger::entry::Entry;
-use crate::ledger::plan::ReversalState;
+use crate::ledger::plan::LockedState;
 
 /// The originals among `originals` already reversed, and the approvals among `approvals` still
 /// pending — locked until commit on PostgreSQL (in id order), so a concurrent decision waits.
@@ -21,8 +21,8 @@ pub async fn state(
     conn: &mut AnyConnection,
     originals: &[Uuid],
     approvals: &[Uuid],
-) -> Result<ReversalState, sqlx::Error> {
-    let mut state = ReversalState::default();
+) -> Result<LockedState, sqlx::Error> {
+    let mut state = LockedState::default();
     if !originals.is_empty() {
         let sql = format!("SELECT reverses FROM reversals WHERE reverses IN ({})", batch::list(1, originals.len()));
         let mut query = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));

@@ -14,6 +14,7 @@ use crate::ledger::plan::Snapshot;
 struct SnapshotRow {
     number: String,
     balance: i64,
+    held: i64,
     version: i64,
     status: String,
     outgoing_today: i64,
@@ -24,7 +25,7 @@ struct SnapshotRow {
 pub async fn load(conn: &mut AnyConnection, account: Uuid, today: NaiveDate) -> Result<Snapshot, sqlx::Error> {
     let since = time::to_db(today.and_time(NaiveTime::MIN).and_utc());
     let row: SnapshotRow = sqlx::query_as(
-        "SELECT number, balance, version, status, \
+        "SELECT number, balance, held, version, status, \
          (SELECT CAST(COALESCE(SUM(-p.amount), 0) AS BIGINT) FROM postings p \
           WHERE p.account_id = accounts.id AND p.amount < 0 AND p.created_at >= $2 \
           AND NOT EXISTS (SELECT 1 FROM reversals r WHERE r.entry_id = p.entry_id)) AS outgoing_today \
@@ -35,7 +36,9 @@ pub async fn load(conn: &mut AnyConnection, account: Uuid, today: NaiveDate) -> 
     .fetch_one(&mut *conn)
     .await?;
     Ok(Snapshot {
+        account,
         balance: row.balance,
+        held: row.held,
         version: row.version,
         status: AccountStatus::parse(&row.status)?,
         day: today,

@@ -111,3 +111,60 @@ pub async fn unnetted_reversal(pool: &AnyPool) -> Result<Option<Unnetted>, sqlx:
     .fetch_optional(pool)
     .await
 }
+
+/// A customer account whose held total differs from the sum of its open holds, or exceeds its
+/// balance (more promised than it holds).
+#[derive(Debug, sqlx::FromRow)]
+pub struct HeldDrift {
+    pub number: String,
+    pub balance: i64,
+    pub held: i64,
+    pub open: i64,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn held_drift(pool: &AnyPool) -> Result<Option<HeldDrift>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.number, a.balance, a.held, CAST(COALESCE(SUM(h.amount), 0) AS BIGINT) AS open FROM accounts a \
+         LEFT JOIN holds h ON h.account_id = a.id AND h.status = 'open' WHERE a.is_system = 0 \
+         GROUP BY a.id, a.number, a.balance, a.held \
+         HAVING a.held <> CAST(COALESCE(SUM(h.amount), 0) AS BIGINT) OR a.held > a.balance OR a.held < 0 \
+         ORDER BY a.number LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// A captured hold whose entry is not a debit of exactly the captured amount from its account.
+#[derive(Debug, sqlx::FromRow)]
+pub struct MiscapturedHold {
+    pub id: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn miscaptured_hold(pool: &AnyPool) -> Result<Option<MiscapturedHold>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT h.id FROM holds h WHERE h.status = 'captured' AND NOT EXISTS ( \
+           SELECT 1 FROM postings p WHERE p.entry_id = h.capture_entry_id AND p.account_id = h.account_id \
+           AND p.amount = -h.captured) \
+         ORDER BY h.id LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+}
+
+/// A captured hold refunded more than it captured.
+#[derive(Debug, sqlx::FromRow)]
+pub struct OverRefunded {
+    pub id: String,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn over_refunded_hold(pool: &AnyPool) -> Result<Option<OverRefunded>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT h.id FROM holds h JOIN card_refunds r ON r.hold_id = h.id \
+         GROUP BY h.id, h.captured HAVING CAST(SUM(r.amount) AS BIGINT) > h.captured ORDER BY h.id LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await
+}

@@ -14,8 +14,12 @@ pub struct Challenge {
     pub device_name: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// How the first step was made (`None` = password).
+    pub via: Option<String>,
     /// This attempt's number (1-based): attempts are counted before the code is checked.
     pub attempt: i64,
+    /// The sign-in asked for `remember_me`.
+    pub remember: bool,
 }
 
 /// An `mfa_challenges` row as the attempt counter returns it.
@@ -26,7 +30,9 @@ struct ChallengeRow {
     device_name: Option<String>,
     ip: Option<String>,
     user_agent: Option<String>,
+    via: Option<String>,
     failed_attempts: i64,
+    remember: i64,
 }
 
 /// What asking to check a code for an `mfa_token` gives.
@@ -48,7 +54,7 @@ pub async fn reserve_attempt(conn: &mut AnyConnection, token_hash: &str, max: u3
     let row: Option<ChallengeRow> = sqlx::query_as(
         "UPDATE mfa_challenges SET failed_attempts = failed_attempts + 1 \
          WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 AND failed_attempts < $3 \
-         RETURNING id, user_id, device_name, ip, user_agent, failed_attempts",
+         RETURNING id, user_id, device_name, ip, user_agent, via, failed_attempts, remember",
     )
     .bind(token_hash)
     .bind(&now)
@@ -62,7 +68,9 @@ pub async fn reserve_attempt(conn: &mut AnyConnection, token_hash: &str, max: u3
             device_name: row.device_name,
             ip: row.ip,
             user_agent: row.user_agent,
+            via: row.via,
             attempt: row.failed_attempts,
+            remember: row.remember != 0,
         }));
     }
     let live: Option<i64> = sqlx::query_scalar(
@@ -84,4 +92,18 @@ pub async fn close_challenge(conn: &mut AnyConnection, id: Uuid) -> Result<bool,
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The live challenge `token_hash` names, without counting an attempt (starting a passkey
+/// second step); its id and user.
+#[tracing::instrument(skip_all)]
+pub async fn find_live(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<(Uuid, Uuid)>, sqlx::Error> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "SELECT id, user_id FROM mfa_challenges WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(time::to_db(time::now()))
+    .fetch_optional(conn)
+    .await?;
+    row.map(|(id, user)| Ok((decode::uuid(&id)?, decode::uuid(&user)?))).transpose()
 }

@@ -71,3 +71,40 @@ pub async fn transfers_since(pool: &AnyPool, since: DateTime<Utc>) -> Result<i64
         .fetch_one(pool)
         .await
 }
+
+/// Transfers booked per UTC day at or after `since`, oldest day first (days without any are
+/// left out).
+#[tracing::instrument(skip_all)]
+pub async fn transfers_per_day(pool: &AnyPool, since: DateTime<Utc>) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows: Vec<CountRow> = sqlx::query_as(
+        "SELECT SUBSTR(created_at, 1, 10) AS value, COUNT(*) AS count FROM journal_entries \
+         WHERE kind = 'transfer' AND created_at >= $1 GROUP BY SUBSTR(created_at, 1, 10) ORDER BY value",
+    )
+    .bind(time::to_db(since))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.value, r.count)).collect())
+}
+
+/// When each KYC submission still awaiting review was submitted.
+#[tracing::instrument(skip_all)]
+pub async fn kyc_waiting_since(pool: &AnyPool) -> Result<Vec<DateTime<Utc>>, sqlx::Error> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT s.submitted_at FROM kyc_submissions s LEFT JOIN kyc_reviews r ON r.submission_id = s.id \
+         WHERE r.submission_id IS NULL",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|raw| time::from_db(raw)).collect()
+}
+
+/// Open cases by kind.
+#[tracing::instrument(skip_all)]
+pub async fn open_cases_by_kind(pool: &AnyPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows: Vec<CountRow> = sqlx::query_as(
+        "SELECT kind AS value, COUNT(*) AS count FROM cases WHERE status = 'open' GROUP BY kind ORDER BY kind",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.value, r.count)).collect())
+}

@@ -142,3 +142,50 @@ async fn pdfs_over_the_size_cap_or_the_parse_time_are_refused_as_uninspectable()
     let patient = spawn_app_with(|f| f.merge(Serialized::default("scan.pdf_parse_timeout_ms", 120_000))).await;
     assert_eq!(verdict(&patient, DocumentType::ProofOfAddress, &slow).await.status, ScanStatus::Clean);
 }
+
+/// Staff open a PDF as its safe rendition: the pages and their text, without the outline, the
+/// opening action or the document information; the owner still downloads the bytes they uploaded.
+#[actix_web::test]
+async fn staff_read_a_safe_rendition_while_the_owner_keeps_the_original_bytes() {
+    use tresor::documents::Access;
+    use uuid::Uuid;
+
+    use crate::support::documents::{actor, body, docs, download, scan, upload};
+
+    let app = app().await;
+    let owner = Uuid::now_v7();
+    let original = documents::pdf(
+        "/OpenAction << /S /GoTo /D [3 0 R /Fit] >> /Outlines 5 0 R /PageMode /UseOutlines",
+        "Statement for November",
+        &[b"<< /Type /Outlines /Count 0 >>".to_vec()],
+    );
+    let version = upload(&app, owner, DocumentType::ProofOfAddress, Some("statement"), &original).await.unwrap();
+    assert_eq!(scan(&app, &version).await.status, ScanStatus::Clean);
+    assert_eq!(download(&app, owner, version.id, None).await.1, original, "the owner's bytes are untouched");
+
+    let staff = Uuid::now_v7();
+    let link = docs(&app).link(staff, &Access::Staff, version.id, None).await.unwrap();
+    let token = link.url.rsplit('/').next().unwrap().to_owned();
+    let rendition = docs(&app).download(&actor(staff), &token, Some(staff)).await.unwrap();
+    assert_eq!(rendition.content_type, "application/pdf");
+    let size = rendition.size;
+    let bytes = body(rendition).await.unwrap();
+    assert_eq!(size as usize, bytes.len(), "the declared size is the rendition's");
+    assert_ne!(bytes, original);
+    let document = lopdf::Document::load_mem(&bytes).expect("the rendition is a PDF");
+    let catalog = document.catalog().unwrap();
+    for dropped in ["OpenAction", "Outlines", "PageMode"] {
+        assert!(!catalog.has(dropped.as_bytes()), "{dropped} is dropped");
+    }
+    let pages = document.get_pages();
+    assert_eq!(pages.len(), 1);
+    let content = document.get_page_content(pages[&1]);
+    assert!(String::from_utf8_lossy(&content).contains("(Statement for November) Tj"), "the page draws what it drew");
+    let audited: String = sqlx::query_scalar(
+        "SELECT new_value FROM audit_log WHERE action = 'document.download' ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
+    assert!(audited.contains(r#""rendition":"safe""#), "{audited}");
+}

@@ -60,7 +60,7 @@ async fn admin_create_without_a_password_prints_a_one_time_set_password_link() {
     let output = app.cli(&["admin", "create", "--email", &email, "--full-name", "Ada", "--role", "customer"]);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let token = stdout.split("#token=").nth(1).unwrap().trim().to_owned();
+    let token = stdout.split("?token=").nth(1).unwrap().trim().to_owned();
     assert_problem(app.login(&email, PASSWORD).await, 401, "invalid-credentials").await;
     let accept = async |password: &str| {
         app.post_json("/v1/auth/invite/accept", &json!({"token": token, "password": password})).await

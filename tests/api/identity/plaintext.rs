@@ -45,7 +45,7 @@ impl Server {
     fn sent_token(&self, id: &uuid::Uuid) -> Option<String> {
         let text = std::fs::read_to_string(self.mail_dir.join(format!("{id}.eml"))).ok()?;
         let text = text.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-        let after = text.split("#token=").nth(1)?;
+        let after = text.split("?token=").nth(1)?;
         Some(after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect())
     }
 
@@ -64,7 +64,7 @@ impl Server {
                 let id = uuid::Uuid::parse_str(&id).unwrap();
                 match tresor::mail::open(&self.keys.encryption, &id, template, payload.as_deref()).unwrap() {
                     Some(mail) => {
-                        return mail.data["link"].as_str().unwrap().split("#token=").nth(1).unwrap().to_owned();
+                        return mail.data["link"].as_str().unwrap().split("?token=").nth(1).unwrap().to_owned();
                     }
                     // Sent already (its sealed payload is erased): the written message holds the link.
                     None => {

@@ -19,7 +19,7 @@ async fn registration_answers_201_pending_and_queues_a_verification_email() {
     assert!(uuid::Uuid::parse_str(body["user_id"].as_str().unwrap()).is_ok());
     let mail = app.mail_to(&email, "verify_email").await;
     assert_eq!(mail.len(), 1, "the email is stored lower-cased and mailed once");
-    assert!(mail[0].data["link"].as_str().unwrap().contains("/verify-email#token="));
+    assert!(mail[0].data["link"].as_str().unwrap().contains("/verify-email?token="));
 }
 
 #[actix_web::test]

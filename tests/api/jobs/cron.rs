@@ -8,7 +8,7 @@ use tresor_jobs::Tick;
 use tresor_jobs::settings::Schedule;
 use tresor_jobs::worker::Registry;
 
-use crate::support::jobs::{backends, quick_retry, settings, start_workers, store};
+use crate::support::jobs::{backends, eventually, quick_retry, settings, start_workers, store};
 use crate::support::spawn_app;
 
 #[actix_web::test]
@@ -33,7 +33,8 @@ async fn with_two_schedulers_up_each_cron_tick_runs_once() {
         let (a, b) = (store(&app, settings.clone()), store(&app, settings.clone()));
         let first = start_workers(&a, registry(), true);
         let second = start_workers(&b, registry(), true);
-        tokio::time::sleep(Duration::from_millis(4500)).await;
+        // At least three ticks (a loaded machine may take longer than three seconds to run them).
+        eventually(Duration::from_secs(30), "three ticks to run", async || ticks.lock().unwrap().len() >= 3).await;
         first.stop().await;
         second.stop().await;
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -203,3 +203,41 @@ async fn a_message_with_missing_template_data_goes_dead_naming_the_field() {
     assert!(!app.data_dir.path().join("mail").join(format!("{id}.eml")).exists());
     workers.stop().await;
 }
+
+/// Mail that identity and MFA queue inside their transactions reaches the job queue at commit on
+/// every backend (on Redis the job is pushed right after the commit): with no sweeper running,
+/// a registration's verification email still arrives.
+#[actix_web::test]
+async fn identity_mail_is_enqueued_at_commit_without_the_sweeper_on_every_backend() {
+    for backend in crate::support::jobs::backends() {
+        let smtp = SmtpServer::start(SmtpOptions::default()).await;
+        let url = smtp.url();
+        let name = match backend {
+            tresor_jobs::settings::Backend::Redis => "redis",
+            tresor_jobs::settings::Backend::Database => "database",
+        };
+        let app = spawn_app_with(move |figment| {
+            figment
+                .merge(Serialized::default("mail.smtp_url", url))
+                .merge(Serialized::default("jobs.backend", name))
+                .merge(Serialized::default("jobs.poll_interval_ms", 50))
+        })
+        .await;
+        assert_eq!(app.state.jobs.backend(), backend);
+        // Workers without the schedules: the sweeper never runs, only the enqueue can deliver.
+        let workers = crate::support::jobs::start_workers(
+            &app.state.jobs,
+            tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
+            false,
+        );
+        let email = crate::support::identity::unique_email("mail-at-commit");
+        app.register_user(&email).await;
+        eventually(Duration::from_secs(20), "the verification email", async || {
+            smtp.received().iter().any(|m| header(m, "To").as_deref() == Some(email.as_str()))
+        })
+        .await;
+        let subject = smtp.received().iter().find_map(|m| header(m, "Subject")).unwrap();
+        assert_eq!(subject, "Confirm your email address", "{name}");
+        workers.stop().await;
+    }
+}

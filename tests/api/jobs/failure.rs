@@ -117,8 +117,9 @@ async fn a_retryable_failure_is_retried_with_growing_delays_then_succeeds() {
         let gaps = probe.gaps();
         assert!(gaps[0] >= Duration::from_millis(200), "{backend:?}: first wait {gaps:?}");
         assert!(gaps[1] >= Duration::from_millis(400), "{backend:?}: second wait doubles {gaps:?}");
-        assert!(gaps[1] > gaps[0], "{backend:?}: {gaps:?}");
-        eventually(Duration::from_secs(10), "the queue to drain", async || idle(&store).await).await;
+        // (Not `gaps[1] > gaps[0]`: on a loaded machine the first wait can overrun by more
+        // than the second; the floors above are what the policy promises.)
+        eventually(Duration::from_secs(30), "the queue to drain", async || idle(&store).await).await;
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(probe.count(), 3, "{backend:?}: no run after the success");
         assert!(store.overview(10).await.unwrap().dead.is_empty(), "{backend:?}");

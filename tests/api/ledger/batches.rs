@@ -34,6 +34,7 @@ fn transfer(from: &Caller, to: &Account, amount: i64) -> Command {
         idempotency: None,
         actor: Actor::system(),
         reverses: None,
+        hold: None,
     }
 }
 
@@ -160,7 +161,9 @@ async fn a_stale_batch_in_a_shared_transaction_writes_nothing_while_the_others_c
     let (owners, accounts) = funded(&app, 3, 1_000).await;
     // The first actor's cache names a version another process has since moved past.
     let stale = Snapshot {
+        account: accounts[0].id,
         balance: 1_000,
+        held: 0,
         version: 12_345,
         status: AccountStatus::Open,
         day: chrono::Utc::now().date_naive(),

@@ -16,9 +16,9 @@ use crate::support::{TestApp, redis_url, spawn_app};
 /// A queue the CLI's own settings know (its workers are not running: the test's are).
 const QUEUE: &str = "cleanup";
 
-/// Fails for good on a job's first run, succeeds after; counts the runs.
-fn fails_first_time(runs: Arc<AtomicUsize>) -> Registry {
-    let seen = Arc::new(dashmap::DashSet::<String>::new());
+/// Fails for good on a job's first run, succeeds after; counts the runs. `seen` outlives the
+/// registry, so the workers can be stopped and started again.
+fn fails_first_time(runs: Arc<AtomicUsize>, seen: Arc<dashmap::DashSet<String>>) -> Registry {
     Registry::new().with(
         QUEUE,
         Arc::new(move |payload, _attempt| {
@@ -71,10 +71,15 @@ async fn jobs_list_shows_dead_jobs_and_retry_puts_one_or_all_back_on_every_stora
     let app = spawn_app().await;
     for backend in backends() {
         let store = store(&app, settings(backend, &[(QUEUE, quick_retry(3, 50))]));
-        let runs = Arc::new(AtomicUsize::new(0));
-        let workers = start_workers(&store, fails_first_time(runs.clone()), false);
+        let (runs, seen) = (Arc::new(AtomicUsize::new(0)), Arc::default());
+        // The CLI is another process: on SQLite it waits for the one write lock, which a worker
+        // polling every 50 ms on a loaded machine can keep from it, so the workers stop while it
+        // writes.
+        let start = || start_workers(&store, fails_first_time(runs.clone(), Arc::clone(&seen)), false);
+        let workers = start();
         store.push(job(1)).await.unwrap();
         eventually(Duration::from_secs(20), "the job to be dead", async || dead_ids(&store).await.len() == 1).await;
+        workers.stop().await;
         let id = dead_ids(&store).await.remove(0);
 
         let listed = jobs_cli(&app, &store, &["list"]);
@@ -88,25 +93,30 @@ async fn jobs_list_shows_dead_jobs_and_retry_puts_one_or_all_back_on_every_stora
         let retried = jobs_cli(&app, &store, &["retry", &id]);
         assert_eq!(retried.status.code(), Some(0), "{backend:?}: {retried:?}");
         assert!(stdout(&retried).contains(&id), "{backend:?}");
+        let workers = start();
         eventually(Duration::from_secs(20), "the retried job to run", async || runs.load(Ordering::SeqCst) == 2).await;
         eventually(Duration::from_secs(10), "no dead job left", async || dead_ids(&store).await.is_empty()).await;
+        workers.stop().await;
 
         let again = jobs_cli(&app, &store, &["retry", &id.to_lowercase()]);
         assert_eq!(again.status.code(), Some(1), "{backend:?}: a job that is not dead is not retried");
         let stderr = String::from_utf8_lossy(&again.stderr);
         assert!(stderr.contains("no dead job") && stderr.trim_end().lines().count() == 1, "{backend:?}: {stderr}");
 
+        let workers = start();
         store.push(job(2)).await.unwrap();
         store.push(job(3)).await.unwrap();
         eventually(Duration::from_secs(20), "two dead jobs", async || dead_ids(&store).await.len() == 2).await;
+        workers.stop().await;
         let all = jobs_cli(&app, &store, &["retry", "--dead"]);
         assert_eq!(all.status.code(), Some(0), "{backend:?}: {all:?}");
         assert!(stdout(&all).starts_with("2 dead jobs back"), "{backend:?}: {}", stdout(&all));
+        let workers = start();
         eventually(Duration::from_secs(20), "both to run again", async || runs.load(Ordering::SeqCst) == 6).await;
         eventually(Duration::from_secs(10), "no dead job left", async || dead_ids(&store).await.is_empty()).await;
-        let none = jobs_cli(&app, &store, &["retry", "--dead"]);
-        assert!(stdout(&none).starts_with("0 dead jobs back"), "{backend:?}");
         workers.stop().await;
+        let none = jobs_cli(&app, &store, &["retry", "--dead"]);
+        assert!(stdout(&none).starts_with("0 dead jobs back"), "{backend:?}: {none:?}");
     }
 }
 

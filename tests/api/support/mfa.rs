@@ -57,11 +57,16 @@ impl Authenticator {
     /// waiting for the next step when all three are used.
     pub async fn code(&mut self) -> String {
         loop {
-            let now = unix_now() / 30;
+            let unix = unix_now();
+            let now = unix / 30;
+            // A step's code is accepted until the end of the step after it, so the previous
+            // step's code is handed out only while at least 10 s of this step remain: a loaded
+            // machine may take seconds to get the request to the server.
+            let earliest = if unix % 30 < 20 { now - 1 } else { now };
             let step = match self.last_step {
                 Some(last) if last > now => None,
-                Some(last) => Some((last + 1).max(now - 1)),
-                None => Some(now - 1),
+                Some(last) => Some((last + 1).max(earliest)),
+                None => Some(earliest),
             };
             if let Some(step) = step {
                 self.last_step = Some(step);

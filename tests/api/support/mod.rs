@@ -10,7 +10,10 @@
 //!   through the documents service, and through the endpoints with a job worker;
 //! - `ledger`: callers, accounts and deposits through the ledger's service, reading its refusals
 //!   and balances, checking the books, stepped-up sessions, approved customers;
-//! - `process`: `tresor serve` / `worker` as processes of their own, stopped with SIGTERM.
+//! - `process`: `tresor serve` / `worker` as processes of their own, stopped with SIGTERM;
+//! - `browser`: chromedriver + headless Chromium (fantoccini, raw WebDriver calls), an app on a
+//!   known public URL; `cookies`: cookie-mode sessions with every cookie attribute visible;
+//!   `console`: staff with an authenticator, a console client over HTTP, browser steps.
 
 mod app;
 mod assertions;
@@ -18,11 +21,16 @@ mod database;
 
 pub mod authz;
 pub mod backoffice;
+pub mod browser;
+pub mod console;
+pub mod cookies;
 pub mod documents;
 pub mod identity;
 pub mod jobs;
 pub mod ledger;
 pub mod mfa;
+pub mod money;
+pub mod oidc;
 pub mod process;
 pub mod s3;
 

@@ -14,12 +14,14 @@ async fn expired_altered_and_other_users_links_are_404_and_the_owners_works() {
             .merge(Serialized::default("documents.link_ttl_secs", 3))
     })
     .await;
+    // The users first: a running worker sends the verification email, and a sent email's
+    // payload (the link the test reads) is cleared.
+    let (owner, stranger) = (app.signed_in().await, app.signed_in().await);
     let workers = start_workers(
         &app.state.jobs,
         tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap(),
         false,
     );
-    let (owner, stranger) = (app.signed_in().await, app.signed_in().await);
     let pdf = documents::plain_pdf("statement");
     let id = app.upload_document(&owner, "proof_of_address", None, &pdf).await["id"].as_str().unwrap().to_owned();
     app.scanned(&owner.access, &id).await;
