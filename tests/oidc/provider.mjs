@@ -1,6 +1,8 @@
 // A real OpenID provider (node-oidc-provider, OpenID Certified) for the integration tests, on
 // loopback only. Started by tests/api/support/oidc.rs:
-//   OIDC_PORT           port to listen on (127.0.0.1); the issuer is http://localhost:<port>
+//   OIDC_PORT           port to listen on (127.0.0.1), or 0 for one the system picks; the issuer
+//                       is http://localhost:<port>, and "listening <port>" on standard output
+//                       says the provider is ready
 //   OIDC_REDIRECT_URI   the relying party's callback
 //   OIDC_CLIENT_SECRET  the test client's secret (client id "tresor")
 //   OIDC_KEYS_FILE      signing keys kept across restarts: every start adds a new RSA key in
@@ -14,8 +16,6 @@ import http from 'node:http';
 
 import Provider from 'oidc-provider';
 
-const port = Number(process.env.OIDC_PORT);
-const issuer = `http://localhost:${port}`;
 const keysFile = process.env.OIDC_KEYS_FILE;
 
 function signingKeys() {
@@ -36,38 +36,42 @@ function claimsOf(accountId) {
   return claims;
 }
 
-const provider = new Provider(issuer, {
-  clients: [
-    {
-      client_id: 'tresor',
-      client_secret: process.env.OIDC_CLIENT_SECRET,
-      redirect_uris: [process.env.OIDC_REDIRECT_URI],
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
+function providerAt(issuer) {
+  return new Provider(issuer, {
+    clients: [
+      {
+        client_id: 'tresor',
+        client_secret: process.env.OIDC_CLIENT_SECRET,
+        redirect_uris: [process.env.OIDC_REDIRECT_URI],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
+    jwks: { keys: signingKeys() },
+    // The email claims travel in the ID token, as Google's do.
+    conformIdTokenClaims: false,
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+    pkce: { required: () => true },
+    findAccount: async (ctx, id) => ({ accountId: id, claims: async () => claimsOf(id) }),
+    async loadExistingGrant(ctx) {
+      const grant = new ctx.oidc.provider.Grant({
+        clientId: ctx.oidc.client.clientId,
+        accountId: ctx.oidc.session.accountId,
+      });
+      grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
+      await grant.save();
+      return grant;
     },
-  ],
-  jwks: { keys: signingKeys() },
-  // The email claims travel in the ID token, as Google's do.
-  conformIdTokenClaims: false,
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-  features: { devInteractions: { enabled: false } },
-  interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
-  pkce: { required: () => true },
-  findAccount: async (ctx, id) => ({ accountId: id, claims: async () => claimsOf(id) }),
-  async loadExistingGrant(ctx) {
-    const grant = new ctx.oidc.provider.Grant({
-      clientId: ctx.oidc.client.clientId,
-      accountId: ctx.oidc.session.accountId,
-    });
-    grant.addOIDCScope([...ctx.oidc.requestParamScopes].join(' '));
-    await grant.save();
-    return grant;
-  },
-});
+  });
+}
 
-const handle = provider.callback();
+// The server listens before the provider exists: the issuer names the port it got.
+let provider;
+let handle;
 const server = http.createServer(async (req, res) => {
-  const url = new URL(req.url, issuer);
+  const url = new URL(req.url, provider.issuer);
   const interaction = url.pathname.match(/^\/interaction\/([A-Za-z0-9_-]+)$/);
   if (!interaction) return handle(req, res);
   const account = url.searchParams.get('account');
@@ -82,4 +86,9 @@ const server = http.createServer(async (req, res) => {
     res.end(String(error));
   }
 });
-server.listen(port, '127.0.0.1', () => console.log(`listening ${issuer}`));
+server.listen(Number(process.env.OIDC_PORT ?? 0), '127.0.0.1', () => {
+  const { port } = server.address();
+  provider = providerAt(`http://localhost:${port}`);
+  handle = provider.callback();
+  console.log(`listening ${port}`);
+});

@@ -3,9 +3,10 @@
 //! with a printed reason when Node or the package is missing (`npm ci` in tests/oidc), unless
 //! `TRESOR_TEST_OIDC=required` (CI sets it).
 
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::{Duration, Instant};
 
 use figment::providers::Serialized;
@@ -44,22 +45,20 @@ impl OidcProvider {
             eprintln!("skipped: {reason}");
             return None;
         }
-        let mut keys = tempfile::tempdir().unwrap();
-        // The free port is found by binding and releasing it, so another process may take it
-        // before node listens: a provider that exits early is started again on a new port.
+        let keys = tempfile::tempdir().unwrap();
+        // The provider picks its own port and says which on standard output once it listens,
+        // so no other process can take the port in between. One that does not say so in time
+        // (or exits) is stopped and started again, with what it wrote kept for the failure.
+        let mut attempts = Vec::new();
         for _ in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            let child = spawn(port, &keys);
-            let mut provider = Self { port, issuer: format!("http://localhost:{port}"), child, keys };
-            match provider.wait_ready() {
-                Ok(()) => return Some(provider),
-                Err(exit) => {
-                    eprintln!("the OpenID provider on port {port} exited ({exit}); starting it again");
-                    keys = std::mem::replace(&mut provider.keys, tempfile::tempdir().unwrap());
+            match spawn(0, &keys) {
+                Ok((child, port)) => {
+                    return Some(Self { port, issuer: format!("http://localhost:{port}"), child, keys });
                 }
+                Err(failure) => attempts.push(failure),
             }
         }
-        panic!("the OpenID provider exited three times: {}", provider_log(&keys));
+        panic!("the OpenID provider did not start three times:\n{}", attempts.join("\n"));
     }
 
     /// Stops the provider and starts it again on the same port with a new signing key in
@@ -67,28 +66,10 @@ impl OidcProvider {
     pub fn rotate_keys(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.child = spawn(self.port, &self.keys);
-        if let Err(exit) = self.wait_ready() {
-            panic!("the OpenID provider exited after the key rotation ({exit}): {}", provider_log(&self.keys));
+        match spawn(self.port, &self.keys) {
+            Ok((child, _)) => self.child = child,
+            Err(failure) => panic!("the OpenID provider did not start again after the key rotation: {failure}"),
         }
-    }
-
-    /// Waits until the provider accepts connections; `Err` with its exit status when it
-    /// stopped first. Node starts slowly on a loaded machine, hence the long deadline.
-    fn wait_ready(&mut self) -> Result<(), std::process::ExitStatus> {
-        let deadline = Instant::now() + Duration::from_secs(90);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if let Some(exit) = self.child.try_wait().unwrap() {
-                return Err(exit);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the OpenID provider did not start in 90 s: {}",
-                provider_log(&self.keys)
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(())
     }
 
     /// The app's settings for this provider (named `test`).
@@ -127,23 +108,53 @@ impl Drop for OidcProvider {
     }
 }
 
-fn spawn(port: u16, keys: &tempfile::TempDir) -> Child {
-    Command::new("node")
+/// Node starts slowly on a loaded machine, hence the long wait for one start.
+const START_WAIT: Duration = Duration::from_secs(40);
+
+/// Starts the provider on `port` (0: one the system picks) and waits for it to say it
+/// listens: the child and its port, or why it did not start.
+fn spawn(port: u16, keys: &tempfile::TempDir) -> Result<(Child, u16), String> {
+    let log = keys.path().join("provider.log");
+    let mut child = Command::new("node")
         .arg("provider.mjs")
         .current_dir(folder())
         .env("OIDC_PORT", port.to_string())
         .env("OIDC_REDIRECT_URI", format!("{PUBLIC_URL}/v1/auth/oidc/{PROVIDER}/callback"))
         .env("OIDC_CLIENT_SECRET", CLIENT_SECRET)
         .env("OIDC_KEYS_FILE", keys.path().join("keys.json"))
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(keys.path().join("provider.log")).expect("a log file for the provider"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).expect("a log file for the provider"))
         .spawn()
-        .expect("node runs")
-}
-
-/// What the provider wrote to its standard error, for a failure message.
-fn provider_log(keys: &tempfile::TempDir) -> String {
-    std::fs::read_to_string(keys.path().join("provider.log")).unwrap_or_default()
+        .expect("node runs");
+    let stdout = child.stdout.take().expect("the provider's standard output");
+    let (said, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(port) = line.strip_prefix("listening ").and_then(|port| port.trim().parse::<u16>().ok()) {
+                let _ = said.send(port);
+            }
+        }
+    });
+    let started = Instant::now();
+    let outcome = heard.recv_timeout(START_WAIT);
+    let log = || std::fs::read_to_string(&log).unwrap_or_default();
+    match outcome {
+        Ok(port) => Ok((child, port)),
+        Err(RecvTimeoutError::Disconnected) => {
+            let exit = child.wait().map(|status| status.to_string()).unwrap_or_else(|e| e.to_string());
+            Err(format!("exited ({exit}) after {:?}: {}", started.elapsed(), log()))
+        }
+        Err(RecvTimeoutError::Timeout) => {
+            let state = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+                .ok()
+                .and_then(|status| status.lines().find(|line| line.starts_with("State:")).map(str::to_owned))
+                .unwrap_or_default();
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!("did not listen in {START_WAIT:?} ({state}): {}", log()))
+        }
+    }
 }
 
 pub fn location(response: &reqwest::Response) -> String {
