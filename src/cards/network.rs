@@ -3,7 +3,7 @@
 //! answer to a keyed request is kept under its key, declines decided here included, so a
 //! replay gets the first answer.
 
-use chrono::{Duration, NaiveTime, Utc};
+use chrono::{Duration, Utc};
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
@@ -13,7 +13,6 @@ use super::pan::Pan;
 use super::service::Cards;
 use super::{secrets, store};
 use crate::audit::Actor;
-use crate::db::time;
 use crate::error::{Error, Problem};
 use crate::ledger::command::{Idempotency, Outcome};
 use crate::ledger::hold::Hold;
@@ -64,6 +63,9 @@ impl Cards {
             account: card.account_id,
             owner: card.user_id,
             card: Some(card.id),
+            // Decided with the hold, under the account's lock: concurrent authorizations of the
+            // card cannot each see room under it.
+            daily_limit: card.spending_limit.daily,
             amount: request.amount,
             currency: request.currency,
             description,
@@ -111,13 +113,6 @@ impl Cards {
         let amount = request.amount.minor_units();
         if card.spending_limit.per_transaction.is_some_and(|limit| amount > limit) {
             return Ok(Err("limit-exceeded"));
-        }
-        if let Some(daily) = card.spending_limit.daily {
-            let since = time::to_db(now.date_naive().and_time(NaiveTime::MIN).and_utc());
-            let spent = store::spent_since(self.db.reader(), card.id, &since).await?;
-            if spent + amount > daily {
-                return Ok(Err("limit-exceeded"));
-            }
         }
         Ok(Ok(card))
     }

@@ -154,20 +154,6 @@ pub async fn set_status(
     Ok(done.rows_affected() == 1)
 }
 
-/// What the card's authorizations since `since` still reserve or took (open holds' amounts and
-/// captured amounts; released and expired holds do not count).
-#[tracing::instrument(skip_all)]
-pub async fn spent_since(pool: &AnyPool, card: Uuid, since: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'open' THEN amount WHEN status = 'captured' THEN captured \
-         ELSE 0 END), 0) AS BIGINT) FROM holds WHERE card_id = $1 AND created_at >= $2",
-    )
-    .bind(card.to_string())
-    .bind(since)
-    .fetch_one(pool)
-    .await
-}
-
 /// Where the card's owner is emailed: their address (none once erased) and name.
 #[tracing::instrument(skip_all)]
 pub async fn owner_contact(conn: &mut AnyConnection, user: Uuid) -> Result<Option<(String, String)>, sqlx::Error> {

@@ -51,8 +51,9 @@ pub struct Command {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HoldOp {
     /// Reserves the amount: nothing posts, the account's held total grows (decided and fenced
-    /// like a debit).
-    Place { id: Uuid, card: Option<Uuid>, expires_at: DateTime<Utc> },
+    /// like a debit). With a card's `daily_limit`, what the card holds and captured today plus
+    /// this amount must stay within it, decided under the account's lock.
+    Place { id: Uuid, card: Option<Uuid>, daily_limit: Option<i64>, expires_at: DateTime<Utc> },
     /// Posts the amount (≤ `held`, the open hold's amount) as a card purchase and ends the hold,
     /// releasing the rest.
     Capture { id: Uuid, held: i64 },

@@ -57,6 +57,8 @@ pub struct LockedState {
     pub open_holds: HashMap<Uuid, (Uuid, i64)>,
     /// Captured holds: their account and what can still be refunded.
     pub refundable: HashMap<Uuid, (Uuid, i64)>,
+    /// What each card with a daily limit named by the batch held and captured today.
+    pub card_spent_today: HashMap<Uuid, i64>,
 }
 
 pub struct Plan {
@@ -79,6 +81,8 @@ pub fn decide(
     let mut ended = HashSet::new();
     let mut refunded: HashMap<Uuid, i64> = HashMap::new();
     let mut outgoing = snapshot.outgoing_today;
+    // What cards reserved by earlier commands of this batch.
+    let mut card_spent: HashMap<Uuid, i64> = HashMap::new();
     let mut seen: HashMap<&str, (usize, &str)> = HashMap::new();
     // Originals reversed and approvals decided by earlier commands of this batch.
     let (mut reversed, mut decided) = (HashSet::new(), HashSet::new());
@@ -154,6 +158,16 @@ pub fn decide(
             && counters.get(&command.counter_account).is_none_or(|s| *s == AccountStatus::Closed)
         {
             refuse(unprocessable("account-closed", "the destination account is closed".into()))
+        } else if let Some((card, daily, spent)) = card_limit(command, state, &card_spent)
+            && spent + amount > daily
+        {
+            refuse(unprocessable(
+                "limit-exceeded",
+                format!(
+                    "this would take card {card}'s spending today to {}, above its daily limit of {daily}",
+                    spent + amount
+                ),
+            ))
         } else if command.is_debit() && outgoing + amount > limits.daily_outgoing && reversal.is_none() {
             refuse(unprocessable(
                 "limit-exceeded",
@@ -174,6 +188,9 @@ pub fn decide(
         } else {
             running += command.delta();
             held += command.held_delta();
+            if let Some(HoldOp::Place { card: Some(card), daily_limit: Some(_), .. }) = &command.hold {
+                *card_spent.entry(*card).or_default() += amount;
+            }
             if let Some(r) = reversal {
                 reversed.insert(r.original);
                 decided.extend(r.approval.as_ref().map(|a| a.id));
@@ -185,6 +202,14 @@ pub fn decide(
         steps.push(step);
     }
     Ok(Plan { steps, outgoing_today: outgoing })
+}
+
+/// The card a hold is placed for, its daily limit and what it already spent today (read under
+/// the lock, plus this batch's earlier holds) — `None` for a hold without a daily limit.
+fn card_limit(command: &Command, state: &LockedState, in_batch: &HashMap<Uuid, i64>) -> Option<(Uuid, i64, i64)> {
+    let Some(HoldOp::Place { card: Some(card), daily_limit: Some(daily), .. }) = &command.hold else { return None };
+    let spent = state.card_spent_today.get(card).copied().unwrap_or(0) + in_batch.get(card).copied().unwrap_or(0);
+    Some((*card, *daily, spent))
 }
 
 /// Why a capture or release cannot happen: its hold is not open on this account (ended, in the

@@ -152,8 +152,7 @@ fn reversals_post_once_per_original_and_approval_and_ignore_limits_and_freezes()
     let state = LockedState {
         reversed: [Uuid::from_u128(100)].into(),
         pending_approvals: [Uuid::from_u128(200), Uuid::from_u128(201)].into(),
-        open_holds: HashMap::new(),
-        refundable: HashMap::new(),
+        ..LockedState::default()
     };
     let mut frozen = snapshot(5_000);
     frozen.status = AccountStatus::Frozen;
@@ -181,7 +180,29 @@ fn hold(op: crate::ledger::command::HoldOp, amount: i64) -> Command {
 
 fn place(id: u128, amount: i64) -> Command {
     let expires_at = chrono::Utc::now();
-    hold(crate::ledger::command::HoldOp::Place { id: Uuid::from_u128(id), card: None, expires_at }, amount)
+    hold(
+        crate::ledger::command::HoldOp::Place { id: Uuid::from_u128(id), card: None, daily_limit: None, expires_at },
+        amount,
+    )
+}
+
+#[test]
+fn a_cards_daily_limit_counts_what_it_spent_today_and_this_batchs_earlier_holds() {
+    use crate::ledger::command::HoldOp;
+    let card = Uuid::from_u128(40);
+    let on_card = |id: u128, amount: i64| {
+        let expires_at = chrono::Utc::now();
+        hold(HoldOp::Place { id: Uuid::from_u128(id), card: Some(card), daily_limit: Some(1_000), expires_at }, amount)
+    };
+    let state = LockedState { card_spent_today: HashMap::from([(card, 600)]), ..LockedState::default() };
+    let commands = [on_card(1, 300), on_card(2, 200), on_card(3, 100), place(4, 500)];
+    let plan = decide(&snapshot(5_000), &commands, &HashMap::new(), &HashMap::new(), &state, &limits(), false).unwrap();
+    let slugs: Vec<&str> = plan.steps.iter().map(slug).collect();
+    assert_eq!(
+        slugs,
+        ["apply", "limit-exceeded", "apply", "apply"],
+        "600 spent + 300 + 100 fills it; a hold without a card is not counted"
+    );
 }
 
 #[test]

@@ -53,6 +53,17 @@ impl LedgerStore {
             })
             .collect();
         locked.refundable = holds::refundable(&mut tx, &refunds).await?;
+        let limited_cards: Vec<Uuid> = commands
+            .iter()
+            .filter_map(|c| match c.hold {
+                Some(crate::ledger::command::HoldOp::Place { card: Some(card), daily_limit: Some(_), .. }) => {
+                    Some(card)
+                }
+                _ => None,
+            })
+            .collect();
+        let start_of_today = crate::db::time::to_db(today.and_time(chrono::NaiveTime::MIN).and_utc());
+        locked.card_spent_today = holds::card_spent_since(&mut tx, &limited_cards, &start_of_today).await?;
         let now = Utc::now().timestamp();
         // Per job: its plan, or `None` when its cached balance was too low to decide on.
         let mut plans = Vec::with_capacity(jobs.len());

@@ -22,6 +22,8 @@ pub struct NewHold {
     /// The account's owner (who the authorization is for).
     pub owner: Uuid,
     pub card: Option<Uuid>,
+    /// The card's daily spending limit, checked where the hold is decided.
+    pub daily_limit: Option<i64>,
     pub amount: Amount,
     pub currency: Currency,
     pub description: Option<String>,
@@ -97,7 +99,12 @@ impl Ledger {
             idempotency: key,
             actor: actor.clone(),
             reverses: None,
-            hold: Some(HoldOp::Place { id, card: hold.card, expires_at: hold.expires_at }),
+            hold: Some(HoldOp::Place {
+                id,
+                card: hold.card,
+                daily_limit: hold.daily_limit,
+                expires_at: hold.expires_at,
+            }),
         };
         self.execute(hold.account, command).await
     }

@@ -37,6 +37,34 @@ pub async fn refundable(conn: &mut AnyConnection, ids: &[Uuid]) -> Result<HashMa
     Ok(out)
 }
 
+/// What each of `cards` held and captured since `since` (holds still open count their amount,
+/// captured ones what they took). Read in the committing transaction after the account's row
+/// is locked: every hold of a card is on its one account, so concurrent authorizations of the
+/// card are decided one after the other, in any process.
+#[tracing::instrument(skip_all)]
+pub async fn card_spent_since(
+    conn: &mut AnyConnection,
+    cards: &[Uuid],
+    since: &str,
+) -> Result<HashMap<Uuid, i64>, sqlx::Error> {
+    let mut spent = HashMap::new();
+    for card in cards {
+        if spent.contains_key(card) {
+            continue;
+        }
+        let total: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'open' THEN amount WHEN status = 'captured' THEN captured \
+             ELSE 0 END), 0) AS BIGINT) FROM holds WHERE card_id = $1 AND created_at >= $2",
+        )
+        .bind(card.to_string())
+        .bind(since)
+        .fetch_one(&mut *conn)
+        .await?;
+        spent.insert(*card, total);
+    }
+    Ok(spent)
+}
+
 /// The holds among `ids` in `status` as `(id, account, amount column)`, locked until commit on
 /// PostgreSQL in id order. `status` and `amount` are this module's constants, never input.
 async fn locked(
@@ -91,7 +119,7 @@ pub fn rows(placed: &[Placed<'_>], at: &str) -> Insert {
         &["id", "account_id", "card_id", "amount", "currency", "description", "expires_at", "created_at"],
     );
     for placed in placed {
-        let Some(HoldOp::Place { id, card, expires_at }) = &placed.command.hold else { continue };
+        let Some(HoldOp::Place { id, card, expires_at, .. }) = &placed.command.hold else { continue };
         rows.row([
             id.to_string().into(),
             placed.account.to_string().into(),

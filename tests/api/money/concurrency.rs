@@ -1,7 +1,8 @@
 //! Holds under concurrency: authorizations, captures, releases, withdrawals and transfers on the
-//! same accounts at once — over two server processes when the database is PostgreSQL. Whatever
-//! the interleaving, no available balance is ever negative, every effect happens once, money is
-//! conserved and `tresor ledger verify` passes.
+//! same accounts at once, and one card's authorizations against its daily limit — over two server
+//! processes when the database is PostgreSQL. Whatever the interleaving, no available balance is
+//! ever negative, no card spends past its limit, every effect happens once, money is conserved
+//! and `tresor ledger verify` passes.
 
 use futures::StreamExt;
 use serde_json::{Value, json};
@@ -159,6 +160,74 @@ async fn run(app: &TestApp, base: &str, holders: &[Cardholder], op: &Op) -> Effe
     effect
 }
 
+/// The second server process of these tests on PostgreSQL (`None` on SQLite).
+async fn second_process(app: &TestApp) -> Option<(crate::support::identity::Running, String)> {
+    if !app.database.is_postgres() {
+        return None;
+    }
+    let env = [
+        ("TRESOR__CARDS__NETWORK_API_KEY", NETWORK_KEY.to_owned()),
+        ("TRESOR__RATE_LIMITS__TRANSFERS", "off".to_owned()),
+        ("TRESOR__JOBS__EMBEDDED", "false".to_owned()),
+    ];
+    Some(server_process(app, &env).await)
+}
+
+#[actix_web::test]
+async fn a_cards_daily_limit_holds_under_concurrent_authorizations() {
+    let app = spawn_app_with(with_network).await;
+    let holder = app.cardholder(FUNDS, json!({"per_transaction": 500, "daily": 1_000})).await;
+    let second = second_process(&app).await;
+    // 24 authorizations of 100 at once, half through the second process on PostgreSQL: the
+    // limit leaves room for exactly ten, whatever the interleaving.
+    let answers: Vec<Value> = futures::stream::iter(0..24)
+        .map(|i| {
+            let base = match (&second, i % 2) {
+                (Some((_, base)), 1) => base.clone(),
+                _ => app.address.clone(),
+            };
+            let (app, body) = (&app, holder.purchase(100));
+            async move {
+                let key = uuid::Uuid::new_v4().to_string();
+                let (status, answer) =
+                    app.network_at(&base, "/v1/card-network/authorizations", Some(&key), &body).await;
+                assert_eq!(status, 201, "{answer}");
+                answer
+            }
+        })
+        .buffer_unordered(24)
+        .collect()
+        .await;
+    let approved = answers.iter().filter(|a| a["status"] == "approved").count();
+    assert_eq!(approved, 10, "{answers:?}");
+    for declined in answers.iter().filter(|a| a["status"] != "approved") {
+        assert_eq!(declined["decline_reason"], "limit-exceeded", "{declined}");
+    }
+    let held: i64 =
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM holds WHERE status = 'open'")
+            .fetch_one(app.state.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(held, 1_000);
+    // Releasing one makes room for one more today.
+    let released = answers.iter().find(|a| a["status"] == "approved").unwrap()["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/card-network/authorizations/{released}/release");
+    assert_eq!(app.network_at(&app.address, &path, None, &json!({})).await.0, 200);
+    let key = uuid::Uuid::new_v4().to_string();
+    let (_, again) =
+        app.network_at(&app.address, "/v1/card-network/authorizations", Some(&key), &holder.purchase(100)).await;
+    assert_eq!(again["status"], "approved", "{again}");
+    let (_, over) = app
+        .network_at(
+            &app.address,
+            "/v1/card-network/authorizations",
+            Some(&uuid::Uuid::new_v4().to_string()),
+            &holder.purchase(1),
+        )
+        .await;
+    assert_eq!(over["decline_reason"], "limit-exceeded", "{over}");
+}
+
 #[actix_web::test]
 async fn available_never_goes_negative_under_concurrent_holds_and_debits() {
     let app = spawn_app_with(with_network).await;
@@ -167,16 +236,7 @@ async fn available_never_goes_negative_under_concurrent_holds_and_debits() {
         holders.push(app.cardholder(FUNDS, Value::Null).await);
     }
     // On PostgreSQL, a second server process takes half of the operations.
-    let second = if app.database.is_postgres() {
-        let env = [
-            ("TRESOR__CARDS__NETWORK_API_KEY", NETWORK_KEY.to_owned()),
-            ("TRESOR__RATE_LIMITS__TRANSFERS", "off".to_owned()),
-            ("TRESOR__JOBS__EMBEDDED", "false".to_owned()),
-        ];
-        Some(server_process(&app, &env).await)
-    } else {
-        None
-    };
+    let second = second_process(&app).await;
     let mut total_left = 0;
     for seed in [0x9E37_79B9_7F4A_7C15_u64, 0xD1B5_4A32_D192_ED03] {
         let ops = plan(seed, holders.len(), 160);
