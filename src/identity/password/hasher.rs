@@ -9,7 +9,7 @@
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::oneshot;
@@ -81,8 +81,7 @@ impl PasswordHasher {
             let jobs = Arc::clone(&jobs);
             std::thread::Builder::new().name(format!("argon2-{n}")).spawn(move || run_worker(&jobs))?;
         }
-        let dummy = hash_with(&params, &SecretString::from(hex::encode(crate::crypto::random::bytes::<16>())))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let dummy = dummy_with(&params).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(Self { params, queue, dummy: Arc::new(dummy) })
     }
 
@@ -177,6 +176,22 @@ fn hash_with(params: &Params, password: &SecretString) -> Result<String, String>
         .map_err(|e| e.to_string())
 }
 
+/// A PHC string with the configured parameters, a random salt and a random output: verifying a
+/// password against it costs what a real verification costs and never matches. It is built, not
+/// hashed, so starting the server runs no argon2 (whose 19 MiB would stay resident while idle).
+fn dummy_with(params: &Params) -> Result<String, String> {
+    let salt = SaltString::encode_b64(&crate::crypto::random::bytes::<16>()).map_err(|e| e.to_string())?;
+    let output = Output::new(&crate::crypto::random::bytes::<32>()).map_err(|e| e.to_string())?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13 as u32),
+        params: ParamsString::try_from(params).map_err(|e| e.to_string())?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
+}
+
 /// Whether a stored hash was made with the configured algorithm and parameters.
 fn current(hash: &PasswordHash<'_>, params: &Params) -> bool {
     let Ok(stored) = Params::try_from(hash) else { return false };
@@ -185,4 +200,21 @@ fn current(hash: &PasswordHash<'_>, params: &Params) -> bool {
         && stored.m_cost() == params.m_cost()
         && stored.t_cost() == params.t_cost()
         && stored.p_cost() == params.p_cost()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dummy_hash_has_the_configured_parameters_and_matches_no_password() {
+        let params = Params::new(1024, 2, 1, None).unwrap();
+        let dummy = dummy_with(&params).unwrap();
+        let parsed = PasswordHash::new(&dummy).unwrap();
+        assert!(current(&parsed, &params), "{dummy}");
+        assert_eq!(parsed.hash.unwrap().len(), 32, "verifying computes a full-length output");
+        assert!(argon2_for(&params).verify_password(b"", &parsed).is_err());
+        assert!(argon2_for(&params).verify_password(b"correct horse", &parsed).is_err());
+        assert_ne!(dummy, dummy_with(&params).unwrap(), "a fresh salt and output each start");
+    }
 }
