@@ -1,10 +1,13 @@
 //! The OpenAPI document (generated from the handlers, so it cannot drift) and the Swagger UI,
 //! whose assets are compiled into the binary: it renders with no network.
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+use super::known_routes::KnownRoutes;
 
 use crate::error::Problem;
 
@@ -85,14 +88,47 @@ pub fn deprecate(openapi: &mut utoipa::openapi::OpenApi, operations: &[(&str, &s
     }
 }
 
+/// The API description the HTTP workers of one process serve: built once, from the first
+/// worker's routes, and shared. Each worker's own `OpenApi` (megabytes of nested maps) is dropped
+/// as soon as its routes are registered; what stays is the serialized document and the route
+/// table the 404/405 answer reads.
+pub struct Described {
+    json: web::Bytes,
+    pub known: web::Data<KnownRoutes>,
+}
+
+impl Described {
+    pub fn of(mut openapi: utoipa::openapi::OpenApi, deprecated: &[(&str, &str)]) -> Self {
+        complete(&mut openapi);
+        deprecate(&mut openapi, deprecated);
+        let known = web::Data::new(KnownRoutes::from_openapi(&openapi));
+        let json = match serde_json::to_vec(&openapi) {
+            Ok(json) => web::Bytes::from(json),
+            Err(error) => {
+                tracing::error!(%error, "could not serialize the OpenAPI document; /openapi.json answers it empty");
+                web::Bytes::new()
+            }
+        };
+        Self { json, known }
+    }
+}
+
 /// `/docs/` (the UI) and `/openapi.json` (the document it shows).
-pub fn routes(openapi: utoipa::openapi::OpenApi) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn routes(described: &Described) -> impl FnOnce(&mut web::ServiceConfig) {
+    let json = described.json.clone();
     move |cfg| {
         cfg.route(
             "/docs",
             web::get()
                 .to(|| async { HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish() }),
         );
-        cfg.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi));
+        cfg.route(
+            "/openapi.json",
+            web::get().to(move || {
+                let json = json.clone();
+                async move { HttpResponse::Ok().content_type(ContentType::json()).body(json) }
+            }),
+        );
+        cfg.service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.json"])));
     }
 }

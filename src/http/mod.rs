@@ -38,6 +38,7 @@ pub mod passwords;
 pub mod peer;
 pub mod problems;
 pub mod registration;
+mod routes;
 pub mod scheduled_transfers;
 mod server;
 pub mod sessions;
@@ -46,7 +47,7 @@ pub mod template_set;
 pub mod transfers;
 pub mod upload_form;
 
-pub use server::{Application, build_app, build_app_with};
+pub use server::{Application, SharedByWorkers, build_app, build_app_with};
 
 /// Parses an optional JSON body: empty means the defaults; anything else must be valid.
 pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, crate::error::Problem> {

@@ -1,6 +1,7 @@
 //! The app factory and the server around it.
 
 use std::net::TcpListener;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_cors::Cors;
@@ -17,15 +18,11 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 
 use super::browser_session::BrowserSessions;
-use super::docs::{self, ApiDoc};
+use super::docs::{self, ApiDoc, Described};
 use super::known_routes::KnownRoutes;
 use super::middleware::admission::{Admission, admit};
 use super::middleware::{edge::edge, edge::refused, metrics, request_span::RequestSpan};
-use super::{
-    accounts, admin, auth, authz, card_network, cards, console, documents, events, exports, extract, files, health,
-    holds, identities, jwks, kyc, me, mfa, oidc, ops, pages, passkeys, passwords, problems, registration,
-    scheduled_transfers, sessions, statements, transfers,
-};
+use super::{extract, me, ops, problems, routes};
 use crate::error::{Error, Kind, Problem};
 use crate::state::AppState;
 
@@ -42,20 +39,30 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let admission = web::Data::new(admission_of(&state));
-    build_app_with(state, admission)
+    let shared = SharedByWorkers::of(&state);
+    build_app_with(state, shared)
 }
 
-/// The process's one admission state (requests in flight, body timeout), built from its settings.
-fn admission_of(state: &AppState) -> Admission {
-    let server = &state.config.settings.server;
-    Admission::new(server.max_in_flight, Duration::from_secs(server.body_timeout_secs))
+/// What the HTTP workers of one process share: the admission state (requests in flight, body
+/// timeout) and the API description, which the first worker to build its routes describes.
+#[derive(Clone)]
+pub struct SharedByWorkers {
+    admission: web::Data<Admission>,
+    described: Arc<OnceLock<Described>>,
 }
 
-/// [`build_app`] sharing `admission` with the other HTTP workers of the process.
+impl SharedByWorkers {
+    pub fn of(state: &AppState) -> Self {
+        let server = &state.config.settings.server;
+        let admission = Admission::new(server.max_in_flight, Duration::from_secs(server.body_timeout_secs));
+        Self { admission: web::Data::new(admission), described: Arc::default() }
+    }
+}
+
+/// [`build_app`] as one of the process's HTTP workers, sharing what they share.
 pub fn build_app_with(
     state: web::Data<AppState>,
-    admission: web::Data<Admission>,
+    shared: SharedByWorkers,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -67,215 +74,32 @@ pub fn build_app_with(
 > {
     let server = &state.config.settings.server;
     let cors_origins = server.cors_origins.clone();
-    let public_metrics = state.config.metrics_bind().is_none();
+    let described = shared.described.get_or_init(|| describe(&state));
     let app = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
         .app_data(extract::json_config(server.json_limit_bytes))
         .app_data(extract::payload_config(server.json_limit_bytes))
         .app_data(extract::path_config())
         .app_data(extract::query_config())
         .app_data(state.clone())
         .app_data(web::Data::new(BrowserSessions::new(&state.config)))
-        .app_data(admission)
-        .service(health::live)
-        .service(health::ready);
-    // With `[metrics] bind` set, /metrics is served on that private address only (ops::serve_metrics).
-    let app = if public_metrics { app.service(ops::metrics) } else { app };
-    let (app, mut openapi) = app
-        .service(registration::register)
-        .service(registration::verify_email)
-        .service(auth::login)
-        .service(auth::refresh)
-        .service(auth::logout)
-        .service(sessions::list)
-        .service(sessions::revoke)
-        .service(jwks::jwks)
-        .service(passwords::forgot)
-        .service(passwords::reset)
-        .service(passwords::accept_invite)
-        .service(me::get_me)
-        .service(me::update_me)
-        .service(me::delete_me)
-        .service(me::change_password)
-        .service(me::export_me)
-        .service(me::export_me_alias)
-        .service(exports::download_export)
-        .service(accounts::open)
-        .service(accounts::list)
-        .service(accounts::get)
-        .service(accounts::deposit)
-        .service(accounts::withdraw)
-        .service(accounts::transactions)
-        .service(accounts::transaction)
-        .service(transfers::create)
-        .service(documents::upload)
-        .service(documents::list)
-        .service(documents::get)
-        .service(documents::versions)
-        .service(documents::link)
-        .service(files::download)
-        .service(kyc::submit)
-        .service(kyc::status)
-        .service(authz::check)
-        .service(mfa::login)
-        .service(mfa::setup)
-        .service(mfa::enable)
-        .service(mfa::disable)
-        .service(mfa::regenerate_backup_codes)
-        .service(mfa::step_up)
-        .service(mfa::passkey_step::start)
-        .service(mfa::passkey_step::finish)
-        .service(passkeys::register_start)
-        .service(passkeys::register_finish)
-        .service(passkeys::list)
-        .service(passkeys::remove)
-        .service(passkeys::step_up_start)
-        .service(passkeys::step_up_finish)
-        .service(passkeys::sign_in_start)
-        .service(passkeys::sign_in_finish)
-        .service(admin::users::create)
-        .service(admin::users::list)
-        .service(admin::users::get_one)
-        .service(admin::users::lock)
-        .service(admin::users::unlock)
-        .service(admin::users::set_roles)
-        .service(admin::users::grant)
-        .service(admin::users::revoke)
-        .service(admin::records::audit_logs)
-        .service(admin::records::audit_verify)
-        .service(admin::records::security_events)
-        .service(admin::records::notifications)
-        .service(admin::records::stats)
-        .service(admin::records::jobs)
-        .service(admin::kyc::queue)
-        .service(admin::kyc::review)
-        .service(admin::kyc::document_link)
-        .service(admin::exports::audit_export)
-        .service(admin::exports::export)
-        .service(admin::records::acknowledge_notification)
-        .service(admin::accounts::list)
-        .service(admin::accounts::get_one)
-        .service(admin::accounts::transactions)
-        .service(admin::accounts::freeze)
-        .service(admin::accounts::unfreeze)
-        .service(admin::accounts::close)
-        .service(admin::approvals::reverse)
-        .service(admin::approvals::mfa_reset)
-        .service(admin::approvals::list)
-        .service(admin::approvals::approve)
-        .service(admin::approvals::reject)
-        .service(admin::cases::list)
-        .service(admin::cases::get_one)
-        .service(admin::cases::assign)
-        .service(admin::cases::add_note)
-        .service(admin::cases::resolve)
-        .service(admin::identity::declared)
-        .service(pages::links::verify_email_page)
-        .service(pages::links::verify_email_form)
-        .service(pages::links::reset_password_page)
-        .service(pages::links::reset_password_form)
-        .service(pages::links::accept_invite_page)
-        .service(pages::links::accept_invite_form)
-        .service(pages::assets::css)
-        .service(pages::assets::js)
-        .service(admin::records::retry_job)
-        .service(console::assets::css)
-        .service(console::sign_in::page)
-        .service(console::sign_in::password)
-        .service(console::sign_in::code)
-        .service(console::sign_in::sign_out)
-        .service(console::enrol::page)
-        .service(console::enrol::setup)
-        .service(console::enrol::enable)
-        .service(console::dashboard::show)
-        .service(console::kyc::queue)
-        .service(console::kyc::submission)
-        .service(console::kyc::review)
-        .service(console::users::list)
-        .service(console::users::detail)
-        .service(console::users::lock)
-        .service(console::users::unlock)
-        .service(console::users::roles)
-        .service(console::users::grant)
-        .service(console::users::revoke)
-        .service(console::users::mfa_reset)
-        .service(console::accounts::list)
-        .service(console::accounts::detail)
-        .service(console::accounts::freeze)
-        .service(console::accounts::unfreeze)
-        .service(console::accounts::close)
-        .service(console::accounts::reverse)
-        .service(console::approvals::list)
-        .service(console::approvals::approve)
-        .service(console::approvals::reject)
-        .service(console::cases::list)
-        .service(console::cases::detail)
-        .service(console::cases::take)
-        .service(console::cases::add_note)
-        .service(console::cases::resolve)
-        .service(console::records::audit)
-        .service(console::records::verify)
-        .service(console::records::export)
-        .service(console::records::export_status)
-        .service(console::records::security_events)
-        .service(console::records::jobs)
-        .service(console::records::retry)
-        .service(console::webhooks::list)
-        .service(console::webhooks::create)
-        .service(console::webhooks::detail)
-        .service(console::webhooks::update)
-        .service(console::webhooks::set_enabled)
-        .service(console::webhooks::rotate_secret)
-        .service(console::webhooks::delete)
-        .service(console::webhooks::redeliver)
-        .service(pages::passkeys::page)
-        .service(pages::passkeys::js)
-        .service(oidc::start)
-        .service(oidc::callback)
-        .service(oidc::link)
-        .service(identities::list)
-        .service(identities::link)
-        .service(identities::unlink)
-        .service(admin::webhooks::create)
-        .service(admin::webhooks::list)
-        .service(admin::webhooks::get_one)
-        .service(admin::webhooks::update)
-        .service(admin::webhooks::remove)
-        .service(admin::webhooks::rotate_secret)
-        .service(admin::webhooks::deliveries)
-        .service(admin::webhooks::redeliver)
-        .service(events::stream)
-        .service(holds::list)
-        .service(cards::issue)
-        .service(cards::list)
-        .service(cards::get)
-        .service(cards::freeze)
-        .service(cards::unfreeze)
-        .service(cards::close)
-        .service(card_network::authorize)
-        .service(card_network::capture)
-        .service(card_network::release)
-        .service(card_network::refund)
-        .service(scheduled_transfers::create)
-        .service(scheduled_transfers::list)
-        .service(scheduled_transfers::get)
-        .service(scheduled_transfers::cancel)
-        .service(statements::list)
-        .service(statements::link)
-        .service(statements::download)
-        .split_for_parts();
-    docs::complete(&mut openapi);
-    docs::deprecate(&mut openapi, &me::DEPRECATED);
-    let known_routes = web::Data::new(KnownRoutes::from_openapi(&openapi));
-    app.app_data(known_routes)
-        .configure(docs::routes(openapi))
+        .app_data(shared.admission.clone());
+    routes::all(app, state.config.metrics_bind().is_none())
+        .app_data(described.known.clone())
+        .configure(docs::routes(described))
         .default_service(web::to(unknown_route))
         .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
         .wrap(from_fn(admit))
         .wrap(from_fn(metrics::record))
         .wrap(TracingLogger::<RequestSpan>::new())
         .wrap(from_fn(edge))
+}
+
+/// The API description: every route registered once on an app that collects their OpenAPI
+/// paths (the app itself is dropped unused).
+fn describe(state: &AppState) -> Described {
+    let documented = App::new().into_utoipa_app().openapi(ApiDoc::openapi());
+    let (_, openapi) = routes::all(documented, state.config.metrics_bind().is_none()).split_for_parts();
+    Described::of(openapi, &me::DEPRECATED)
 }
 
 /// No route took the request: `405` with `Allow` when the path is known under other methods,
@@ -350,10 +174,10 @@ impl Application {
             n => n,
         };
         let shutdown = Duration::from_secs(server_settings.shutdown_timeout_secs);
-        let admission = web::Data::new(admission_of(&state));
+        let shared = SharedByWorkers::of(&state);
         let data = web::Data::new(state);
         let factory_data = data.clone();
-        let server = HttpServer::new(move || build_app_with(factory_data.clone(), admission.clone()))
+        let server = HttpServer::new(move || build_app_with(factory_data.clone(), shared.clone()))
             .listen(listener)?
             .workers(workers)
             .shutdown_timeout(shutdown.as_secs())
