@@ -1,8 +1,10 @@
 use std::process::ExitCode;
 
 /// mimalloc instead of the system allocator: under transfer load, glibc malloc and free were a
-/// fifth of the server's CPU samples; mimalloc gave 3–4% more transfers per second (README,
-/// Benchmarks).
+/// fifth of the server's CPU samples; mimalloc gave 3–4% more transfers per second
+/// (bench/README.md). Built without its transparent-huge-page advice (`no_thp`): with it, an
+/// idle server kept 63 MB of 2 MB pages for about 16 MB of heap; without, SQLite transfers ran
+/// about 4% slower in alternating runs (bench/README.md, Memory).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
