@@ -15,6 +15,9 @@ const WRITER_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FU
 /// Readers may never write: a write through the reader pool is a bug, and this makes it fail.
 const READER_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA query_only = ON;";
 
+/// SQLite connections are not pinged before each checkout (sqlx's default): one is a file handle
+/// of this process that nothing outside can close, and the ping is a round trip through the
+/// connection's worker thread on every read.
 pub async fn sqlite(url: &str, settings: &PoolSettings) -> Result<(AnyPool, AnyPool), sqlx::Error> {
     let url = with_create_mode(url);
     if let Some(parent) = crate::config::sqlite_path(&url).and_then(Path::parent) {
@@ -22,12 +25,14 @@ pub async fn sqlite(url: &str, settings: &PoolSettings) -> Result<(AnyPool, AnyP
     }
     let writer = AnyPoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .acquire_timeout(settings.acquire_timeout)
         .after_connect(|conn, _| Box::pin(async move { conn.execute(WRITER_PRAGMAS).await.map(|_| ()) }))
         .connect(&url)
         .await?;
     let reader = AnyPoolOptions::new()
         .max_connections(settings.max_connections)
+        .test_before_acquire(false)
         .acquire_timeout(settings.acquire_timeout)
         .after_connect(|conn, _| Box::pin(async move { conn.execute(READER_PRAGMAS).await.map(|_| ()) }))
         .connect(&url)

@@ -69,6 +69,27 @@ pub async fn find<'c, E: Executor<'c, Database = Any>>(executor: E, id: Uuid) ->
     sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.to_string()).fetch_optional(executor).await
 }
 
+/// A user's row and roles in one statement (one row per role; one without a role when none).
+pub async fn find_with_roles<'c, E: Executor<'c, Database = Any>>(
+    executor: E,
+    id: Uuid,
+) -> Result<Option<(UserRow, Vec<Role>)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct WithRole {
+        #[sqlx(flatten)]
+        user: UserRow,
+        role: Option<String>,
+    }
+    let sql =
+        format!("SELECT {COLUMNS}, role FROM users LEFT JOIN user_roles ON user_id = id WHERE id = $1 ORDER BY role");
+    let rows: Vec<WithRole> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id.to_string()).fetch_all(executor).await?;
+    let mut rows = rows.into_iter();
+    let Some(WithRole { user, role }) = rows.next() else { return Ok(None) };
+    let roles =
+        std::iter::once(role).chain(rows.map(|row| row.role)).flatten().filter_map(|n| Role::parse(&n)).collect();
+    Ok(Some((user, roles)))
+}
+
 pub async fn roles<'c, E: Executor<'c, Database = Any>>(executor: E, id: Uuid) -> Result<Vec<Role>, sqlx::Error> {
     let names: Vec<String> = sqlx::query_scalar("SELECT role FROM user_roles WHERE user_id = $1 ORDER BY role")
         .bind(id.to_string())
