@@ -88,10 +88,9 @@ pub fn deprecate(openapi: &mut utoipa::openapi::OpenApi, operations: &[(&str, &s
     }
 }
 
-/// The API description the HTTP workers of one process serve: built once, from the first
-/// worker's routes, and shared. Each worker's own `OpenApi` (megabytes of nested maps) is dropped
-/// as soon as its routes are registered; what stays is the serialized document and the route
-/// table the 404/405 answer reads.
+/// The API description the HTTP workers of one process serve: built once from the route list
+/// and shared. The `OpenApi` itself (megabytes of nested maps) is dropped once serialized; what
+/// stays is the serialized document and the route table the 404/405 answer reads.
 pub struct Described {
     json: web::Bytes,
     pub known: web::Data<KnownRoutes>,
