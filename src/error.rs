@@ -159,6 +159,13 @@ impl From<tresor_jobs::store::StoreError> for Error {
     }
 }
 
+/// Redis not answering is found by [`unavailable_dependency`] and answered 503.
+impl From<redis::RedisError> for Error {
+    fn from(error: redis::RedisError) -> Self {
+        Self::Internal(anyhow::Error::new(error))
+    }
+}
+
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
         match error {

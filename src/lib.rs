@@ -27,6 +27,7 @@ pub mod passkeys;
 pub mod private_files;
 pub mod queue;
 pub mod ratelimit;
+pub mod read_cache;
 pub mod reason;
 pub mod redis;
 pub mod scheduled;

@@ -24,6 +24,7 @@ use crate::mfa::{Collaborators, Mfa};
 use crate::notifications::Notifications;
 use crate::passkeys::Passkeys;
 use crate::ratelimit::{RateLimiter, RateLimits};
+use crate::read_cache::Changes;
 use crate::redis::RedisHandle;
 use crate::staff::{Records, Staff};
 use crate::webhooks::Webhooks;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub scheduled: Arc<crate::scheduled::ScheduledTransfers>,
     /// Monthly account statements and their download links (`crate::statements`).
     pub statements: Arc<crate::statements::Statements>,
+    /// Where changes are announced to cached reads (`crate::read_cache`).
+    pub reads: Arc<Changes>,
 }
 
 impl AppState {
@@ -89,9 +92,16 @@ impl AppState {
         let ledger_settings =
             LedgerSettings { outbox: config.settings.events.outbox, ..config.settings.ledger.clone() };
         let mail_queue = Some(jobs.clone());
-        let ledger =
-            Arc::new(Ledger::start_mailing(db.clone(), ledger_settings, keys.clone(), step_up.clone(), mail_queue));
-        let (sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis.clone())?;
+        let reads = Arc::new(Changes::configured(&config, redis.clone()));
+        let ledger = Arc::new(Ledger::start_mailing(
+            db.clone(),
+            ledger_settings,
+            keys.clone(),
+            step_up.clone(),
+            reads.clone(),
+            mail_queue,
+        ));
+        let (sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis.clone(), reads.clone())?;
         let limiter = RateLimiter::new(&config.settings.rate_limits, &config.settings.redis.prefix);
         let rate_limits = Arc::new(RateLimits::new(limiter, redis.clone(), db.clone(), keys.clone()));
         let documents = Documents::open(&config, db.clone(), keys.clone(), jobs.clone())?;
@@ -104,6 +114,7 @@ impl AppState {
             redis.clone(),
             Duration::from_millis(config.settings.authz.cache_millis),
             &config.settings.redis.prefix,
+            reads.clone(),
         ));
         let passkeys = Arc::new(Passkeys::new(
             &config,
@@ -181,6 +192,7 @@ impl AppState {
             cards,
             scheduled,
             statements,
+            reads,
         })
     }
 

@@ -10,6 +10,7 @@ use super::access::{Access, AccessCache, AccessError};
 use super::permission::Permission;
 use super::store;
 use crate::db::Db;
+use crate::read_cache::Changes;
 use crate::redis::RedisHandle;
 
 /// The answer to "may this session use `permission` now?", in the order it is decided.
@@ -38,6 +39,8 @@ pub struct Authz {
     cache: AccessCache,
     db: Db,
     redis: Option<RedisHandle>,
+    /// Roles and MFA enrolment are also in cached profiles (`crate::read_cache`).
+    reads: Arc<Changes>,
 }
 
 impl std::fmt::Debug for Authz {
@@ -48,9 +51,10 @@ impl std::fmt::Debug for Authz {
 
 impl Authz {
     /// `cache_ttl`: how long a process trusts its entry without Redis (`[authz] cache_millis`);
-    /// `prefix`: the Redis namespace (`[redis] prefix`).
-    pub fn new(db: Db, redis: Option<RedisHandle>, cache_ttl: Duration, prefix: &str) -> Self {
-        Self { cache: AccessCache::new(cache_ttl, prefix), db, redis }
+    /// `prefix`: the Redis namespace (`[redis] prefix`); `reads`: where a change is announced to
+    /// the cached profiles that show roles and MFA enrolment.
+    pub fn new(db: Db, redis: Option<RedisHandle>, cache_ttl: Duration, prefix: &str, reads: Arc<Changes>) -> Self {
+        Self { cache: AccessCache::new(cache_ttl, prefix), db, redis, reads }
     }
 
     /// What `user_id` may do, from the cache when it is current.
@@ -78,6 +82,7 @@ impl Authz {
     /// Call after committing a change to `user_id`'s roles, grants, lock or MFA enrolment: this
     /// process forgets the entry at once; with Redis, every other process on its next request.
     pub async fn changed(&self, user_id: Uuid) -> Result<(), AccessError> {
+        self.reads.changed(&[user_id]).await;
         self.cache.changed(self.redis.as_ref(), user_id).await
     }
 

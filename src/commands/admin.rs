@@ -32,7 +32,8 @@ pub async fn create(config: Config, args: CreateUser) -> anyhow::Result<ExitCode
     crate::db::migrate(&db, sqlite_file(&config)).await?;
     let redis = RedisHandle::of(&config).context("REDIS_URL is invalid")?;
     let jobs = crate::queue::store(&config, &db)?;
-    let (_sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis)?;
+    let reads = Arc::new(crate::read_cache::Changes::configured(&config, redis.clone()));
+    let (_sessions, identity) = crate::identity::build(&config, &db, &keys, &jobs, redis, reads)?;
     let user = ProvisionedUser {
         email: args.email.clone(),
         full_name: args.full_name,

@@ -30,6 +30,7 @@ use std::sync::Arc;
 use crate::config::Config;
 use crate::crypto::Keys;
 use crate::db::Db;
+use crate::read_cache::Changes;
 use crate::redis::RedisHandle;
 
 /// Builds both capabilities, sharing one password hasher pool and one mail builder; the server
@@ -40,6 +41,7 @@ pub fn build(
     keys: &Arc<Keys>,
     jobs: &tresor_jobs::Store,
     redis: Option<RedisHandle>,
+    changes: Arc<Changes>,
 ) -> anyhow::Result<(Arc<Sessions>, Arc<Identity>)> {
     let hasher = password::PasswordHasher::start(&config.settings.passwords)?;
     let emails = emails::Emails::new(Arc::clone(keys), jobs.clone(), config.public_url.clone(), config.app_url.clone());
@@ -55,7 +57,14 @@ pub fn build(
     )?);
     let identity = Identity::new(
         config,
-        users::IdentityDeps { db: db.clone(), keys: Arc::clone(keys), hasher, emails, sessions: Arc::clone(&sessions) },
+        users::IdentityDeps {
+            db: db.clone(),
+            keys: Arc::clone(keys),
+            hasher,
+            emails,
+            sessions: Arc::clone(&sessions),
+            changes,
+        },
     )?;
     Ok((sessions, Arc::new(identity)))
 }

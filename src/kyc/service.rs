@@ -100,6 +100,7 @@ impl Kyc {
         let submitted = flow::submit(&mut tx, actor, user_id).await?;
         effects::submitted(&mut tx, user_id).await?;
         tx.commit().await?;
+        self.identity.profile_changed(user_id).await;
         Ok(submitted)
     }
 
@@ -121,6 +122,7 @@ impl Kyc {
         let decided = flow::review(&mut tx, actor, reviewer_id, user_id, decision, reason).await?;
         let email = effects::reviewed(&mut tx, &self.keys.encryption, &self.jobs, user_id, &decided).await?;
         tx.commit().await?;
+        self.identity.profile_changed(user_id).await;
         email.after_commit(&self.jobs).await;
         Ok(decided)
     }

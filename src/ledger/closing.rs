@@ -116,6 +116,7 @@ impl Ledger {
         events::record(&mut tx, published).await?;
         let mail = self.email_owner(&mut tx, &current, AccountStatus::Closed).await?;
         tx.commit().await?;
+        self.store.changed(&ids).await;
         self.store.mail_now(mail.into_iter().collect());
         self.any_account(id).await
     }

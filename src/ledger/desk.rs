@@ -154,6 +154,7 @@ impl Ledger {
         events::record(&mut tx, NewEvent::new(kind, ("account", id), current.account.user_id, data)).await?;
         let mail = self.email_owner(&mut tx, &current, to).await?;
         tx.commit().await?;
+        self.store.changed(&[id]).await;
         self.store.mail_now(mail.into_iter().collect());
         self.any_account(id).await
     }

@@ -27,6 +27,7 @@ use crate::ledger::directory::Directory;
 use crate::ledger::money::{Amount, Currency};
 use crate::ledger::number::AccountNumber;
 use crate::mail;
+use crate::read_cache::Changes;
 
 /// Schedules moved on per database read of due schedules.
 const DUE_BATCH: i64 = 100;
@@ -44,9 +45,9 @@ pub struct Runner {
 impl Runner {
     /// The ledger is committed to directly (the row-locking path every process may take beside
     /// the account actors: fenced like theirs), so a `tresor worker` needs no actors.
-    pub fn new(db: Db, keys: Arc<Keys>, jobs: Store, ledger: LedgerSettings) -> Self {
+    pub fn new(db: Db, keys: Arc<Keys>, jobs: Store, reads: Arc<Changes>, ledger: LedgerSettings) -> Self {
         let settings = LedgerSettings { committers: 0, ..ledger };
-        let ledger = LedgerStore::combined(db.clone(), settings, keys.clone(), Some(jobs.clone()));
+        let ledger = LedgerStore::combined(db.clone(), settings, keys.clone(), reads, Some(jobs.clone()));
         Self { db, keys, jobs, ledger, directory: Directory::default() }
     }
 

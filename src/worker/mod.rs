@@ -48,6 +48,8 @@ pub struct Handlers {
     pub redis: Option<crate::redis::RedisHandle>,
     /// The live feed the relay wakes (the server's, or one nobody reads in `tresor worker`).
     pub feed: crate::events::Feed,
+    /// Where the jobs' changes to balances are announced to cached reads.
+    pub reads: Arc<crate::read_cache::Changes>,
 }
 
 impl Handlers {
@@ -62,6 +64,7 @@ impl Handlers {
             exports: state.exports.clone(),
             redis: state.redis.clone(),
             feed: state.feed.clone(),
+            reads: state.reads.clone(),
         }
     }
 
@@ -76,7 +79,8 @@ impl Handlers {
         let exports = Arc::new(crate::state::exports(&config, &db, &keys, &jobs));
         let redis = crate::redis::RedisHandle::of(&config)?;
         let feed = crate::events::Feed::new(db.clone(), 0, Duration::from_secs(1), Duration::from_secs(15));
-        Ok(Self { config: Arc::new(config), db, keys, jobs, documents, exports, redis, feed })
+        let reads = Arc::new(crate::read_cache::Changes::configured(&config, redis.clone()));
+        Ok(Self { config: Arc::new(config), db, keys, jobs, documents, exports, redis, feed, reads })
     }
 }
 
@@ -117,6 +121,7 @@ pub fn services(state: &Handlers) -> anyhow::Result<Services> {
                 state.db.clone(),
                 config.settings.ledger.clone(),
                 state.keys.clone(),
+                state.reads.clone(),
             );
             tasks.push(Arc::new(HoldExpiry { store: ledger }));
             tasks
@@ -149,6 +154,7 @@ pub fn registry(state: &Handlers) -> anyhow::Result<Registry> {
         state.db.clone(),
         state.keys.clone(),
         state.jobs.clone(),
+        state.reads.clone(),
         LedgerSettings { outbox: state.config.settings.events.outbox, ..state.config.settings.ledger.clone() },
     ));
     let ticks = runner.clone();

@@ -26,6 +26,8 @@ use crate::config::{Config, IdentitySettings, RegistrationMode};
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::{Error, Problem};
+use crate::identity::Role;
+use crate::read_cache::{Changes, ReadCache};
 
 pub use links::{LinkPurpose, LinkState};
 pub use profile::{Profile, ProfilePatch};
@@ -40,6 +42,9 @@ pub struct Identity {
     policy: PasswordPolicy,
     emails: Emails,
     sessions: Arc<Sessions>,
+    /// Profile rows (sealed) and roles between requests, by user.
+    profiles: ReadCache<(UserRow, Vec<Role>)>,
+    changes: Arc<Changes>,
 }
 
 impl std::fmt::Debug for Identity {
@@ -55,6 +60,8 @@ pub struct IdentityDeps {
     pub hasher: PasswordHasher,
     pub emails: Emails,
     pub sessions: Arc<Sessions>,
+    /// Where profile changes are announced (and cached profiles checked).
+    pub changes: Arc<Changes>,
 }
 
 impl Identity {
@@ -67,6 +74,8 @@ impl Identity {
             policy: PasswordPolicy::new(&config.settings.passwords)?,
             emails: deps.emails,
             sessions: deps.sessions,
+            profiles: ReadCache::new(Arc::clone(&deps.changes)),
+            changes: deps.changes,
         })
     }
 
@@ -87,6 +96,12 @@ impl Identity {
             RegistrationMode::Invite => Err(registration_closed()),
             RegistrationMode::Open => Ok(()),
         }
+    }
+
+    /// Call after committing a change to what `user_id`'s profile shows (its row or roles):
+    /// cached profiles are not served again.
+    pub async fn profile_changed(&self, user_id: Uuid) {
+        self.changes.changed(&[user_id]).await;
     }
 
     /// The live (not deleted) user behind a token; 404 when there is none.

@@ -44,10 +44,15 @@ pub struct ProfilePatch {
 
 impl Identity {
     /// The profile of a live user, personal data opened (of the SSN only its last four digits).
-    /// The row and its roles are one statement: one trip to the database.
+    /// The row and its roles are one statement, kept (sealed) between requests until the user
+    /// changes (`crate::read_cache`); the personal data is opened for each answer.
     pub async fn profile(&self, user_id: Uuid) -> Result<Profile, Error> {
-        match store::users::find_with_roles(self.db.reader(), user_id).await? {
-            Some((user, roles)) if !user.is_deleted() => self.profile_of(&user, roles),
+        let load = || async {
+            let found = store::users::find_with_roles(self.db.reader(), user_id).await?;
+            Ok::<_, Error>(found.map(|row| (row, Vec::new())))
+        };
+        match self.profiles.get(user_id, load).await?.as_deref() {
+            Some((user, roles)) if !user.is_deleted() => self.profile_of(user, roles.clone()),
             _ => Err(Problem::not_found("the user").into()),
         }
     }
@@ -111,6 +116,7 @@ impl Identity {
             audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
         }
         tx.commit().await?;
+        self.profile_changed(user_id).await;
         self.profile(user_id).await
     }
 
@@ -133,6 +139,7 @@ impl Identity {
         };
         audit::record(&mut tx, &device.actor(Some(user_id)), event).await?;
         tx.commit().await?;
+        self.profile_changed(user_id).await;
         self.sessions.announce_revoked(&revoked).await
     }
 }

@@ -62,6 +62,7 @@ impl Identity {
         let published = NewEvent::new(EventType::UserEmailVerified, ("user", user_id), Some(user_id), data);
         events::record(&mut tx, published).await?;
         tx.commit().await?;
+        self.profile_changed(user_id).await;
         Ok(())
     }
 }

@@ -95,6 +95,7 @@ impl LedgerStore {
             write::apply(&mut tx, &self.keys.encryption, &counters, self.limits.outbox, &decided).await?;
         let mut written = written.into_iter();
         tx.commit().await?;
+        self.reads.changed(&touched).await;
         self.mail_now(mails);
 
         let mut results = Vec::with_capacity(jobs.len());

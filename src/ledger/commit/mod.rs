@@ -26,6 +26,7 @@ use super::plan::Snapshot;
 use super::retry::Retry;
 use crate::config::LedgerSettings;
 use crate::db::Db;
+use crate::read_cache::Changes;
 
 const ATTEMPTS: usize = 5;
 
@@ -41,6 +42,8 @@ pub struct LedgerStore {
     /// Where the recipients' mails are enqueued right after a batch commits (the sweeper sends
     /// any that this misses); none: the sweeper alone.
     mail_queue: Option<tresor_jobs::Store>,
+    /// Where a commit announces the accounts it moved, for cached reads of them.
+    reads: std::sync::Arc<Changes>,
 }
 
 impl AccountStore for LedgerStore {
@@ -79,8 +82,13 @@ pub struct Job {
 
 impl LedgerStore {
     /// A store whose actors each commit their own batches.
-    pub fn new(db: Db, limits: LedgerSettings, keys: std::sync::Arc<crate::crypto::Keys>) -> Self {
-        Self { db, limits, keys, combiner: None, mail_queue: None }
+    pub fn new(
+        db: Db,
+        limits: LedgerSettings,
+        keys: std::sync::Arc<crate::crypto::Keys>,
+        reads: std::sync::Arc<Changes>,
+    ) -> Self {
+        Self { db, limits, keys, combiner: None, mail_queue: None, reads }
     }
 
     /// A store whose actors' ready batches are committed together by `committers` tasks on the
@@ -89,14 +97,21 @@ impl LedgerStore {
         db: Db,
         limits: LedgerSettings,
         keys: std::sync::Arc<crate::crypto::Keys>,
+        reads: std::sync::Arc<Changes>,
         mail_queue: Option<tresor_jobs::Store>,
     ) -> Self {
-        let alone = Self { mail_queue, ..Self::new(db, limits, keys) };
+        let alone = Self { mail_queue, ..Self::new(db, limits, keys, reads) };
         if alone.limits.committers == 0 {
             return alone;
         }
         let combiner = Combiner::start(alone.clone(), alone.limits.committers, alone.limits.combine_max);
         Self { combiner: Some(combiner), ..alone }
+    }
+
+    /// Call after committing a change to what `ids` (accounts, or a user whose accounts were
+    /// opened) show: cached reads of them are not served again.
+    pub(in crate::ledger) async fn changed(&self, ids: &[Uuid]) {
+        self.reads.changed(ids).await;
     }
 
     /// Enqueues `send_email` for the mails a committed batch queued, in the background (the

@@ -25,6 +25,7 @@ use crate::config::LedgerSettings;
 use crate::crypto::Keys;
 use crate::db::Db;
 use crate::error::{Error, Problem};
+use crate::read_cache::{Changes, ReadCache};
 
 /// Who is asking, as established by authentication.
 #[derive(Clone, Debug)]
@@ -46,6 +47,9 @@ pub struct Ledger {
     pub(in crate::ledger) directory: Directory,
     registry: Registry<Uuid, AccountActor<LedgerStore>>,
     step_up: Arc<StepUpRule>,
+    /// Each customer's accounts between requests (`crate::read_cache`): every commit announces
+    /// the accounts it moved.
+    accounts: ReadCache<Vec<Account>>,
 }
 
 /// A request to move money in or out of one account.
@@ -56,8 +60,14 @@ pub struct MoneyRequest {
 
 impl Ledger {
     /// Starts the actor shards (one arbiter per core). Call inside the actix System.
-    pub fn start(db: Db, settings: LedgerSettings, keys: Arc<Keys>, step_up: Arc<StepUpRule>) -> Self {
-        Self::start_mailing(db, settings, keys, step_up, None)
+    pub fn start(
+        db: Db,
+        settings: LedgerSettings,
+        keys: Arc<Keys>,
+        step_up: Arc<StepUpRule>,
+        reads: Arc<Changes>,
+    ) -> Self {
+        Self::start_mailing(db, settings, keys, step_up, reads, None)
     }
 
     /// [`Ledger::start`], enqueueing the recipients' mails on `mail_queue` as soon as their
@@ -67,9 +77,11 @@ impl Ledger {
         settings: LedgerSettings,
         keys: Arc<Keys>,
         step_up: Arc<StepUpRule>,
+        reads: Arc<Changes>,
         mail_queue: Option<tresor_jobs::Store>,
     ) -> Self {
-        let store = LedgerStore::combined(db.clone(), settings.clone(), keys, mail_queue);
+        let accounts = ReadCache::new(Arc::clone(&reads));
+        let store = LedgerStore::combined(db.clone(), settings.clone(), keys, reads, mail_queue);
         let tuning = Tuning {
             max_batch: settings.group_commit_max,
             idle_timeout: Duration::from_secs(settings.actor_idle_secs),
@@ -77,7 +89,7 @@ impl Ledger {
         let actors = store.clone();
         let registry =
             Registry::new(Arc::new(Shards::per_core()), move |id| AccountActor::new(*id, actors.clone(), tuning));
-        Self { db, settings, store, directory: Directory::default(), registry, step_up }
+        Self { db, settings, store, directory: Directory::default(), registry, step_up, accounts }
     }
 
     pub fn settings(&self) -> &LedgerSettings {
@@ -90,14 +102,23 @@ impl Ledger {
 
     /// The caller's account, or 404 — also when it exists but is someone else's.
     pub async fn owned(&self, caller: &Caller, id: Uuid) -> Result<Account, Error> {
-        store::accounts::owned(self.db.reader(), caller.user_id, id)
-            .await?
-            .ok_or_else(|| Problem::not_found("account").into())
+        let accounts = self.accounts_of(caller.user_id).await?;
+        accounts.iter().find(|a| a.id == id).cloned().ok_or_else(|| Problem::not_found("account").into())
     }
 
     /// The caller's accounts, oldest first.
     pub async fn list(&self, caller: &Caller) -> Result<Vec<Account>, Error> {
-        Ok(store::accounts::list_owned(self.db.reader(), caller.user_id).await?)
+        Ok(self.accounts_of(caller.user_id).await?.to_vec())
+    }
+
+    /// `user_id`'s accounts, kept until one of them (or the user) changes.
+    async fn accounts_of(&self, user_id: Uuid) -> Result<Arc<Vec<Account>>, Error> {
+        let load = || async {
+            let accounts = store::accounts::list_owned(self.db.reader(), user_id).await?;
+            let shown = accounts.iter().map(|a| a.id).collect();
+            Ok::<_, Error>(Some((accounts, shown)))
+        };
+        Ok(self.accounts.get(user_id, load).await?.unwrap_or_default())
     }
 
     /// A page of the caller's account's transactions, newest first (404 when not theirs).
@@ -144,6 +165,7 @@ impl Ledger {
         let mut tx = self.db.begin().await?;
         let account = store::accounts::open(&mut tx, &caller.actor, caller.user_id, kind, currency).await?;
         tx.commit().await?;
+        self.store.changed(&[caller.user_id]).await;
         self.directory.opened(&account);
         Ok(account)
     }

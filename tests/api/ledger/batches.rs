@@ -19,7 +19,12 @@ use crate::support::ledger::{assert_books_balance, caller, deposit, money, open}
 use crate::support::{TestApp, spawn_app, spawn_app_with};
 
 fn store(app: &TestApp) -> LedgerStore {
-    LedgerStore::new(app.state.db.clone(), app.state.ledger.settings().clone(), app.state.keys.clone())
+    LedgerStore::new(
+        app.state.db.clone(),
+        app.state.ledger.settings().clone(),
+        app.state.keys.clone(),
+        app.state.reads.clone(),
+    )
 }
 
 fn transfer(from: &Caller, to: &Account, amount: i64) -> Command {

@@ -97,7 +97,13 @@ async fn scenario(calls: Vec<Call>) {
     // The second "process" runs the baseline engine (row locks, no actors): both must agree.
     let mut locked = app.state.ledger.settings().clone();
     locked.engine = tresor::config::LedgerEngine::Locked;
-    let second = Ledger::start(app.state.db.clone(), locked, app.state.keys.clone(), app.state.step_up.clone());
+    let second = Ledger::start(
+        app.state.db.clone(),
+        locked,
+        app.state.keys.clone(),
+        app.state.step_up.clone(),
+        app.state.reads.clone(),
+    );
     let ledgers = [&app.state.ledger, &second];
     // Two owners with two accounts each, so transfers cross between users and within one.
     let owners = [caller(), caller()];

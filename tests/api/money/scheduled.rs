@@ -25,7 +25,13 @@ fn today() -> NaiveDate {
 /// A runner as each worker process builds one.
 fn runner(app: &TestApp) -> Runner {
     let state = &app.state;
-    Runner::new(state.db.clone(), state.keys.clone(), state.jobs.clone(), state.ledger.settings().clone())
+    Runner::new(
+        state.db.clone(),
+        state.keys.clone(),
+        state.jobs.clone(),
+        state.reads.clone(),
+        state.ledger.settings().clone(),
+    )
 }
 
 async fn schedule(app: &TestApp, from: &Cardholder, to: &Cardholder, body: Value) -> (u16, Value) {

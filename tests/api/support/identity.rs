@@ -103,6 +103,8 @@ impl TestApp {
             .execute(self.state.db.writer())
             .await
             .unwrap();
+        // As the KYC service does after its commit: cached profiles are not served again.
+        self.state.identity.profile_changed(user_id.parse().unwrap()).await;
     }
 
     pub async fn signed_in(&self) -> SignedIn {
