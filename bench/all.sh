@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # The comparisons of bench/README.md in one session, then one table with each reference beside
 # tresor's figure: reads against the bare route, resident memory against its targets, transfers
-# on SQLite and PostgreSQL against the row-locking baseline, and 100,000 account actors.
+# on SQLite and PostgreSQL against the row-locking baseline and the same-rows limit
+# (bench/same_rows.rs), and 100,000 account actors.
 # Run it on an idle machine, from the repository root; PostgreSQL on 127.0.0.1 for its rows
 # (skipped when psql cannot reach it).
 #   SECONDS_RUN=20 bash bench/all.sh        (BENCH_NO_BUILD=1: target/release as it is)
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 seconds=${SECONDS_RUN:-20}
-[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --quiet -p tresor -p tresor-bench --example bare_route
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --quiet -p tresor -p tresor-bench --example bare_route --example same_rows
 export BENCH_NO_BUILD=1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
 echo "== reads"; DURATION=${seconds}s bash bench/reads.sh | tee "$out/reads.txt"
 echo "== memory"; SECONDS_LOAD=15 bash bench/memory.sh | tee "$out/memory.txt"
+export ENGINES="actors locked same-rows"
 echo "== ledger, SQLite"; WORKLOADS="hot uniform" bash bench/ledger.sh sqlite "$seconds" | tee "$out/ledger.txt"
 if psql "${PG_BASE:-postgres://postgres:postgres@127.0.0.1:5432}/postgres" -qc 'SELECT 1' >/dev/null 2>&1; then
     echo "== ledger, PostgreSQL"; WORKLOADS="hot uniform" bash bench/ledger.sh postgres "$seconds" | tee -a "$out/ledger.txt"
@@ -49,9 +51,13 @@ for line in (out / "ledger.txt").read_text().splitlines():
 for db in ("sqlite", "postgres"):
     for workload in ("hot", "uniform"):
         actors, locked = ledger.get((f"{db}/actors", workload)), ledger.get((f"{db}/locked", workload))
+        limit = ledger.get((f"{db}/same-rows", workload))
         if actors and locked:
             rows.append((f"transfers/s, {db}, {workload}", f"{actors:.0f}", f"row locking {locked:.0f}",
                          f"{actors / locked:.1f}× the baseline"))
+        if actors and limit:
+            rows.append((f"transfers/s, {db}, {workload}, against its same-rows limit", f"{actors:.0f}",
+                         f"same rows, no HTTP {limit:.0f}", f"{actors * 100 / limit:.0f} % of the limit (target 60 %)"))
 actors = re.search(r"grew ([0-9.]+) MiB", (out / "actors.txt").read_text())
 if actors:
     rows.append(("100,000 live account actors", f"{actors.group(1)} MiB", "target ≤ 200 MB", ""))

@@ -3,7 +3,9 @@
 # the row-locking baseline (engine = "locked"), then card authorizations (holds) on the hot
 # account and on 10,000 cards, in one run, on one machine.
 #   bench/ledger.sh [postgres|sqlite] [seconds] [engines|outbox]
-# WORKLOADS (default "hot uniform card-hot card-uniform") and ENGINES ("actors locked") pick runs.
+# WORKLOADS (default "hot uniform card-hot card-uniform") and ENGINES ("actors locked") pick runs;
+# the engine "same-rows" runs the same-rows limit instead (bench/same_rows.rs: the rows of the
+# transfers in full batches, no HTTP; not for the card workloads).
 # `outbox` instead compares the actors with the events outbox on and off (`[events] outbox`),
 # alternating on/off twice per workload so that drift on the machine hits both alike.
 # Needs PostgreSQL on 127.0.0.1 for the postgres variant (as .ci/run starts it).
@@ -18,7 +20,7 @@ compare=${3:-engines}
 pg_base=${PG_BASE:-postgres://postgres:postgres@127.0.0.1:5432}
 port=${PORT_UNDER_TEST:-18181}
 
-[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --quiet -p tresor -p tresor-bench
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --quiet -p tresor -p tresor-bench --example same_rows
 work=$(mktemp -d)
 trap 'if [ -n "${server:-}" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
@@ -33,8 +35,13 @@ run() { # engine workload accounts concurrency [outbox]
         export DATABASE_URL="sqlite://$work/data/tresor.db"
     fi
     ledger_env "$work/data" "$port"
-    export RUST_LOG=warn TRESOR__LEDGER__ENGINE="$engine" TRESOR__EVENTS__OUTBOX="$outbox"
+    export RUST_LOG=warn TRESOR__LEDGER__ENGINE="${engine/same-rows/actors}" TRESOR__EVENTS__OUTBOX="$outbox"
     target/release/tresor migrate
+    if [ "$engine" = same-rows ]; then
+        # The limit: the rows of a transfer in full batches of $concurrency, no HTTP (bench/same_rows.rs).
+        target/release/examples/same_rows "$workload" "$accounts" "$seconds" "$concurrency" "$engine_db/same-rows"
+        return
+    fi
     target/release/tresor serve & server=$!
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.1; done
     target/release/tresor-load --base-url "http://127.0.0.1:$port" --tresor target/release/tresor \
