@@ -109,7 +109,7 @@ impl Insert {
             "INSERT INTO {} ({}) VALUES {}",
             self.table,
             self.columns.join(", "),
-            batch::values(self.len(), self.columns.len())
+            batch::values_for(Dialect::Sqlite, self.len(), self.columns.len())
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for value in self.values {

@@ -95,7 +95,7 @@ pub async fn change_sources(conn: &mut AnyConnection, changes: &[Change]) -> Res
          AND (changed.fenced = 0 OR (accounts.version = changed.fence \
               AND accounts.balance + changed.change >= accounts.held + changed.change_held)) \
          RETURNING id, balance, held, version, posting_seq",
-        batch::values(changes.len(), 6)
+        batch::values_for(Dialect::of(conn), changes.len(), 6)
     );
     let mut query = sqlx::query_as::<_, MovedRow>(sqlx::AssertSqlSafe(sql));
     for change in changes {
@@ -134,7 +134,7 @@ pub async fn credit(
          posting_seq = accounts.posting_seq + credited.credit_postings \
          FROM credited WHERE accounts.id = credited.credit_id AND accounts.status <> 'closed' \
          AND accounts.is_system = 0 RETURNING id, balance, held, version, posting_seq",
-        batch::values(credits.len(), 3)
+        batch::values_for(Dialect::of(conn), credits.len(), 3)
     );
     let mut query = sqlx::query_as::<_, MovedRow>(sqlx::AssertSqlSafe(sql));
     for (id, (amount, count)) in credits {
