@@ -128,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
     let ledger = Ledger::start(db.clone(), settings.clone(), keys.clone(), step_up, reads.clone());
     let accounts = seed(&ledger, args.accounts).await?;
     let store = LedgerStore::new(db.clone(), settings, keys, reads);
+    eprintln!("seeded {} funded accounts; writing for {} s", accounts.len(), args.seconds);
 
     let mut kept: HashMap<Uuid, Snapshot> = HashMap::new();
     let (mut transfers, mut transactions, mut stale) = (0u64, 0u64, 0u64);
