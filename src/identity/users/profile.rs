@@ -47,9 +47,10 @@ impl Identity {
     /// The row and its roles are one statement, kept (sealed) between requests until the user
     /// changes (`crate::read_cache`); the personal data is opened for each answer.
     pub async fn profile(&self, user_id: Uuid) -> Result<Profile, Error> {
+        // A profile shows its user alone: no other id's change makes it stale.
         let load = || async {
             let found = store::users::find_with_roles(self.db.reader(), user_id).await?;
-            Ok::<_, Error>(found.map(|row| (row, Vec::new())))
+            Ok::<_, Error>(found.map(|row_and_roles| (row_and_roles, Vec::new())))
         };
         match self.profiles.get(user_id, load).await?.as_deref() {
             Some((user, roles)) if !user.is_deleted() => self.profile_of(user, roles.clone()),
