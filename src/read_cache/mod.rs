@@ -26,12 +26,13 @@ pub use changes::{Changes, STRIPES, Stamp};
 /// Entries kept before expired ones are swept.
 const SWEEP_ABOVE: usize = 100_000;
 
+/// Its parts are shared, so a hit copies three pointers out of the map.
 struct Entry<V> {
     loaded: Instant,
     /// The ids the value shows, the owner first.
-    ids: Vec<Uuid>,
+    ids: Arc<[Uuid]>,
     /// Their versions before the read; `None`: the read found ids that were not stamped.
-    stamp: Option<Stamp>,
+    stamp: Option<Arc<Stamp>>,
     value: Arc<V>,
 }
 
@@ -66,19 +67,19 @@ impl<V> ReadCache<V> {
         if ttl.is_zero() {
             return Ok(load().await?.map(|(value, _)| Arc::new(value)));
         }
-        let known: Vec<Uuid> = match self.entries.get(&owner) {
+        let known: Arc<[Uuid]> = match self.entries.get(&owner) {
             Some(entry) if entry.loaded.elapsed() < ttl => {
-                let (ids, stamp, value) = (entry.ids.clone(), entry.stamp.clone(), Arc::clone(&entry.value));
+                let (ids, stamp, value) = (Arc::clone(&entry.ids), entry.stamp.clone(), Arc::clone(&entry.value));
                 drop(entry);
                 if let Some(stamp) = stamp
-                    && self.changes.stamp(&ids).await? == stamp
+                    && self.changes.unchanged(&ids, &stamp).await?
                 {
                     return Ok(Some(value));
                 }
                 ids
             }
-            Some(entry) => entry.ids.clone(),
-            None => vec![owner],
+            Some(entry) => Arc::clone(&entry.ids),
+            None => Arc::new([owner]),
         };
         let stamp = self.changes.stamp(&known).await?;
         let loaded_at = Instant::now();
@@ -89,7 +90,8 @@ impl<V> ReadCache<V> {
         let mut ids = Vec::with_capacity(shown.len() + 1);
         ids.push(owner);
         ids.extend(shown.into_iter().filter(|id| *id != owner));
-        let stamp = (ids == known).then_some(stamp);
+        let stamp = (ids[..] == known[..]).then(|| Arc::new(stamp));
+        let ids: Arc<[Uuid]> = ids.into();
         let value = Arc::new(value);
         if self.entries.len() > SWEEP_ABOVE {
             self.entries.retain(|_, entry| entry.loaded.elapsed() < ttl);
