@@ -4,7 +4,8 @@
 # WORKLOAD is hot (1,000 accounts) or uniform (10,000). Each VARIANT is a space-separated list of
 # environment assignments for `tresor serve`, e.g. "TRESOR__LEDGER__COMMITTERS=2"; TRESOR_BIN in
 # a variant runs another build of the server (default target/release/tresor). Every round runs
-# each variant once, on a fresh PostgreSQL database, and prints one line per run.
+# each variant once, on a fresh PostgreSQL database (DB=sqlite: a fresh SQLite file), and prints
+# one line per run.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/ledger_env.sh
@@ -15,17 +16,23 @@ export PGOPTIONS=--client-min-messages=warning
 pg_base=${PG_BASE:-postgres://postgres:postgres@127.0.0.1:5432}
 port=${PORT_UNDER_TEST:-18182}
 accounts=$([ "$workload" = hot ] && echo 1000 || echo 10000)
-cargo build --release --quiet -p tresor -p tresor-bench
+[ -n "${BENCH_NO_BUILD:-}" ] || cargo build --release --quiet -p tresor -p tresor-bench
 work=$(mktemp -d)
 trap 'if [ -n "${server:-}" ]; then kill "$server" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
 run() { # variant
     local variant=$1 db="tresor_compare_$$"
-    psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -qc "CREATE DATABASE $db"
     rm -rf "$work/data"
+    if [ "${DB:-postgres}" = sqlite ]; then
+        mkdir -p "$work/data"
+        url="sqlite://$work/data/tresor.db"
+    else
+        psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -qc "CREATE DATABASE $db"
+        url="$pg_base/$db"
+    fi
     (
         ledger_env "$work/data" "$port"
-        export DATABASE_URL="$pg_base/$db" RUST_LOG=error
+        export DATABASE_URL="$url" RUST_LOG=error
         # shellcheck disable=SC2086 # a variant is a list of assignments
         export $variant
         bin=${TRESOR_BIN:-target/release/tresor}
@@ -37,10 +44,12 @@ run() { # variant
             --label "$variant" 2>/dev/null | grep "transfers in"
         kill -TERM "$server"; wait "$server" 2>/dev/null || true
     )
-    psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+    if [ "${DB:-postgres}" != sqlite ]; then
+        psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
+    fi
 }
 
-echo "machine: $(nproc) cores, $(uname -sr); $workload, $seconds s per run, $rounds rounds"
+echo "machine: $(nproc) cores, $(uname -sr); ${DB:-postgres}, $workload, $seconds s per run, $rounds rounds"
 for _ in $(seq 1 "$rounds"); do
     for variant in "$@"; do
         run "$variant"
