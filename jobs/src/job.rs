@@ -49,11 +49,39 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     }
 }
 
-/// Deliver one queued message of the mail outbox.
+/// Deliver queued messages of the mail outbox: `outbox_id`, then each of `more`.
+///
+/// The mails one committed ledger batch queued travel as one job, so the queue is written once
+/// for the batch instead of once per message (on SQLite every queue write waits for the one
+/// write lock the ledger commits under). A job of one message serializes as it always did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SendEmail {
     pub outbox_id: Uuid,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more: Vec<Uuid>,
+}
+
+impl SendEmail {
+    /// At most this many messages ride in one job.
+    pub const MAX_MESSAGES: usize = 64;
+
+    pub fn one(outbox_id: Uuid) -> Self {
+        Self { outbox_id, more: Vec::new() }
+    }
+
+    /// `ids` as jobs of at most [`Self::MAX_MESSAGES`] messages each, in order.
+    pub fn batches(ids: &[Uuid]) -> Vec<Self> {
+        ids.chunks(Self::MAX_MESSAGES)
+            .filter_map(|chunk| chunk.split_first())
+            .map(|(first, more)| Self { outbox_id: *first, more: more.to_vec() })
+            .collect()
+    }
+
+    /// Every message of the job, the first one first.
+    pub fn messages(&self) -> impl Iterator<Item = Uuid> + '_ {
+        std::iter::once(self.outbox_id).chain(self.more.iter().copied())
+    }
 }
 
 impl Job for SendEmail {
@@ -63,8 +91,8 @@ impl Job for SendEmail {
         Some(self.outbox_id.to_string())
     }
 
-    /// The job id is the outbox id (a UUID v7 is a valid ULID bit for bit), so the message, its
-    /// job and its `Message-ID` share one identity.
+    /// The job id is the (first) message's outbox id (a UUID v7 is a valid ULID bit for bit), so
+    /// a message, its job and its `Message-ID` share one identity.
     fn stable_id(&self) -> Option<u128> {
         Some(self.outbox_id.as_u128())
     }
@@ -131,4 +159,31 @@ impl Job for RunScheduledTransfer {
 #[serde(deny_unknown_fields)]
 pub struct Tick {
     pub at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::SendEmail;
+
+    #[test]
+    fn a_job_of_one_message_keeps_its_old_payload() {
+        let id = Uuid::now_v7();
+        let json = serde_json::to_value(SendEmail::one(id)).unwrap();
+        assert_eq!(json, serde_json::json!({ "outbox_id": id }));
+        let parsed: SendEmail = serde_json::from_value(json).unwrap();
+        assert_eq!(parsed.messages().collect::<Vec<_>>(), vec![id]);
+    }
+
+    #[test]
+    fn a_batch_of_messages_is_split_into_jobs_of_at_most_the_maximum() {
+        let ids: Vec<Uuid> = (0..SendEmail::MAX_MESSAGES * 2 + 1).map(|_| Uuid::now_v7()).collect();
+        let jobs = SendEmail::batches(&ids);
+        assert_eq!(jobs.iter().map(|job| job.messages().count()).collect::<Vec<_>>(), vec![64, 64, 1]);
+        assert_eq!(jobs.iter().flat_map(SendEmail::messages).collect::<Vec<_>>(), ids);
+        assert!(SendEmail::batches(&[]).is_empty());
+        let json = serde_json::to_value(&jobs[0]).unwrap();
+        assert_eq!(serde_json::from_value::<SendEmail>(json).unwrap(), jobs[0]);
+    }
 }

@@ -64,7 +64,7 @@ pub async fn send(
     email: Email,
 ) -> Result<(Uuid, Deferred), sqlx::Error> {
     let outbox_id = queue(&mut *conn, ring, email).await?;
-    match jobs.enqueue_in(conn, &SendEmail { outbox_id }).await {
+    match jobs.enqueue_in(conn, &SendEmail::one(outbox_id)).await {
         Ok(deferred) => Ok((outbox_id, deferred)),
         Err(StoreError::Database(error)) => Err(error),
         Err(other) => Err(sqlx::Error::Encode(Box::new(other))),

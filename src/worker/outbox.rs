@@ -11,7 +11,7 @@ use tresor_jobs::handlers::Mailbox;
 use uuid::Uuid;
 
 use crate::crypto::Keys;
-use crate::db::{Db, time};
+use crate::db::{Db, batch, time};
 use crate::mail;
 
 pub struct Outbox {
@@ -40,15 +40,20 @@ impl Outbox {
             .map_err(|e| JobError::Permanent(format!("queued mail {id} does not open: {e}")))
     }
 
-    #[tracing::instrument(skip_all, fields(%id))]
-    async fn sent(&self, id: Uuid) -> Result<(), JobError> {
+    #[tracing::instrument(skip_all, fields(messages = ids.len()))]
+    async fn sent(&self, ids: &[Uuid]) -> Result<(), JobError> {
         // The sealed payload (recipient, one-time links) is not needed once the server has
         // the message: drop it in the same statement.
-        sqlx::query("UPDATE email_outbox SET sent_at = $1, payload = NULL WHERE id = $2 AND sent_at IS NULL")
-            .bind(time::to_db(time::now()))
-            .bind(id.to_string())
-            .execute(self.db.writer())
-            .await?;
+        // Only placeholders are formatted in.
+        let sql = format!(
+            "UPDATE email_outbox SET sent_at = $1, payload = NULL WHERE id IN ({}) AND sent_at IS NULL",
+            batch::list(2, ids.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(time::to_db(time::now()));
+        for id in ids {
+            query = query.bind(id.to_string());
+        }
+        query.execute(self.db.writer()).await?;
         Ok(())
     }
 
@@ -81,8 +86,8 @@ impl Mailbox for Outbox {
         Box::pin(self.load(id))
     }
 
-    fn mark_sent(&self, id: Uuid) -> BoxFuture<'_, Result<(), JobError>> {
-        Box::pin(self.sent(id))
+    fn mark_sent<'a>(&'a self, ids: &'a [Uuid]) -> BoxFuture<'a, Result<(), JobError>> {
+        Box::pin(self.sent(ids))
     }
 
     fn unsent(

@@ -28,8 +28,9 @@ pub trait Mailbox: Send + Sync + 'static {
     /// The message queued as `id`, opened; `Ok(None)` once it was sent. A missing row or one
     /// that does not open is a permanent error.
     fn pending(&self, id: Uuid) -> BoxFuture<'_, Result<Option<Email>, JobError>>;
-    /// Records that the mail server accepted the message (and drops its sealed payload).
-    fn mark_sent(&self, id: Uuid) -> BoxFuture<'_, Result<(), JobError>>;
+    /// Records that the mail server accepted these messages (and drops their sealed payloads),
+    /// in one write.
+    fn mark_sent<'a>(&'a self, ids: &'a [Uuid]) -> BoxFuture<'a, Result<(), JobError>>;
     /// Unsent messages queued between `since` and `until`, oldest first.
     fn unsent(
         &self,

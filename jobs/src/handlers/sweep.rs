@@ -30,7 +30,7 @@ impl Sweeper for MailSweeper {
             let until = now - chrono::Duration::from_std(self.window.grace).map_err(JobError::permanent)?;
             let ids = self.mailbox.unsent(since, until, 1000).await?;
             ids.into_iter()
-                .map(|outbox_id| NewJob::of(&SendEmail { outbox_id }, self.max_attempts).map_err(JobError::permanent))
+                .map(|outbox_id| NewJob::of(&SendEmail::one(outbox_id), self.max_attempts).map_err(JobError::permanent))
                 .collect()
         })
     }

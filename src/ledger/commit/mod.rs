@@ -114,13 +114,14 @@ impl LedgerStore {
         self.reads.changed(ids).await;
     }
 
-    /// Enqueues `send_email` for the mails a committed batch queued, in the background (the
-    /// batch's callers are answered meanwhile; a failure leaves them to the sweeper).
+    /// Enqueues `send_email` for the mails a committed batch queued, as one job (or a few for a
+    /// large batch), in the background (the batch's callers are answered meanwhile; a failure
+    /// leaves them to the sweeper).
     pub(super) fn mail_now(&self, mails: Vec<Uuid>) {
         let Some(queue) = self.mail_queue.clone().filter(|_| !mails.is_empty()) else { return };
         tokio::spawn(async move {
             let jobs: Result<Vec<_>, _> =
-                mails.into_iter().map(|outbox_id| queue.job(&tresor_jobs::SendEmail { outbox_id })).collect();
+                tresor_jobs::SendEmail::batches(&mails).iter().map(|job| queue.job(job)).collect();
             let pushed = match jobs {
                 Ok(jobs) => queue.push_many(&jobs).await.map(|_| ()),
                 Err(error) => Err(error),

@@ -110,6 +110,51 @@ async fn a_transfer_recipients_mail_is_sent_right_after_the_commit_not_at_the_ne
     workers.stop().await;
 }
 
+/// Transfers committed together send their recipients' mails as one job (or a few): through the
+/// real queue and workers, every recipient gets exactly its own message, each recorded as sent.
+#[actix_web::test]
+async fn mails_of_transfers_committed_together_all_arrive_once() {
+    use std::time::Duration;
+    let app = crate::support::spawn_app_with(|f| {
+        super::quick(f).merge(figment::providers::Serialized::default("jobs.poll_interval_ms", 50))
+    })
+    .await;
+    let mut pairs = Vec::new();
+    for _ in 0..8 {
+        let (sender, recipient) = (app.customer().await, app.customer().await);
+        let from = app.funded(&sender, "USD", 1_000).await;
+        let to = app.funded(&recipient, "USD", 0).await;
+        pairs.push((sender, from, recipient, to));
+    }
+    let registry = tresor::worker::registry(&tresor::worker::Handlers::of(&app.state)).unwrap();
+    let workers = crate::support::jobs::start_queue_workers(&app.state.jobs, registry, false, &["send_email"]);
+    futures::future::join_all(pairs.iter().map(|(sender, from, _, to)| app.transferred(sender, from, to, 100))).await;
+    let sent = async || -> Vec<String> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM email_outbox WHERE template = 'transfer_received' AND sent_at IS NOT NULL",
+        )
+        .fetch_all(app.state.db.reader())
+        .await
+        .unwrap();
+        ids
+    };
+    crate::support::jobs::eventually(Duration::from_secs(20), "every transfer mail sent", async || {
+        sent().await.len() == pairs.len()
+    })
+    .await;
+    let mut received: Vec<String> = Vec::new();
+    for id in sent().await {
+        let path = app.data_dir.path().join("mail").join(format!("{id}.eml"));
+        let message = std::fs::read_to_string(&path).unwrap();
+        received.push(crate::support::jobs::header(&message, "To").unwrap());
+    }
+    received.sort();
+    let mut expected: Vec<String> = pairs.iter().map(|(_, _, recipient, _)| recipient.email.clone()).collect();
+    expected.sort();
+    assert_eq!(received, expected, "one message to each recipient");
+    workers.stop().await;
+}
+
 #[actix_web::test]
 async fn a_user_created_by_staff_is_registered_too_without_personal_data() {
     let app = crate::support::spawn_app_with(super::quick).await;

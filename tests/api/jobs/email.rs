@@ -75,7 +75,7 @@ async fn delivers_over(tls: Tls) {
 
     // Running the job again (a retry after a crash, a duplicate enqueue) sends nothing.
     let services = tresor::worker::services(&tresor::worker::Handlers::of(&app.state)).unwrap();
-    handlers::send_email(&services, SendEmail { outbox_id: id }).await.unwrap();
+    handlers::send_email(&services, SendEmail::one(id)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.received().len(), 1, "a message recorded as sent is skipped");
     workers.stop().await;
@@ -176,6 +176,49 @@ async fn mail_queued_without_its_job_is_swept_and_sent_once() {
     eventually(Duration::from_secs(10), "the sent record", async || outbox_row(&app, id).await.1.is_some()).await;
     assert!(sweeper.pending(chrono::Utc::now()).await.unwrap().is_empty(), "a sent message is not swept");
     workers.stop().await;
+}
+
+/// A ledger batch's mails travel as one job: each message is sent once, the sent ones are
+/// recorded together, a message that fails for good does not hold back the others, and a
+/// passing refusal stops the job so that its retry sends only what is left.
+#[actix_web::test]
+async fn one_job_delivers_many_messages_each_once() {
+    let smtp = SmtpServer::start(SmtpOptions { reject_first: 1, ..SmtpOptions::default() }).await;
+    let app = app_with_smtp(Some(&smtp)).await;
+    let state = &app.state;
+    let mut ids = Vec::new();
+    let mut tx = state.db.begin().await.unwrap();
+    for to in ["a@example.com", "b@example.com", "c@example.com"] {
+        ids.push(mail::queue(&mut tx, &state.keys.encryption, reset_email(to)).await.unwrap());
+    }
+    let broken = Email {
+        to: "d@example.com".into(),
+        template: Template::KycRejected,
+        data: serde_json::json!({"full_name": "Dee"}),
+    };
+    let broken = mail::queue(&mut tx, &state.keys.encryption, broken).await.unwrap();
+    tx.commit().await.unwrap();
+    let job = SendEmail { outbox_id: ids[0], more: vec![broken, ids[1], ids[2]] };
+    let services = tresor::worker::services(&tresor::worker::Handlers::of(state)).unwrap();
+
+    let first = handlers::send_email(&services, job.clone()).await.unwrap_err();
+    assert!(!first.is_permanent(), "the server's 451 is passing: {first}");
+    assert!(smtp.received().is_empty());
+    assert!(outbox_row(&app, ids[0]).await.1.is_none());
+
+    let second = handlers::send_email(&services, job.clone()).await.unwrap_err();
+    assert!(second.is_permanent() && second.to_string().contains("reason"), "{second}");
+    let to: Vec<String> = smtp.received().iter().map(|m| header(m, "To").unwrap()).collect();
+    assert_eq!(to, ["a@example.com", "b@example.com", "c@example.com"]);
+    for id in &ids {
+        let (payload, sent_at) = outbox_row(&app, *id).await;
+        assert!(payload.is_none() && sent_at.is_some(), "{id} is recorded as sent");
+    }
+    assert_eq!(outbox_row(&app, broken).await.1, None, "the broken message is not recorded as sent");
+
+    let third = handlers::send_email(&services, job).await.unwrap_err();
+    assert!(third.is_permanent(), "{third}");
+    assert_eq!(smtp.received().len(), 3, "a retry sends no message twice");
 }
 
 #[actix_web::test]
