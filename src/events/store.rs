@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{Event, EventType, NewEvent};
 use crate::db::insert::Insert;
-use crate::db::{decode, time};
+use crate::db::{Dialect, batch, decode, time};
 
 const COLUMNS: &[&str] =
     &["id", "type", "aggregate_type", "aggregate_id", "aggregate_seq", "owner_user_id", "data", "created_at"];
@@ -109,14 +109,22 @@ pub async fn mark_relayed(
     if moved.rows_affected() != 1 {
         return Ok(false);
     }
+    if events.is_empty() {
+        return Ok(true);
+    }
+    // One statement for the round, not one per event.
+    let sql = format!(
+        "WITH numbered (numbered_id, numbered_seq) AS (VALUES {}) \
+         UPDATE events SET relay_seq = numbered.numbered_seq FROM numbered \
+         WHERE events.id = numbered.numbered_id AND events.relay_seq IS NULL",
+        batch::values_for(Dialect::of(conn), events.len(), 2)
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
     for (seq, event) in (last_seq + 1..).zip(events.iter_mut()) {
-        sqlx::query("UPDATE events SET relay_seq = $1 WHERE id = $2 AND relay_seq IS NULL")
-            .bind(seq)
-            .bind(event.id.to_string())
-            .execute(&mut *conn)
-            .await?;
+        query = query.bind(event.id.to_string()).bind(seq);
         event.relay_seq = seq;
     }
+    query.execute(&mut *conn).await?;
     Ok(true)
 }
 
