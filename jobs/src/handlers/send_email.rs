@@ -46,7 +46,9 @@ pub async fn send_email(services: &Services, job: SendEmail) -> Result<(), JobEr
     }
 }
 
-/// Sends message `id` unless it was sent already; `Ok(true)` when this call sent it.
+/// Sends message `id` unless it was sent already; `Ok(true)` when this call sent it. Each
+/// message is read just before its own send, not all at the job's start: a message another job
+/// sent meanwhile (the sweeper's, for one left behind) is then skipped rather than sent twice.
 async fn deliver(services: &Services, id: Uuid) -> Result<bool, JobError> {
     let Some(email) = services.mailbox.pending(id).await? else {
         tracing::info!(outbox_id = %id, "already sent; nothing to do");
