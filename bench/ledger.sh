@@ -8,7 +8,8 @@
 # transfers in full batches, no HTTP; not for the card workloads).
 # `outbox` instead compares the actors with the events outbox on and off (`[events] outbox`),
 # alternating on/off twice per workload so that drift on the machine hits both alike.
-# Needs PostgreSQL on 127.0.0.1 for the postgres variant (as .ci/run starts it).
+# Needs PostgreSQL on 127.0.0.1 for the postgres variant (as .ci/run starts it); PG_QUERY is appended
+# to its database URL (e.g. '?sslmode=disable'; by default the connection uses TLS when the server offers it).
 # BENCH_NO_BUILD=1 uses the release binaries already in target/release.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,7 @@ run() { # engine workload accounts concurrency [outbox]
     if [ "$engine_db" = postgres ]; then
         db="tresor_bench_$$"
         psql "$pg_base/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -qc "CREATE DATABASE $db"
-        export DATABASE_URL="$pg_base/$db"
+        export DATABASE_URL="$pg_base/$db${PG_QUERY:-}"
     else
         rm -rf "$work/data"
         export DATABASE_URL="sqlite://$work/data/tresor.db"
