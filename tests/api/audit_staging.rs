@@ -139,3 +139,42 @@ async fn a_staged_entry_cannot_be_deleted_before_it_is_linked() {
         assert!(truncate.is_err(), "truncating the staged entries must be refused");
     }
 }
+
+#[actix_web::test]
+async fn a_delete_of_linked_and_unlinked_entries_together_is_refused_whole() {
+    let app = spawn_app().await;
+    stage(&app, 0, 3).await;
+    app.state.audit.link_pending().await.unwrap();
+    let linked: Vec<String> = sqlx::query_scalar("SELECT id FROM audit_log WHERE action = 'test.staged' ORDER BY seq")
+        .fetch_all(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(linked.len(), 3);
+    // The linked entries back beside one that is not linked, deleted in one statement: the
+    // unlinked one refuses the whole delete.
+    let mut tx = staging(&app).await;
+    stage_again(&mut tx, &linked).await;
+    let delete = sqlx::query("DELETE FROM audit_pending").execute(&mut *tx).await;
+    let error = delete.expect_err("one unlinked entry among linked ones must refuse the delete");
+    assert!(error.to_string().contains("only once linked"), "{error}");
+    drop(tx);
+
+    let mut tx = app.state.db.begin().await.unwrap();
+    stage_again(&mut tx, &linked).await;
+    let deleted = sqlx::query("DELETE FROM audit_pending").execute(&mut *tx).await.unwrap();
+    assert_eq!(deleted.rows_affected(), 3, "linked entries may leave");
+}
+
+/// Stages linked entries `ids` once more, as a linker's batch would hold them.
+async fn stage_again(tx: &mut tresor::db::Tx, ids: &[String]) {
+    for id in ids {
+        sqlx::query(
+            "INSERT INTO audit_pending (id, at, action, target_type) \
+             SELECT id, at, action, target_type FROM audit_log WHERE id = $1",
+        )
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .unwrap();
+    }
+}
