@@ -42,6 +42,9 @@ impl Outbox {
 
     #[tracing::instrument(skip_all, fields(messages = ids.len()))]
     async fn sent(&self, ids: &[Uuid]) -> Result<(), JobError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         // The sealed payload (recipient, one-time links) is not needed once the server has
         // the message: drop it in the same statement.
         // Only placeholders are formatted in.

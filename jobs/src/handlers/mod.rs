@@ -29,7 +29,7 @@ pub trait Mailbox: Send + Sync + 'static {
     /// that does not open is a permanent error.
     fn pending(&self, id: Uuid) -> BoxFuture<'_, Result<Option<Email>, JobError>>;
     /// Records that the mail server accepted these messages (and drops their sealed payloads),
-    /// in one write.
+    /// in one write; none: no write.
     fn mark_sent<'a>(&'a self, ids: &'a [Uuid]) -> BoxFuture<'a, Result<(), JobError>>;
     /// Unsent messages queued between `since` and `until`, oldest first.
     fn unsent(

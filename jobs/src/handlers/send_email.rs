@@ -37,9 +37,7 @@ pub async fn send_email(services: &Services, job: SendEmail) -> Result<(), JobEr
             }
         }
     }
-    if !sent.is_empty() {
-        services.mailbox.mark_sent(&sent).await?;
-    }
+    services.mailbox.mark_sent(&sent).await?;
     match passing.or(refused) {
         Some(error) => Err(error),
         None => Ok(()),
