@@ -22,6 +22,7 @@ mod limits;
 mod mail;
 mod mfa;
 mod money;
+mod multi_insert;
 mod notifications;
 mod oidc;
 mod openapi;
