@@ -4,8 +4,8 @@
 # WORKLOAD is hot (1,000 accounts) or uniform (10,000). Each VARIANT is a space-separated list of
 # environment assignments for `tresor serve`, e.g. "TRESOR__LEDGER__COMMITTERS=2"; TRESOR_BIN in
 # a variant runs another build of the server (default target/release/tresor). Every round runs
-# each variant once, on a fresh PostgreSQL database (DB=sqlite: a fresh SQLite file), and prints
-# one line per run.
+# each variant once (every other round in reverse order), on a fresh PostgreSQL database
+# (DB=sqlite: a fresh SQLite file), and prints one line per run.
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/ledger_env.sh
@@ -33,7 +33,7 @@ run() { # variant
     (
         ledger_env "$work/data" "$port"
         export DATABASE_URL="$url" RUST_LOG=error
-        # shellcheck disable=SC2086 # a variant is a list of assignments
+        # shellcheck disable=SC2086,SC2163 # a variant is a list of assignments
         export $variant
         bin=${TRESOR_BIN:-target/release/tresor}
         "$bin" migrate >/dev/null
@@ -50,8 +50,15 @@ run() { # variant
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); ${DB:-postgres}, $workload, $seconds s per run, $rounds rounds"
-for _ in $(seq 1 "$rounds"); do
-    for variant in "$@"; do
+for round in $(seq 1 "$rounds"); do
+    # Every other round runs the variants in reverse order, so that whatever favours a place in
+    # the order (the previous run's deleted files, the page cache it left) falls on each alike.
+    order=("$@")
+    if [ $((round % 2)) -eq 0 ]; then
+        order=()
+        for ((i = $#; i >= 1; i--)); do order+=("${!i}"); done
+    fi
+    for variant in "${order[@]}"; do
         run "$variant"
     done
 done
