@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Where the server's threads spend a ledger run on SQLite: drives the hot (or uniform) workload
 # against `tresor serve` and, over a steady window, reads each thread's time on a CPU, time
-# waiting for one (runnable but not running) and context switches from
-# /proc/<pid>/task/<tid>/schedstat, plus the machine's idle share (/proc/stat). A thread's
-# window minus its two times is time asleep: for SQLite's worker threads, waiting for the
-# next statement. The SQLite worker threads are listed one by one (the busiest is the
+# waiting for one (runnable but not running) and how often it was put on a CPU (every wake-up
+# and every preemption) from /proc/<pid>/task/<tid>/schedstat, plus the machine's idle share
+# (/proc/stat). A thread's window minus its two times is time asleep: for SQLite's worker
+# threads, waiting for the next statement (or for the disk). The SQLite worker threads are listed one by one (the busiest is the
 # writer's), the other threads summed by name.
 #   bench/ledger_threads.sh [hot|uniform] [window seconds]   (BENCH_NO_BUILD=1, BENCH_BIN=…, EXTRA="K=V …")
 set -Eeuo pipefail
@@ -62,7 +62,7 @@ for tid, (comm, cpu, queue, switches) in after.items():
     key = f"{comm} {tid}" if comm.startswith("sqlx-sqlite") else comm
     row = sums[key]
     row[0] += cpu - cpu0; row[1] += queue - queue0; row[2] += switches - switches0; row[3] += 1
-print("| threads | count | on a CPU, s | runnable, waiting, s | asleep, s | switches/s |")
+print("| threads | count | on a CPU, s | runnable, waiting, s | asleep, s | put on a CPU, per s |")
 print("| --- | --- | --- | --- | --- | --- |")
 for key, (cpu, queue, switches, count) in sorted(sums.items(), key=lambda kv: -kv[1][0]):
     if cpu < 0.01e9:
