@@ -4,8 +4,8 @@
 # waiting for one (runnable but not running) and how often it was put on a CPU (every wake-up
 # and every preemption) from /proc/<pid>/task/<tid>/schedstat, plus the machine's idle share
 # (/proc/stat). A thread's window minus its two times is time asleep: for SQLite's worker
-# threads, waiting for the next statement (or for the disk). The SQLite worker threads are listed one by one (the busiest is the
-# writer's), the other threads summed by name.
+# threads, waiting for the next statement (or for the disk). The SQLite worker threads are
+# listed one by one (the busiest is the writer's), the other threads summed by name.
 #   bench/ledger_threads.sh [hot|uniform] [window seconds]   (BENCH_NO_BUILD=1, BENCH_BIN=…, EXTRA="K=V …")
 set -Eeuo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +50,10 @@ work, window = sys.argv[1], float(sys.argv[2])
 def read(name):
     rows = {}
     for line in open(f"{work}/{name}"):
-        tid, comm, cpu, queue, switches = line.split()
+        fields = line.split()
+        if len(fields) != 5:  # a thread that ended while it was read
+            continue
+        tid, comm, cpu, queue, switches = fields
         rows[tid] = (comm, int(cpu), int(queue), int(switches))
     return rows
 before, after = read("before"), read("after")
